@@ -1,0 +1,41 @@
+"""tonio: a multi-threaded async runtime for free-threaded CPython.
+
+This is the yield flavour: coroutines are plain generator functions that suspend with
+``yield <awaitable>`` (or a bare ``yield`` to let other tasks run). The ``async``/``await``
+flavour lives in :mod:`tonio.colored` and shares the same runtime.
+"""
+
+from . import exceptions, time
+from ._runtime import Runtime, main, run, runtime
+from ._tasks import (
+    as_completed,
+    block_on,
+    map,
+    map_blocking,
+    scope,
+    select,
+    spawn,
+    spawn_blocking,
+)
+from ._tonio import Event, Scope
+from .time import sleep
+
+__all__ = [
+    "Event",
+    "Runtime",
+    "Scope",
+    "as_completed",
+    "block_on",
+    "exceptions",
+    "main",
+    "map",
+    "map_blocking",
+    "run",
+    "runtime",
+    "scope",
+    "select",
+    "sleep",
+    "spawn",
+    "spawn_blocking",
+    "time",
+]

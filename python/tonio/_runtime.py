@@ -1,0 +1,71 @@
+"""Runtime construction and the ``run``/``main`` entry points."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from ._tonio import Runtime
+
+__all__ = ["Runtime", "main", "run", "runtime"]
+
+
+def runtime(
+    *,
+    context: bool = False,
+    signals: Iterable[int] | None = None,
+    threads: int | None = None,
+    blocking_threadpool_size: int = 128,
+    blocking_threadpool_idle_ttl: float = 30,
+    unhandled_error_hook: Callable[[BaseException], Any] | None = None,
+) -> Runtime:
+    """Create a runtime on the real (multi-threaded) platform.
+
+    Args:
+        context: run each task and blocking call in a copy of the ``contextvars`` context
+            current when it was spawned.
+        signals: signal numbers the runtime listens to (see ``signal_receiver``).
+        threads: number of worker threads; ``None`` or ``0`` means one per CPU core.
+        blocking_threadpool_size: maximum number of threads for ``spawn_blocking``.
+        blocking_threadpool_idle_ttl: seconds an idle blocking thread lives.
+        unhandled_error_hook: called with each exception that no task can receive (from
+            ``spawn.without_tracking`` tasks, or joins nobody awaited). Default: print it with
+            its traceback to stderr.
+
+    Invalid values raise ``TypeError``/``ValueError`` here, naming the option.
+    """
+    return Runtime(
+        context=context,
+        signals=signals,
+        threads=threads,
+        blocking_threadpool_size=blocking_threadpool_size,
+        blocking_threadpool_idle_ttl=blocking_threadpool_idle_ttl,
+        unhandled_error_hook=unhandled_error_hook,
+    )
+
+
+def run(coro: Any, **options: Any) -> Any:
+    """Run ``coro`` (a generator or a coroutine) on a new runtime and return its value.
+
+    Equivalent to ``runtime(**options).run_until_complete(coro)``.
+    """
+    return runtime(**options).run_until_complete(coro)
+
+
+def main(func: Callable[..., Any] | None = None, /, **options: Any) -> Any:
+    """Decorate a coroutine function so that calling it runs it on a new runtime.
+
+    Use as ``@tonio.main`` or ``@tonio.main(threads=2, ...)``. The wrapper forwards its
+    arguments to the coroutine function and returns the coroutine's result.
+    """
+    if func is None:
+        return functools.partial(main, **options)
+    if not callable(func):
+        raise TypeError(f"tonio.main decorates a coroutine function, got {type(func).__name__}")
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return run(func(*args, **kwargs), **options)
+
+    return wrapper

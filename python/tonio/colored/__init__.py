@@ -1,0 +1,47 @@
+"""tonio, colored flavour: ``async def`` coroutines and ``await``.
+
+Same runtime, same names and semantics as :mod:`tonio`; every awaitable works with ``await``,
+scopes are ``async with`` blocks and ``as_completed`` is an ``async for`` iterator.
+"""
+
+from .. import _tonio
+from .._runtime import Runtime, main, run, runtime
+from .._tasks import (
+    as_completed,
+    block_on,
+    map,
+    map_blocking,
+    scope,
+    select,
+    spawn,
+    spawn_blocking,
+)
+from .._tonio import Event, Scope
+from . import exceptions, time
+from .time import sleep
+
+__all__ = [
+    "Event",
+    "Runtime",
+    "Scope",
+    "as_completed",
+    "block_on",
+    "exceptions",
+    "main",
+    "map",
+    "map_blocking",
+    "run",
+    "runtime",
+    "scope",
+    "select",
+    "sleep",
+    "spawn",
+    "spawn_blocking",
+    "time",
+    "yield_now",
+]
+
+
+def yield_now() -> _tonio.Suspension:
+    """An awaitable that lets other tasks run, then resumes (the twin of a bare ``yield``)."""
+    return _tonio.yield_now()

@@ -1,0 +1,172 @@
+//! Module-level functions: spawning, blocking work, time, combinators.
+
+use std::sync::{Arc, Mutex};
+
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyTuple};
+
+use crate::common::blocking::BlockingJob;
+use crate::common::current;
+use crate::common::errors::not_running;
+use crate::common::group::{copy_context, GroupKind, TaskGroup};
+use crate::common::suspend::{Suspend, SuspendKind};
+use crate::common::suspend_args::{coroutine, seconds};
+use crate::common::time::seconds_from_ticks;
+
+fn collect(coros: &Bound<'_, PyTuple>, what: &str) -> PyResult<Vec<Py<PyAny>>> {
+    let mut out = Vec::with_capacity(coros.len());
+    for (position, coro) in coros.iter().enumerate() {
+        coroutine(&coro, &format!("{what} (argument {})", position + 1))?;
+        out.push(coro.unbind());
+    }
+    Ok(out)
+}
+
+fn spawn_group(
+    py: Python<'_>,
+    coros: &Bound<'_, PyTuple>,
+    kind: GroupKind,
+    what: &str,
+) -> PyResult<Arc<TaskGroup>> {
+    let coros = collect(coros, what)?;
+    let core = current::require(what)?;
+    let group = TaskGroup::new(&core, kind, false);
+    group.spawn(py, coros)?;
+    Ok(group)
+}
+
+/// Schedules every coroutine now; the returned awaitable evaluates to their results.
+#[pyfunction]
+#[pyo3(signature = (*coros))]
+pub fn spawn(py: Python<'_>, coros: &Bound<'_, PyTuple>) -> PyResult<Suspend> {
+    let group = spawn_group(py, coros, GroupKind::Join { always_list: false }, "spawn")?;
+    Ok(Suspend::new(SuspendKind::Join(group)))
+}
+
+/// Like `spawn`, but the awaitable evaluates to None (results are dropped as tasks finish).
+#[pyfunction]
+#[pyo3(signature = (*coros))]
+pub fn spawn_without_results(py: Python<'_>, coros: &Bound<'_, PyTuple>) -> PyResult<Suspend> {
+    let group = spawn_group(py, coros, GroupKind::JoinNoResults, "spawn.without_results")?;
+    Ok(Suspend::new(SuspendKind::Join(group)))
+}
+
+/// Fire and forget: exceptions go to the runtime's unhandled-error hook.
+#[pyfunction]
+#[pyo3(signature = (*coros))]
+pub fn spawn_without_tracking(py: Python<'_>, coros: &Bound<'_, PyTuple>) -> PyResult<()> {
+    spawn_group(py, coros, GroupKind::Untracked, "spawn.without_tracking").map(drop)
+}
+
+/// `spawn` whose awaitable always evaluates to a list (used by `map`).
+#[pyfunction]
+pub fn spawn_list(py: Python<'_>, coros: Vec<Bound<'_, PyAny>>) -> PyResult<Suspend> {
+    let tuple = PyTuple::new(py, coros)?;
+    let group = spawn_group(py, &tuple, GroupKind::Join { always_list: true }, "map")?;
+    Ok(Suspend::new(SuspendKind::Join(group)))
+}
+
+/// An awaitable that runs `fn(*args, **kwargs)` on the blocking pool when awaited.
+#[pyfunction]
+#[pyo3(signature = (func, /, *args, **kwargs))]
+pub fn spawn_blocking(
+    py: Python<'_>,
+    func: Bound<'_, PyAny>,
+    args: Bound<'_, PyTuple>,
+    kwargs: Option<Bound<'_, PyDict>>,
+) -> PyResult<Suspend> {
+    if !func.is_callable() {
+        let name = func
+            .get_type()
+            .name()
+            .map(|n| n.to_string())
+            .unwrap_or_default();
+        return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+            "spawn_blocking: the first argument must be callable, got {name}"
+        )));
+    }
+    let core = current::require("spawn_blocking")?;
+    let context = if core.options.context {
+        Some(copy_context(py)?)
+    } else {
+        None
+    };
+    let job = BlockingJob::new(
+        core,
+        func.unbind(),
+        args.unbind(),
+        kwargs.map(Bound::unbind),
+        context,
+    );
+    Ok(Suspend::new(SuspendKind::Blocking(Arc::new(job))))
+}
+
+/// Runs `coro` on the running runtime from a synchronous thread and blocks until it finishes.
+#[pyfunction]
+pub fn block_on(py: Python<'_>, coro: Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+    coroutine(&coro, "block_on")?;
+    let core = current::get_or_running().ok_or_else(|| not_running("block_on"))?;
+    if core.platform.on_worker_thread() {
+        return Err(PyRuntimeError::new_err(
+            "block_on was called from a runtime worker thread (inside a task), where blocking would \
+             deadlock the runtime; yield/await the coroutine instead, or call block_on from \
+             spawn_blocking",
+        ));
+    }
+    let group = TaskGroup::new(&core, GroupKind::BlockOn, false);
+    group.spawn(py, vec![coro.unbind()])?;
+    py.detach(|| group.wait_finished_blocking());
+    match group.winner(py) {
+        Some(outcome) => outcome.into_result(py),
+        None => Err(PyRuntimeError::new_err(
+            "block_on: the coroutine ended without an outcome",
+        )),
+    }
+}
+
+/// An awaitable that sleeps for `seconds` (negative means 0).
+#[pyfunction]
+pub fn sleep(seconds_value: Bound<'_, PyAny>) -> PyResult<Suspend> {
+    Ok(Suspend::new(SuspendKind::Sleep(seconds(
+        &seconds_value,
+        "sleep: seconds",
+    )?)))
+}
+
+/// An awaitable that lets other tasks run, then resumes.
+#[pyfunction]
+pub fn yield_now() -> Suspend {
+    Suspend::new(SuspendKind::YieldNow)
+}
+
+/// The runtime clock, in seconds (microsecond resolution).
+#[pyfunction]
+pub fn time() -> PyResult<f64> {
+    let core = current::require("time.time()")?;
+    Ok(seconds_from_ticks(core.now()))
+}
+
+/// Awaitable: `(value, True)` if `coro` finishes within `seconds`, else cancels it and
+/// evaluates to `(None, False)`.
+#[pyfunction]
+pub fn timeout(coro: Bound<'_, PyAny>, seconds_value: Bound<'_, PyAny>) -> PyResult<Suspend> {
+    coroutine(&coro, "timeout")?;
+    let seconds = seconds(&seconds_value, "timeout: seconds")?;
+    Ok(Suspend::new(SuspendKind::Timeout {
+        coro: Mutex::new(Some(coro.unbind())),
+        seconds,
+    }))
+}
+
+/// Awaitable: runs every coroutine, evaluates to the first one's result (or raises its
+/// exception), cancels the others and waits for them to unwind.
+#[pyfunction]
+#[pyo3(signature = (*coros))]
+pub fn select(coros: &Bound<'_, PyTuple>) -> PyResult<Suspend> {
+    if coros.is_empty() {
+        return Err(PyValueError::new_err("select needs at least one coroutine"));
+    }
+    let coros = collect(coros, "select")?;
+    Ok(Suspend::new(SuspendKind::Select(Mutex::new(Some(coros)))))
+}

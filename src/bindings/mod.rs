@@ -1,0 +1,10 @@
+//! The Python binding layer: argument checking and conversion, nothing else.
+//!
+//! Each file wraps one public concept; the behaviour lives in `common` (and the platforms).
+
+pub mod api;
+pub mod as_completed;
+pub mod interval;
+pub mod options;
+pub mod runtime;
+pub mod scope;

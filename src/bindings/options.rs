@@ -1,0 +1,154 @@
+//! Runtime options: parsing and validation of `tonio.runtime(**options)`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyFloat, PyInt};
+
+/// Which platform a runtime runs on.
+#[derive(Clone)]
+pub enum PlatformChoice {
+    Real,
+    Sim { seed: u64 },
+}
+
+#[derive(Clone)]
+pub struct RuntimeOptions {
+    pub context: bool,
+    pub signals: Vec<i32>,
+    pub threads: usize,
+    pub blocking_threadpool_size: usize,
+    pub blocking_threadpool_idle_ttl: Duration,
+    pub unhandled_error_hook: Option<Arc<Py<PyAny>>>,
+    pub platform: PlatformChoice,
+}
+
+fn type_name(value: &Bound<'_, PyAny>) -> String {
+    value
+        .get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_default()
+}
+
+/// An `int` (not a `bool`) option.
+fn int_option(value: &Bound<'_, PyAny>, name: &str) -> PyResult<i64> {
+    if value.is_instance_of::<PyBool>() || !value.is_instance_of::<PyInt>() {
+        return Err(PyTypeError::new_err(format!(
+            "{name} must be an int, not {}",
+            type_name(value)
+        )));
+    }
+    value
+        .extract::<i64>()
+        .map_err(|_| PyValueError::new_err(format!("{name} is out of range")))
+}
+
+pub fn parse_context(value: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
+    match value {
+        None => Ok(false),
+        Some(v) if v.is_instance_of::<PyBool>() => v.extract(),
+        Some(v) => Err(PyTypeError::new_err(format!(
+            "context must be a bool, not {}",
+            type_name(v)
+        ))),
+    }
+}
+
+pub fn parse_threads(value: Option<&Bound<'_, PyAny>>) -> PyResult<usize> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let Some(value) = value.filter(|v| !v.is_none()) else {
+        return Ok(cores);
+    };
+    match int_option(value, "threads")? {
+        n if n < 0 => Err(PyValueError::new_err(format!(
+            "threads must be >= 0 (0 means one per CPU core), got {n}"
+        ))),
+        0 => Ok(cores),
+        n if n > 1024 => Err(PyValueError::new_err(format!(
+            "threads must be at most 1024, got {n}"
+        ))),
+        n => Ok(n as usize),
+    }
+}
+
+pub fn parse_pool_size(value: Option<&Bound<'_, PyAny>>) -> PyResult<usize> {
+    let Some(value) = value else { return Ok(128) };
+    match int_option(value, "blocking_threadpool_size")? {
+        n if n < 1 => Err(PyValueError::new_err(format!(
+            "blocking_threadpool_size must be >= 1, got {n}"
+        ))),
+        n => Ok(n as usize),
+    }
+}
+
+pub fn parse_idle_ttl(value: Option<&Bound<'_, PyAny>>) -> PyResult<Duration> {
+    let Some(value) = value else {
+        return Ok(Duration::from_secs(30));
+    };
+    if value.is_instance_of::<PyBool>()
+        || !(value.is_instance_of::<PyInt>() || value.is_instance_of::<PyFloat>())
+    {
+        return Err(PyTypeError::new_err(format!(
+            "blocking_threadpool_idle_ttl must be a number of seconds, not {}",
+            type_name(value)
+        )));
+    }
+    let seconds: f64 = value.extract()?;
+    if !(seconds > 0.0 && seconds.is_finite() && seconds < 1e9) {
+        return Err(PyValueError::new_err(format!(
+            "blocking_threadpool_idle_ttl must be a positive, finite number of seconds, got {seconds}"
+        )));
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+pub fn parse_signals(value: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<i32>> {
+    let Some(value) = value.filter(|v| !v.is_none()) else {
+        return Ok(Vec::new());
+    };
+    let iter = value.try_iter().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "signals must be a list of signal numbers, not {}",
+            type_name(value)
+        ))
+    })?;
+    let mut signals = Vec::new();
+    for item in iter {
+        let item = item?;
+        let number = int_option(&item, "each signal").or_else(|_| {
+            // `signal.Signals` members are IntEnum, which `int_option` accepts; anything else is
+            // named here.
+            Err::<i64, PyErr>(PyTypeError::new_err(format!(
+                "signals must contain signal numbers (int or signal.Signals), not {}",
+                type_name(&item)
+            )))
+        })?;
+        if !(1..=64).contains(&number) {
+            return Err(PyValueError::new_err(format!(
+                "signals: {number} is not a valid signal number"
+            )));
+        }
+        signals.push(number as i32);
+    }
+    Ok(signals)
+}
+
+pub fn parse_hook(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Arc<Py<PyAny>>>> {
+    match value {
+        None => Ok(None),
+        Some(v) if v.is_none() => Ok(None),
+        Some(v) if v.is_callable() => Ok(Some(Arc::new(v.clone().unbind()))),
+        Some(v) => Err(PyTypeError::new_err(format!(
+            "unhandled_error_hook must be callable or None, not {}",
+            type_name(v)
+        ))),
+    }
+}
+
+pub fn parse_seed(value: &Bound<'_, PyAny>) -> PyResult<u64> {
+    let seed = int_option(value, "seed")?;
+    u64::try_from(seed).map_err(|_| PyValueError::new_err(format!("seed must be >= 0, got {seed}")))
+}

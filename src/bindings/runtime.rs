@@ -1,0 +1,184 @@
+//! `Runtime`: options plus `run_until_complete`.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+
+use super::options::{self, PlatformChoice, RuntimeOptions};
+use crate::common::core::{CoreOptions, RuntimeCore};
+use crate::common::current;
+use crate::common::errors::RuntimeAlreadyInitializedError;
+use crate::common::group::{GroupKind, TaskGroup};
+use crate::common::platform::Platform;
+use crate::common::suspend_args;
+use crate::real::blocking_pool::BlockingPool;
+use crate::real::platform::RealPlatform;
+use crate::sim::platform::SimPlatform;
+
+/// A tonio runtime. Create it with `tonio.runtime(**options)`; run coroutines with
+/// `run_until_complete`. A runtime can run any number of coroutines, one after another.
+#[pyclass(frozen, module = "tonio._tonio")]
+pub struct Runtime {
+    options: RuntimeOptions,
+    pool: Arc<BlockingPool>,
+    running: AtomicBool,
+}
+
+#[pymethods]
+impl Runtime {
+    #[new]
+    #[pyo3(signature = (
+        *, context=None, signals=None, threads=None, blocking_threadpool_size=None,
+        blocking_threadpool_idle_ttl=None, unhandled_error_hook=None, platform=None, seed=None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        context: Option<Bound<'_, PyAny>>,
+        signals: Option<Bound<'_, PyAny>>,
+        threads: Option<Bound<'_, PyAny>>,
+        blocking_threadpool_size: Option<Bound<'_, PyAny>>,
+        blocking_threadpool_idle_ttl: Option<Bound<'_, PyAny>>,
+        unhandled_error_hook: Option<Bound<'_, PyAny>>,
+        platform: Option<&str>,
+        seed: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let platform = match platform.unwrap_or("real") {
+            "real" => {
+                check_free_threaded(py)?;
+                PlatformChoice::Real
+            }
+            "sim" => PlatformChoice::Sim {
+                seed: seed
+                    .as_ref()
+                    .map(options::parse_seed)
+                    .transpose()?
+                    .unwrap_or(0),
+            },
+            other => {
+                return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                    "platform must be 'real' or 'sim', got {other:?}"
+                )))
+            }
+        };
+        let options = RuntimeOptions {
+            context: options::parse_context(context.as_ref())?,
+            signals: options::parse_signals(signals.as_ref())?,
+            threads: options::parse_threads(threads.as_ref())?,
+            blocking_threadpool_size: options::parse_pool_size(blocking_threadpool_size.as_ref())?,
+            blocking_threadpool_idle_ttl: options::parse_idle_ttl(
+                blocking_threadpool_idle_ttl.as_ref(),
+            )?,
+            unhandled_error_hook: options::parse_hook(unhandled_error_hook.as_ref())?,
+            platform,
+        };
+        let pool = Arc::new(BlockingPool::new(
+            options.blocking_threadpool_size,
+            options.blocking_threadpool_idle_ttl,
+        ));
+        Ok(Runtime {
+            options,
+            pool,
+            running: AtomicBool::new(false),
+        })
+    }
+
+    /// Runs `coro` (a generator or a coroutine) to completion and returns its value, or raises
+    /// its exception. Tasks it leaves running are cancelled and unwound before this returns.
+    fn run_until_complete(&self, py: Python<'_>, coro: Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        suspend_args::coroutine(&coro, "run_until_complete")?;
+        if current::get().is_some() {
+            return Err(RuntimeAlreadyInitializedError::new_err(
+                "a tonio runtime is already running on this thread; yield/await the coroutine instead \
+                 of starting a nested runtime",
+            ));
+        }
+        if self.running.swap(true, Ordering::AcqRel) {
+            return Err(RuntimeAlreadyInitializedError::new_err(
+                "this Runtime is already running a coroutine in another thread",
+            ));
+        }
+        let result = self.run(py, coro);
+        self.running.store(false, Ordering::Release);
+        result
+    }
+
+    /// The number of worker threads.
+    #[getter]
+    fn threads(&self) -> usize {
+        self.options.threads
+    }
+
+    /// Whether tasks run in a copy of their spawner's `contextvars` context.
+    #[getter]
+    fn context(&self) -> bool {
+        self.options.context
+    }
+
+    /// The signal numbers this runtime listens to.
+    #[getter]
+    fn signals(&self) -> Vec<i32> {
+        self.options.signals.clone()
+    }
+
+    /// `"real"` or `"sim"`.
+    #[getter]
+    fn platform(&self) -> &'static str {
+        match self.options.platform {
+            PlatformChoice::Real => "real",
+            PlatformChoice::Sim { .. } => "sim",
+        }
+    }
+
+    /// Live threads of the blocking pool.
+    #[getter]
+    fn blocking_threads(&self) -> usize {
+        self.pool.thread_count()
+    }
+}
+
+impl Runtime {
+    fn run(&self, py: Python<'_>, coro: Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        let platform: Arc<dyn Platform> = match self.options.platform {
+            PlatformChoice::Real => {
+                check_free_threaded(py)?;
+                Arc::new(RealPlatform::new(self.options.threads, self.pool.clone()))
+            }
+            PlatformChoice::Sim { seed } => Arc::new(SimPlatform::new(seed)),
+        };
+        let core = RuntimeCore::new(
+            platform.clone(),
+            CoreOptions {
+                context: self.options.context,
+                unhandled_error_hook: self.options.unhandled_error_hook.clone(),
+            },
+        );
+        let _running = current::register_running(&core);
+        let main = TaskGroup::new(&core, GroupKind::Main, false);
+        main.spawn(py, vec![coro.unbind()])?;
+        drop(main);
+        let ran = platform.run(py, &core);
+        core.clear();
+        ran?;
+        core.take_result(py)
+    }
+}
+
+/// The real platform runs Python code on several threads at once: it needs the GIL disabled.
+fn check_free_threaded(py: Python<'_>) -> PyResult<()> {
+    let sys = py.import("sys")?;
+    let gil_enabled = match sys.getattr("_is_gil_enabled") {
+        Ok(f) => f.call0()?.is_truthy()?,
+        Err(_) => true,
+    };
+    if gil_enabled {
+        return Err(PyRuntimeError::new_err(
+            "tonio's real platform needs a free-threaded CPython (3.13t/3.14t) running with the GIL \
+             disabled, but the GIL is enabled in this interpreter (a GIL build, PYTHON_GIL=1, -X gil=1, \
+             or an extension module that re-enabled it)",
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,178 @@
+//! `scope()`: a group of tasks that can be cancelled together and waited for.
+//!
+//! Yield flavour: `with tonio.scope() as s: s.spawn(...)`, then `yield s()` to wait.
+//! Colored flavour: `async with tonio.scope() as s:`; leaving the block waits.
+//! A scope accepts tasks only inside its `with` block; if the block raises, the scope's tasks
+//! are cancelled.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+
+use crate::common::current;
+use crate::common::group::{GroupKind, TaskGroup};
+use crate::common::suspend::{Suspend, SuspendKind};
+use crate::common::suspend_args::coroutine;
+use crate::common::util::lock;
+
+enum ScopeState {
+    New,
+    Entered(Arc<TaskGroup>),
+    Exited(Arc<TaskGroup>),
+}
+
+/// A cancellation scope. Create with `tonio.scope()`.
+#[pyclass(frozen, module = "tonio._tonio")]
+pub struct Scope {
+    state: Mutex<ScopeState>,
+    cancel_requested: AtomicBool,
+}
+
+impl Scope {
+    fn enter(&self) -> PyResult<()> {
+        let mut state = lock(&self.state);
+        if !matches!(*state, ScopeState::New) {
+            return Err(PyRuntimeError::new_err(
+                "a scope can be entered only once; create a new tonio.scope()",
+            ));
+        }
+        let core = current::require("scope")?;
+        let group = TaskGroup::new(&core, GroupKind::Scope, true);
+        if self.cancel_requested.load(Ordering::Acquire) {
+            group.cancel_tasks(false);
+        }
+        *state = ScopeState::Entered(group);
+        Ok(())
+    }
+
+    /// Leaves the `with` block; returns the group if the scope was entered.
+    fn exit(&self, py: Python<'_>, body_raised: bool) -> PyResult<Arc<TaskGroup>> {
+        let mut state = lock(&self.state);
+        let group = match &*state {
+            ScopeState::Entered(group) => group.clone(),
+            ScopeState::New => {
+                return Err(PyRuntimeError::new_err(
+                    "scope exited without being entered",
+                ))
+            }
+            ScopeState::Exited(_) => return Err(PyRuntimeError::new_err("scope exited twice")),
+        };
+        *state = ScopeState::Exited(group.clone());
+        drop(state);
+        group.close(py);
+        if body_raised {
+            group.cancel_tasks(false);
+        }
+        Ok(group)
+    }
+
+    fn group(&self) -> Option<Arc<TaskGroup>> {
+        match &*lock(&self.state) {
+            ScopeState::New => None,
+            ScopeState::Entered(group) | ScopeState::Exited(group) => Some(group.clone()),
+        }
+    }
+}
+
+#[pymethods]
+impl Scope {
+    #[new]
+    fn new() -> Self {
+        Scope {
+            state: Mutex::new(ScopeState::New),
+            cancel_requested: AtomicBool::new(false),
+        }
+    }
+
+    fn __enter__(slf: Bound<'_, Self>) -> PyResult<Bound<'_, Self>> {
+        slf.get().enter()?;
+        Ok(slf)
+    }
+
+    #[pyo3(signature = (_exc_type=None, exc=None, _tb=None))]
+    fn __exit__(
+        &self,
+        py: Python<'_>,
+        _exc_type: Option<Bound<'_, PyAny>>,
+        exc: Option<Bound<'_, PyAny>>,
+        _tb: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<bool> {
+        self.exit(py, exc.is_some_and(|e| !e.is_none()))?;
+        Ok(false)
+    }
+
+    fn __aenter__(slf: Bound<'_, Self>) -> PyResult<Suspend> {
+        slf.get().enter()?;
+        Ok(Suspend::new(SuspendKind::Value(slf.into_any().unbind())))
+    }
+
+    #[pyo3(signature = (_exc_type=None, exc=None, _tb=None))]
+    fn __aexit__(
+        &self,
+        py: Python<'_>,
+        _exc_type: Option<Bound<'_, PyAny>>,
+        exc: Option<Bound<'_, PyAny>>,
+        _tb: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<Suspend> {
+        let body_error = exc.filter(|e| !e.is_none()).map(Bound::unbind);
+        let mut state = lock(&self.state);
+        let group = match &*state {
+            ScopeState::Entered(group) => group.clone(),
+            _ => {
+                return Err(PyRuntimeError::new_err(
+                    "scope exited without being entered, or twice",
+                ))
+            }
+        };
+        *state = ScopeState::Exited(group.clone());
+        drop(state);
+        let _ = py;
+        Ok(Suspend::new(SuspendKind::ScopeExit { group, body_error }))
+    }
+
+    /// Starts `coro` as a task of this scope. Only inside the scope's `with` block.
+    fn spawn(&self, py: Python<'_>, coro: Bound<'_, PyAny>) -> PyResult<()> {
+        coroutine(&coro, "scope.spawn")?;
+        let group = match &*lock(&self.state) {
+            ScopeState::Entered(group) => group.clone(),
+            ScopeState::New => {
+                return Err(PyRuntimeError::new_err(
+                    "scope.spawn: enter the scope first (with/async with)",
+                ))
+            }
+            ScopeState::Exited(_) => {
+                return Err(PyRuntimeError::new_err(
+                    "scope.spawn: the scope has exited; spawn only inside its with block",
+                ))
+            }
+        };
+        group.spawn(py, vec![coro.unbind()])
+    }
+
+    /// Cancels every task of the scope (once each); tasks spawned later start cancelled.
+    fn cancel(&self) {
+        self.cancel_requested.store(true, Ordering::Release);
+        if let Some(group) = self.group() {
+            group.cancel_tasks(false);
+        }
+    }
+
+    /// True once `cancel()` was called.
+    #[getter]
+    fn cancelled(&self) -> bool {
+        self.cancel_requested.load(Ordering::Acquire)
+    }
+
+    /// Yield flavour: an awaitable that waits for every task of the scope, then raises their
+    /// exceptions (other than `CancelledError`) as an `ExceptionGroup`.
+    fn __call__(&self) -> PyResult<Suspend> {
+        match self.group() {
+            Some(group) => Ok(Suspend::new(SuspendKind::Join(group))),
+            None => Err(PyRuntimeError::new_err(
+                "enter the scope before waiting for it",
+            )),
+        }
+    }
+}

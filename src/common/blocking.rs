@@ -1,0 +1,186 @@
+//! A blocking call (`spawn_blocking`) and its hand-off between a task and a pool thread.
+//!
+//! # States (under `state`)
+//! `Created -> Queued(waker) -> Running(thread) -> Finished`, or `Queued -> Cancelled` when the
+//! task is cancelled before a thread picks the job up (the call then never runs).
+//!
+//! # Cancellation while running
+//! The waiting task resumes with `CancelledError` at once. The pool thread gets an asynchronous
+//! `CancelledError` (`PyThreadState_SetAsyncExc`), raised the next time it runs Python bytecode.
+//! The async exception is set and cleared only under `state`, and cleared again after the call
+//! returns if it never fired, so it can never hit a later job on the same thread.
+
+use std::os::raw::{c_long, c_ulong};
+use std::sync::{Arc, Mutex};
+
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyTuple};
+
+use super::core::RuntimeCore;
+use super::current;
+use super::errors::CancelledError;
+use super::outcome::Resume;
+use super::task::Waker;
+use super::util::lock;
+
+extern "C" {
+    // Part of CPython's stable ABI (`pythread.h`); pyo3-ffi does not declare it.
+    fn PyThread_get_thread_ident() -> c_ulong;
+}
+
+enum JobState {
+    Created,
+    Queued(Waker),
+    Running {
+        thread: c_ulong,
+        waker: Waker,
+        interrupted: bool,
+    },
+    Finished,
+    Cancelled,
+}
+
+pub struct BlockingJob {
+    func: Py<PyAny>,
+    args: Py<PyTuple>,
+    kwargs: Option<Py<PyDict>>,
+    /// `contextvars.Context` to run in (runtime option `context=True`).
+    context: Option<Py<PyAny>>,
+    core: Arc<RuntimeCore>,
+    state: Mutex<JobState>,
+}
+
+impl BlockingJob {
+    pub fn new(
+        core: Arc<RuntimeCore>,
+        func: Py<PyAny>,
+        args: Py<PyTuple>,
+        kwargs: Option<Py<PyDict>>,
+        context: Option<Py<PyAny>>,
+    ) -> BlockingJob {
+        BlockingJob {
+            func,
+            args,
+            kwargs,
+            context,
+            core,
+            state: Mutex::new(JobState::Created),
+        }
+    }
+
+    /// Attaches the waiting task. Returns false if the job was already submitted once.
+    pub fn submit(&self, waker: Waker) -> bool {
+        let mut state = lock(&self.state);
+        if !matches!(*state, JobState::Created) {
+            return false;
+        }
+        *state = JobState::Queued(waker);
+        true
+    }
+
+    /// Runs the call on the current (pool) thread and wakes the waiting task with its outcome.
+    pub fn run(&self, py: Python<'_>) {
+        {
+            let mut state = lock(&self.state);
+            let JobState::Queued(waker) = std::mem::replace(&mut *state, JobState::Finished) else {
+                // Cancelled before it started: nothing to run, nobody waiting.
+                *state = JobState::Cancelled;
+                return;
+            };
+            // Safety: plain query of the calling thread's identifier.
+            let thread = unsafe { PyThread_get_thread_ident() };
+            *state = JobState::Running {
+                thread,
+                waker,
+                interrupted: false,
+            };
+        }
+        let result = {
+            let _runtime = current::enter(&self.core);
+            self.call(py)
+        };
+        let waker = {
+            let mut state = lock(&self.state);
+            match std::mem::replace(&mut *state, JobState::Finished) {
+                JobState::Running {
+                    thread,
+                    waker,
+                    interrupted,
+                } => {
+                    if interrupted {
+                        // Safety: clears a pending async exception on this very thread (NULL
+                        // exc); we are attached.
+                        unsafe {
+                            pyo3::ffi::PyThreadState_SetAsyncExc(
+                                thread as c_long,
+                                std::ptr::null_mut(),
+                            )
+                        };
+                    }
+                    Some(waker)
+                }
+                _ => None,
+            }
+        };
+        if let Some(waker) = waker {
+            waker.wake(Resume::from_result(py, result));
+        }
+    }
+
+    fn call(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let func = self.func.bind(py);
+        let args = self.args.bind(py);
+        let kwargs = self.kwargs.as_ref().map(|k| k.bind(py));
+        match &self.context {
+            None => func.call(args, kwargs).map(Bound::unbind),
+            Some(context) => {
+                let mut full = vec![func.clone()];
+                full.extend(args.iter());
+                let full = PyTuple::new(py, full)?;
+                context
+                    .bind(py)
+                    .getattr("run")?
+                    .call(full, kwargs)
+                    .map(Bound::unbind)
+            }
+        }
+    }
+
+    /// Fails a queued call without running it (no thread could be started for it).
+    pub fn fail(&self, reason: &str) {
+        let waker = match std::mem::replace(&mut *lock(&self.state), JobState::Finished) {
+            JobState::Queued(waker) => waker,
+            _ => return,
+        };
+        Python::attach(|py| {
+            let err =
+                pyo3::exceptions::PyRuntimeError::new_err(format!("spawn_blocking: {reason}"));
+            waker.wake(Resume::Throw(err.into_value(py).into_any()));
+        });
+    }
+
+    /// The waiting task was cancelled: drop the job if it has not started, else interrupt it.
+    pub fn cancel(&self, py: Python<'_>) {
+        let mut state = lock(&self.state);
+        match &mut *state {
+            JobState::Created | JobState::Queued(_) => *state = JobState::Cancelled,
+            JobState::Running {
+                thread,
+                interrupted,
+                ..
+            } => {
+                if !*interrupted {
+                    *interrupted = true;
+                    let exc_type = py.get_type::<CancelledError>();
+                    // Safety: `thread` is the identifier of the pool thread running this job,
+                    // recorded under `state`; while we hold `state` the job cannot finish, so the
+                    // exception targets this call and is cleared in `run` if it never fires.
+                    unsafe {
+                        pyo3::ffi::PyThreadState_SetAsyncExc(*thread as c_long, exc_type.as_ptr())
+                    };
+                }
+            }
+            JobState::Finished | JobState::Cancelled => {}
+        }
+    }
+}

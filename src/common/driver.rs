@@ -1,0 +1,206 @@
+//! The coroutine driver: runs one task until it suspends or finishes.
+//!
+//! A task is a stack: its own coroutine at the bottom and, in the yield flavour, the child
+//! generators it yielded on top (run inside the same task, no scheduling). The driver sends the
+//! resume value into the top of the stack with `PyIter_Send` (no Python method call, no
+//! allocation) and interprets what comes out:
+//! - a yielded `None` or `yield_now`: requeue the task behind other ready work;
+//! - a yielded generator: push it as a child and start it;
+//! - a yielded [`Suspend`]: start it; park the task if it must wait;
+//! - anything else: throw `TypeError` into the task at that yield (it may catch it);
+//! - a return or an exception: pop the child and deliver it to its parent, or finish the task.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use pyo3::exceptions::PyStopIteration;
+use pyo3::ffi;
+use pyo3::prelude::*;
+
+use super::errors::{bad_yield, cancelled};
+use super::outcome::{Outcome, Resume};
+use super::suspend::{Finish, Registration, Started, Suspend};
+use super::task::{Park, Task, TaskBody};
+use super::util::lock;
+
+/// What sending into a coroutine produced.
+enum Sent {
+    Yielded(Py<PyAny>),
+    Returned(Py<PyAny>),
+    Raised(PyErr),
+}
+
+/// Runs `task` (which the caller dequeued) until it suspends or finishes.
+pub fn run_task(py: Python<'_>, task: Arc<Task>) {
+    let mut body = lock(&task.body);
+    let resume = task.begin_run();
+    task.started.store(true, Ordering::Relaxed);
+    let entered = enter_context(py, &body);
+    let resume = match finish_wait(py, &task, &mut body, resume) {
+        Some(resume) => resume,
+        None => {
+            exit_context(py, &body, entered);
+            return;
+        }
+    };
+    drive(py, &task, &mut body, resume);
+    exit_context(py, &body, entered);
+}
+
+fn drive(py: Python<'_>, task: &Arc<Task>, body: &mut TaskBody, mut resume: Resume) {
+    loop {
+        let Some(target) = body.top() else { return };
+        match send(py, target, resume) {
+            Sent::Yielded(value) => {
+                let next = match interpret(py, task, body, value) {
+                    Step::Continue(next) => next,
+                    Step::Yield => match task.yield_now() {
+                        Some(cancel) => cancel,
+                        None => {
+                            task.core.platform.schedule_yielded(task.clone());
+                            return;
+                        }
+                    },
+                    Step::Park => match task.park() {
+                        Park::Parked => return,
+                        Park::Resume(woken) => match finish_wait(py, task, body, woken) {
+                            Some(next) => next,
+                            None => return,
+                        },
+                    },
+                };
+                resume = next;
+            }
+            Sent::Returned(value) => match body.children.pop() {
+                Some(_child) => resume = Resume::Value(value),
+                None => return finish(py, task, body, Outcome::Returned(value)),
+            },
+            Sent::Raised(err) => {
+                let exc = err.into_value(py).into_any();
+                match body.children.pop() {
+                    Some(_child) => resume = Resume::Throw(exc),
+                    None => return finish(py, task, body, Outcome::Raised(exc)),
+                }
+            }
+        }
+    }
+}
+
+/// What to do after a yield.
+enum Step {
+    Continue(Resume),
+    Yield,
+    Park,
+}
+
+fn interpret(py: Python<'_>, task: &Arc<Task>, body: &mut TaskBody, value: Py<PyAny>) -> Step {
+    let bound = value.bind(py);
+    if bound.is_none() {
+        return Step::Yield;
+    }
+    if let Ok(suspend) = bound.cast_exact::<Suspend>() {
+        return match suspend.get().start(py, task, body) {
+            Started::Ready(resume) => Step::Continue(resume),
+            Started::Yield => Step::Yield,
+            Started::Pending => Step::Park,
+        };
+    }
+    // Safety: type check on a live object we hold a reference to.
+    if unsafe { ffi::PyGen_CheckExact(bound.as_ptr()) } != 0 {
+        body.children.push(value);
+        return Step::Continue(Resume::Start);
+    }
+    Step::Continue(Resume::Throw(bad_yield(py, bound)))
+}
+
+/// Ends the current registration after a wake. `None` means the task parked again.
+fn finish_wait(
+    py: Python<'_>,
+    task: &Arc<Task>,
+    body: &mut TaskBody,
+    mut resume: Resume,
+) -> Option<Resume> {
+    loop {
+        let registration = std::mem::replace(&mut body.wait, Registration::None);
+        match registration.finish(py, task, body, resume) {
+            Finish::Resume(next) => return Some(next),
+            Finish::WaitAgain => match task.park_shielded() {
+                Park::Parked => return None,
+                Park::Resume(woken) => resume = woken,
+            },
+        }
+    }
+}
+
+fn send(py: Python<'_>, target: &Py<PyAny>, resume: Resume) -> Sent {
+    match resume {
+        Resume::Start | Resume::Nothing | Resume::Ready => send_value(py, target, py.None()),
+        Resume::Value(value) => send_value(py, target, value),
+        Resume::Throw(exc) => throw(py, target, exc),
+        Resume::Cancel => throw(py, target, cancelled(py)),
+    }
+}
+
+fn send_value(py: Python<'_>, target: &Py<PyAny>, value: Py<PyAny>) -> Sent {
+    let mut result: *mut ffi::PyObject = std::ptr::null_mut();
+    // Safety: `target` and `value` are live references held for the duration of the call and we
+    // are attached. On PYGEN_NEXT/PYGEN_RETURN `result` is a new (owned) reference; on PYGEN_ERROR
+    // an exception is set and `result` is NULL.
+    let status = unsafe { ffi::PyIter_Send(target.as_ptr(), value.as_ptr(), &mut result) };
+    match status {
+        ffi::PySendResult::PYGEN_NEXT => {
+            Sent::Yielded(unsafe { Bound::from_owned_ptr(py, result) }.unbind())
+        }
+        ffi::PySendResult::PYGEN_RETURN => {
+            Sent::Returned(unsafe { Bound::from_owned_ptr(py, result) }.unbind())
+        }
+        ffi::PySendResult::PYGEN_ERROR => Sent::Raised(PyErr::fetch(py)),
+    }
+}
+
+fn throw(py: Python<'_>, target: &Py<PyAny>, exc: Py<PyAny>) -> Sent {
+    match target
+        .bind(py)
+        .call_method1(pyo3::intern!(py, "throw"), (exc,))
+    {
+        Ok(value) => Sent::Yielded(value.unbind()),
+        Err(err) if err.is_instance_of::<PyStopIteration>(py) => {
+            let value = err
+                .value(py)
+                .getattr("value")
+                .map_or_else(|_| py.None(), Bound::unbind);
+            Sent::Returned(value)
+        }
+        Err(err) => Sent::Raised(err),
+    }
+}
+
+fn finish(py: Python<'_>, task: &Arc<Task>, body: &mut TaskBody, outcome: Outcome) {
+    body.coro = None;
+    body.children.clear();
+    task.mark_done();
+    task.group.task_done(py, task.index, outcome);
+    task.core.task_finished();
+}
+
+fn enter_context(py: Python<'_>, body: &TaskBody) -> bool {
+    let Some(context) = &body.context else {
+        return false;
+    };
+    // Safety: `context` is a live contextvars.Context owned by the task; we are attached.
+    if unsafe { ffi::PyContext_Enter(context.as_ptr()) } != 0 {
+        PyErr::fetch(py).write_unraisable(py, None);
+        return false;
+    }
+    true
+}
+
+fn exit_context(py: Python<'_>, body: &TaskBody, entered: bool) {
+    let (true, Some(context)) = (entered, &body.context) else {
+        return;
+    };
+    // Safety: exits the context entered by `enter_context` on this thread.
+    if unsafe { ffi::PyContext_Exit(context.as_ptr()) } != 0 {
+        PyErr::fetch(py).write_unraisable(py, None);
+    }
+}

@@ -1,0 +1,105 @@
+//! The exceptions tonio raises, and the one place that builds them.
+//!
+//! The classes are created here and re-exported by `tonio.exceptions` (both flavours share them).
+//! Core code builds exceptions only through the helpers below so each message names the problem.
+
+use pyo3::exceptions::{PyBaseException, PyException, PyRuntimeError, PyTypeError};
+use pyo3::prelude::*;
+use pyo3::types::{PyList, PyString};
+
+pyo3::create_exception!(
+    tonio.exceptions,
+    CancelledError,
+    PyBaseException,
+    "Thrown into a task at its suspension point when the task is cancelled."
+);
+pyo3::create_exception!(
+    tonio.exceptions,
+    TimeoutError,
+    PyBaseException,
+    "An operation did not finish before its deadline."
+);
+pyo3::create_exception!(
+    tonio.exceptions,
+    WouldBlock,
+    PyException,
+    "A non-waiting operation (`or_raise`) could not proceed without waiting."
+);
+pyo3::create_exception!(
+    tonio.exceptions,
+    ResourceBroken,
+    PyException,
+    "A resource (stream, TLS session, ...) can no longer be used."
+);
+pyo3::create_exception!(
+    tonio.exceptions,
+    RuntimeAlreadyInitializedError,
+    PyRuntimeError,
+    "A runtime was started from inside a running runtime on the same thread."
+);
+pyo3::create_exception!(
+    tonio.exceptions,
+    RuntimeNotInitializedError,
+    PyRuntimeError,
+    "An API that needs a running runtime was called outside one."
+);
+
+/// A fresh `CancelledError` instance, ready to be thrown into a task.
+pub fn cancelled(py: Python<'_>) -> Py<PyAny> {
+    CancelledError::new_err("the task was cancelled")
+        .into_value(py)
+        .into_any()
+}
+
+/// True if `exc` is a `CancelledError` instance.
+pub fn is_cancelled(py: Python<'_>, exc: &Py<PyAny>) -> bool {
+    exc.bind(py).is_instance_of::<CancelledError>()
+}
+
+/// The error for calls that need a running runtime.
+pub fn not_running(what: &str) -> PyErr {
+    RuntimeNotInitializedError::new_err(format!(
+        "{what} needs a running tonio runtime; call it from a task started by tonio.run(), \
+         @tonio.main or Runtime.run_until_complete()"
+    ))
+}
+
+/// The `TypeError` thrown into a task that yielded something the runtime cannot wait on.
+pub fn bad_yield(py: Python<'_>, value: &Bound<'_, PyAny>) -> Py<PyAny> {
+    let shown = value
+        .repr()
+        .map(|r| r.to_string())
+        .unwrap_or_else(|_| "<unrepresentable object>".to_owned());
+    let type_name = value
+        .get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "?".to_owned());
+    let hint = if type_name == "coroutine" {
+        " (an `async def` coroutine: await it from tonio.colored code, or spawn it)"
+    } else {
+        ""
+    };
+    PyTypeError::new_err(format!(
+        "a task yielded {shown} of type {type_name}{hint}; a task may yield only None, a \
+         generator, or a tonio awaitable such as tonio.sleep(...) or tonio.spawn(...)"
+    ))
+    .into_value(py)
+    .into_any()
+}
+
+/// Builds `BaseExceptionGroup(message, errors)`; Python turns it into an `ExceptionGroup` when
+/// every error is an `Exception`.
+pub fn exception_group(py: Python<'_>, message: &str, errors: Vec<Py<PyAny>>) -> PyErr {
+    let build = || -> PyResult<PyErr> {
+        let group_type = py.import("builtins")?.getattr("BaseExceptionGroup")?;
+        let group = group_type.call1((PyString::new(py, message), PyList::new(py, errors)?))?;
+        Ok(PyErr::from_value(group))
+    };
+    build().unwrap_or_else(|err| err)
+}
+
+/// Restores `err` as a Python exception object to throw into a task.
+pub fn to_exception(py: Python<'_>, err: PyErr) -> Py<PyAny> {
+    err.into_value(py).into_any()
+}

@@ -1,0 +1,25 @@
+//! The platform-independent core: the task model and coroutine driver, the wait queue, timers,
+//! task groups (spawn joins, scopes, select, timeouts), events, blocking jobs and the `Platform`
+//! trait that the real and simulated platforms implement.
+//!
+//! Everything here runs unchanged on every platform. Nothing in this module reads the wall clock,
+//! starts a thread or iterates a hash map: time comes from `Platform::now`, threads belong to the
+//! platform, and every collection that is iterated has a fixed order (`BTreeMap`, `VecDeque`).
+
+pub mod blocking;
+pub mod core;
+pub mod current;
+pub mod driver;
+pub mod errors;
+pub mod event;
+pub mod group;
+pub mod group_result;
+pub mod outcome;
+pub mod platform;
+pub mod suspend;
+pub mod suspend_args;
+pub mod task;
+pub mod time;
+pub mod timers;
+pub mod util;
+pub mod waitqueue;

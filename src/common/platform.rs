@@ -1,0 +1,75 @@
+//! The `Platform` trait: what the core needs from the world it runs in.
+//!
+//! The core (tasks, the driver, wait queues, groups, timers, events) is written once. Two
+//! platforms run it: `real` (worker threads, OS clock, blocking thread pool; later a mio reactor
+//! and OS sockets) and `sim` (one thread, a seeded scheduler, a virtual clock; later an in-memory
+//! network). A runtime owns one platform instance per run.
+//!
+//! # What an implementation must provide
+//! 1. **Clock** — `now()`: monotonic ticks (µs) since the run started. Real: `Instant`. Sim: a
+//!    virtual counter that moves only when nothing is runnable.
+//! 2. **Scheduling** — `schedule(task)` makes a task runnable; it may be called from any thread
+//!    (a worker, a blocking-pool thread, a foreign thread calling `Event.set`). Each call follows
+//!    exactly one transition of the task to `Scheduled`, so a task is in at most one queue and is
+//!    run by one thread at a time. `schedule_yielded` is the same for a task that gave up the CPU
+//!    voluntarily and should run after other ready work.
+//! 3. **The run loop** — `run(core)` runs tasks (`driver::run_task`) until `core.is_finished()`.
+//!    While idle it must fire due timers (`core.timers.fire_due(now)`) and otherwise sleep no
+//!    later than `core.timers.next_deadline()`. Every thread that runs tasks must have the run's
+//!    core installed as the current runtime (`current::enter`).
+//! 4. **Blocking work** — `spawn_blocking(job)` runs `job.run()` somewhere it may block without
+//!    stalling tasks. The job wakes its waiting task itself.
+//! 5. **Entropy** — `entropy()`: random bits. Sim: drawn from the run's seeded RNG, so a run is
+//!    a pure function of its seed.
+//! 6. **Network** (comes with the networking issue) — readiness waits and socket operations as
+//!    plain data (addresses, byte buffers, handles owned by the platform), never raw OS file
+//!    descriptors, so the simulator can provide an in-memory network behind the same API.
+//!
+//! # What an implementation may rely on
+//! - The core never holds one of its locks while calling `schedule`.
+//! - Timers are only armed by code running on a thread inside `run` (tasks, wakers they call), so
+//!   a platform that re-reads `next_deadline` before each sleep never misses a timer.
+//!
+//! # Why `dyn Platform`
+//! Tasks, wakers and groups are shared with Python objects (`Event`, join handles) that cannot be
+//! generic, so the core reaches its platform through `Arc<dyn Platform>`. Each call is one
+//! indirect jump; the hot loop (`run_task` called from the platform's own loop) is monomorphic.
+
+use std::sync::Arc;
+
+use pyo3::prelude::*;
+
+use super::blocking::BlockingJob;
+use super::core::RuntimeCore;
+use super::task::Task;
+use super::time::Ticks;
+
+pub trait Platform: Send + Sync + 'static {
+    /// A short name for messages (`"real"`, `"sim"`).
+    fn name(&self) -> &'static str;
+
+    /// Monotonic time since the run started.
+    fn now(&self) -> Ticks;
+
+    /// Makes `task` runnable. Callable from any thread.
+    fn schedule(&self, task: Arc<Task>);
+
+    /// Requeues a task that yielded control voluntarily.
+    fn schedule_yielded(&self, task: Arc<Task>) {
+        self.schedule(task)
+    }
+
+    /// Runs `job` where it may block.
+    fn spawn_blocking(&self, job: Arc<BlockingJob>);
+
+    /// Random bits.
+    fn entropy(&self) -> u64;
+
+    /// True if the current thread runs this platform's tasks (a worker). Calls that would block
+    /// the thread, like `block_on`, refuse to run there.
+    fn on_worker_thread(&self) -> bool;
+
+    /// Drives the run until `core.is_finished()`. Called once per run, on the thread that called
+    /// `run_until_complete`, with the main task already scheduled.
+    fn run(&self, py: Python<'_>, core: &Arc<RuntimeCore>) -> PyResult<()>;
+}

@@ -1,0 +1,403 @@
+//! Suspension objects: the Rust awaitables the driver recognises directly.
+//!
+//! `tonio.sleep(...)`, `Event.wait()`, a `spawn(...)` join, `spawn_blocking(...)`, `select`,
+//! `timeout`, a scope wait: each returns a [`Suspend`]. In the yield flavour a task yields it; in
+//! the colored flavour a coroutine awaits it, and `Suspend` acts as its own one-step iterator
+//! (first `__next__` yields itself to the driver, the driver's resume value comes back through
+//! `send` as `StopIteration(value)`, a thrown exception through `throw`).
+//!
+//! `start` runs on the task's thread when the driver receives the object: it either finishes
+//! at once (`Started::Ready`) or records a [`Registration`] in the task body and returns
+//! `Pending`. When the task resumes, for whatever reason, `Registration::finish` undoes what is
+//! left of the registration (unqueue, disarm timers) and turns the wake into the resume value.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use pyo3::exceptions::{PyRuntimeError, PyStopIteration};
+use pyo3::prelude::*;
+
+use super::blocking::BlockingJob;
+use super::event::EventCore;
+use super::group::{GroupKind, TaskGroup};
+use super::outcome::Resume;
+use super::task::{Task, TaskBody, Waker};
+use super::time::{deadline_after, Ticks};
+use super::timers::{TimerAction, TimerKey};
+use super::util::lock;
+use super::waitqueue::WaiterKey;
+
+/// What a suspension waits for.
+pub enum SuspendKind {
+    /// Give other tasks a turn.
+    YieldNow,
+    /// Evaluate to a value at once (e.g. `Scope.__aenter__`).
+    Value(Py<PyAny>),
+    /// Sleep for a number of seconds from when it is awaited.
+    Sleep(f64),
+    /// Sleep until an absolute tick (interval ticks).
+    SleepUntil(Ticks),
+    /// Wait for an event, optionally with a timeout in seconds.
+    EventWait {
+        event: Arc<EventCore>,
+        timeout: Option<f64>,
+    },
+    /// Wait for a group to finish (spawn join, scope wait) or, for `as_completed`, for its next
+    /// outcome.
+    Join(Arc<TaskGroup>),
+    /// Exit of a colored scope: close it, cancel it if the body raised, wait, merge errors.
+    ScopeExit {
+        group: Arc<TaskGroup>,
+        body_error: Option<Py<PyAny>>,
+    },
+    /// `select(*coros)`: started when awaited.
+    Select(Mutex<Option<Vec<Py<PyAny>>>>),
+    /// `time.timeout(coro, seconds)`: started when awaited.
+    Timeout {
+        coro: Mutex<Option<Py<PyAny>>>,
+        seconds: f64,
+    },
+    /// `spawn_blocking(fn, ...)`: submitted when awaited.
+    Blocking(Arc<BlockingJob>),
+}
+
+/// A tonio awaitable. Yield it (yield flavour) or await it (colored flavour).
+#[pyclass(frozen, module = "tonio._tonio", name = "Suspension")]
+pub struct Suspend {
+    pub kind: SuspendKind,
+    /// Colored protocol: whether `__next__` already handed the object to the driver.
+    yielded: AtomicBool,
+}
+
+impl Suspend {
+    pub fn new(kind: SuspendKind) -> Suspend {
+        Suspend {
+            kind,
+            yielded: AtomicBool::new(false),
+        }
+    }
+}
+
+#[pymethods]
+impl Suspend {
+    fn __await__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
+        slf.get().yielded.store(false, Ordering::Relaxed);
+        slf
+    }
+
+    fn __next__(slf: Bound<'_, Self>) -> Option<Bound<'_, Self>> {
+        if slf.get().yielded.swap(true, Ordering::Relaxed) {
+            None
+        } else {
+            Some(slf)
+        }
+    }
+
+    fn send(slf: Bound<'_, Self>, value: Py<PyAny>) -> PyResult<Bound<'_, Self>> {
+        if slf.get().yielded.swap(true, Ordering::Relaxed) {
+            Err(PyStopIteration::new_err((value,)))
+        } else {
+            Ok(slf)
+        }
+    }
+
+    #[pyo3(signature = (typ, val=None, tb=None))]
+    fn throw(
+        &self,
+        typ: Bound<'_, PyAny>,
+        val: Option<Bound<'_, PyAny>>,
+        tb: Option<Bound<'_, PyAny>>,
+    ) -> PyErr {
+        let _ = tb;
+        match val {
+            Some(val) if !val.is_none() => PyErr::from_value(val),
+            _ => PyErr::from_value(typ),
+        }
+    }
+
+    fn close(&self) {}
+
+    fn __repr__(&self) -> &'static str {
+        match self.kind {
+            SuspendKind::YieldNow => "<tonio awaitable: yield_now>",
+            SuspendKind::Value(_) => "<tonio awaitable: value>",
+            SuspendKind::Sleep(_) | SuspendKind::SleepUntil(_) => "<tonio awaitable: sleep>",
+            SuspendKind::EventWait { .. } => "<tonio awaitable: Event.wait>",
+            SuspendKind::Join(_) => "<tonio awaitable: join>",
+            SuspendKind::ScopeExit { .. } => "<tonio awaitable: scope exit>",
+            SuspendKind::Select(_) => "<tonio awaitable: select>",
+            SuspendKind::Timeout { .. } => "<tonio awaitable: timeout>",
+            SuspendKind::Blocking(_) => "<tonio awaitable: spawn_blocking>",
+        }
+    }
+}
+
+/// What `start` decided.
+pub enum Started {
+    /// Continue at once with this resume.
+    Ready(Resume),
+    /// Requeue the task behind other ready work (a yield).
+    Yield,
+    /// A registration was recorded; park the task.
+    Pending,
+}
+
+/// What to do with a group waiter's wake.
+pub enum OnReady {
+    /// Resume with the group's join result.
+    JoinResult,
+    /// Colored scope exit: merge the body's error with the tasks' errors.
+    ScopeExit(Option<Py<PyAny>>),
+    /// The owner was cancelled and waited for the group to unwind: throw `CancelledError`.
+    Cancelled,
+}
+
+/// What a suspended task must undo or translate when it resumes.
+pub enum Registration {
+    None,
+    Timer(TimerKey),
+    Event {
+        event: Arc<EventCore>,
+        key: Option<WaiterKey>,
+        timer: Option<TimerKey>,
+    },
+    Group {
+        group: Arc<TaskGroup>,
+        key: WaiterKey,
+        on_ready: OnReady,
+    },
+    Blocking(Arc<BlockingJob>),
+}
+
+/// What `finish` decided.
+pub enum Finish {
+    Resume(Resume),
+    /// A new registration was recorded: park again, shielded from cancellation.
+    WaitAgain,
+}
+
+impl Suspend {
+    /// Begins the suspension for `task` (see the module docs).
+    pub fn start(&self, py: Python<'_>, task: &Arc<Task>, body: &mut TaskBody) -> Started {
+        let core = &task.core;
+        match &self.kind {
+            SuspendKind::YieldNow => Started::Yield,
+            SuspendKind::Value(value) => Started::Ready(Resume::Value(value.clone_ref(py))),
+            SuspendKind::Sleep(seconds) if *seconds <= 0.0 || seconds.is_nan() => Started::Yield,
+            SuspendKind::Sleep(seconds) => {
+                sleep_until(task, body, deadline_after(core.now(), *seconds))
+            }
+            SuspendKind::SleepUntil(deadline) => {
+                if *deadline <= core.now() {
+                    Started::Yield
+                } else {
+                    sleep_until(task, body, *deadline)
+                }
+            }
+            SuspendKind::EventWait { event, timeout } => {
+                let token = task.begin_wait();
+                let Some(key) = event.add_waiter(Waker {
+                    task: task.clone(),
+                    token,
+                }) else {
+                    return Started::Ready(Resume::Value(bool_object(py, true)));
+                };
+                let timer = timeout.map(|seconds| {
+                    let deadline = deadline_after(core.now(), seconds);
+                    let waker = Waker {
+                        task: task.clone(),
+                        token,
+                    };
+                    core.timers.add(
+                        deadline,
+                        TimerAction::Wake(waker, Resume::Value(bool_object(py, false))),
+                    )
+                });
+                body.wait = Registration::Event {
+                    event: event.clone(),
+                    key: Some(key),
+                    timer,
+                };
+                Started::Pending
+            }
+            SuspendKind::Join(group) => wait_group(py, task, body, group, OnReady::JoinResult),
+            SuspendKind::ScopeExit { group, body_error } => {
+                group.close(py);
+                if body_error.is_some() {
+                    group.cancel_tasks(false);
+                }
+                let on_ready = OnReady::ScopeExit(body_error.as_ref().map(|e| e.clone_ref(py)));
+                wait_group(py, task, body, group, on_ready)
+            }
+            SuspendKind::Select(coros) => {
+                let Some(coros) = lock(coros).take() else {
+                    return Started::Ready(already_awaited(py, "select(...)"));
+                };
+                let group = TaskGroup::new(core, GroupKind::Select, false);
+                if let Err(err) = group.spawn(py, coros) {
+                    return Started::Ready(Resume::Throw(err.into_value(py).into_any()));
+                }
+                wait_group(py, task, body, &group, OnReady::JoinResult)
+            }
+            SuspendKind::Timeout { coro, seconds } => {
+                let Some(coro) = lock(coro).take() else {
+                    return Started::Ready(already_awaited(py, "timeout(...)"));
+                };
+                let group = TaskGroup::new(core, GroupKind::Timeout, false);
+                group.set_deadline(deadline_after(core.now(), *seconds));
+                if let Err(err) = group.spawn(py, vec![coro]) {
+                    return Started::Ready(Resume::Throw(err.into_value(py).into_any()));
+                }
+                wait_group(py, task, body, &group, OnReady::JoinResult)
+            }
+            SuspendKind::Blocking(job) => {
+                let token = task.begin_wait();
+                if !job.submit(Waker {
+                    task: task.clone(),
+                    token,
+                }) {
+                    return Started::Ready(already_awaited(py, "spawn_blocking(...)"));
+                }
+                core.platform.spawn_blocking(job.clone());
+                body.wait = Registration::Blocking(job.clone());
+                Started::Pending
+            }
+        }
+    }
+}
+
+fn sleep_until(task: &Arc<Task>, body: &mut TaskBody, deadline: Ticks) -> Started {
+    let token = task.begin_wait();
+    let waker = Waker {
+        task: task.clone(),
+        token,
+    };
+    let key = task
+        .core
+        .timers
+        .add(deadline, TimerAction::Wake(waker, Resume::Nothing));
+    body.wait = Registration::Timer(key);
+    Started::Pending
+}
+
+fn wait_group(
+    py: Python<'_>,
+    task: &Arc<Task>,
+    body: &mut TaskBody,
+    group: &Arc<TaskGroup>,
+    on_ready: OnReady,
+) -> Started {
+    let token = task.begin_wait();
+    match group.add_waiter(Waker {
+        task: task.clone(),
+        token,
+    }) {
+        None => Started::Ready(ready_value(py, group, on_ready)),
+        Some(key) => {
+            body.wait = Registration::Group {
+                group: group.clone(),
+                key,
+                on_ready,
+            };
+            Started::Pending
+        }
+    }
+}
+
+fn ready_value(py: Python<'_>, group: &TaskGroup, on_ready: OnReady) -> Resume {
+    match on_ready {
+        OnReady::JoinResult => group.join_result(py),
+        OnReady::Cancelled => Resume::Cancel,
+        OnReady::ScopeExit(body_error) => {
+            let mut errors = group.take_scope_errors(py);
+            match body_error {
+                None if errors.is_empty() => Resume::Value(py.None()),
+                Some(_) if errors.is_empty() => Resume::Value(bool_object(py, false)),
+                body_error => {
+                    if let Some(body_error) = body_error {
+                        errors.insert(0, body_error);
+                    }
+                    let err = super::errors::exception_group(py, "ScopeExceptionGroup", errors);
+                    Resume::Throw(err.into_value(py).into_any())
+                }
+            }
+        }
+    }
+}
+
+fn bool_object(py: Python<'_>, value: bool) -> Py<PyAny> {
+    pyo3::types::PyBool::new(py, value)
+        .to_owned()
+        .into_any()
+        .unbind()
+}
+
+fn already_awaited(py: Python<'_>, what: &str) -> Resume {
+    let err = PyRuntimeError::new_err(format!(
+        "{what} can be awaited only once; call it again for a new one"
+    ));
+    Resume::Throw(err.into_value(py).into_any())
+}
+
+impl Registration {
+    /// Undoes what is left of the registration and turns `resume` into the value to deliver.
+    pub fn finish(
+        self,
+        py: Python<'_>,
+        task: &Arc<Task>,
+        body: &mut TaskBody,
+        resume: Resume,
+    ) -> Finish {
+        match self {
+            Registration::None => Finish::Resume(resume),
+            Registration::Timer(key) => {
+                if !matches!(resume, Resume::Nothing) {
+                    drop(task.core.timers.cancel(key));
+                }
+                Finish::Resume(resume)
+            }
+            Registration::Event { event, key, timer } => {
+                if let Some(key) = key {
+                    drop(event.remove_waiter(key));
+                }
+                if let Some(timer) = timer {
+                    drop(task.core.timers.cancel(timer));
+                }
+                Finish::Resume(resume)
+            }
+            Registration::Blocking(job) => {
+                if matches!(resume, Resume::Cancel) {
+                    job.cancel(py);
+                }
+                Finish::Resume(resume)
+            }
+            Registration::Group {
+                group,
+                key,
+                on_ready,
+            } => match resume {
+                Resume::Ready => Finish::Resume(ready_value(py, &group, on_ready)),
+                Resume::Cancel => {
+                    drop(group.remove_waiter(key));
+                    let owns_tasks = matches!(
+                        group.kind,
+                        GroupKind::Scope | GroupKind::Select | GroupKind::Timeout
+                    );
+                    if !owns_tasks || group.is_finished() {
+                        return Finish::Resume(Resume::Cancel);
+                    }
+                    // The owner is cancelled: cancel what it owns and wait for it to unwind.
+                    group.cancel_tasks(false);
+                    match wait_group(py, task, body, &group, OnReady::Cancelled) {
+                        Started::Pending => Finish::WaitAgain,
+                        _ => Finish::Resume(Resume::Cancel),
+                    }
+                }
+                other => {
+                    drop(group.remove_waiter(key));
+                    Finish::Resume(other)
+                }
+            },
+        }
+    }
+}

@@ -1,0 +1,50 @@
+//! tonio: a multi-threaded async runtime for free-threaded CPython, with a deterministic
+//! simulator. This file only registers the Python module; see `common` for the core,
+//! `real` and `sim` for the platforms and `bindings` for the Python-facing layer.
+
+use pyo3::prelude::*;
+
+pub mod bindings;
+pub mod common;
+pub mod real;
+pub mod sim;
+
+#[pymodule(gil_used = false)]
+fn _tonio(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    use bindings::{api, as_completed, interval};
+    use common::errors;
+
+    let py = m.py();
+    m.add_class::<bindings::runtime::Runtime>()?;
+    m.add_class::<bindings::scope::Scope>()?;
+    m.add_class::<common::event::Event>()?;
+    m.add_class::<common::suspend::Suspend>()?;
+    m.add_class::<as_completed::AsCompleted>()?;
+    m.add_class::<interval::Interval>()?;
+    m.add_function(wrap_pyfunction!(api::spawn, m)?)?;
+    m.add_function(wrap_pyfunction!(api::spawn_without_results, m)?)?;
+    m.add_function(wrap_pyfunction!(api::spawn_without_tracking, m)?)?;
+    m.add_function(wrap_pyfunction!(api::spawn_list, m)?)?;
+    m.add_function(wrap_pyfunction!(api::spawn_blocking, m)?)?;
+    m.add_function(wrap_pyfunction!(api::block_on, m)?)?;
+    m.add_function(wrap_pyfunction!(api::sleep, m)?)?;
+    m.add_function(wrap_pyfunction!(api::yield_now, m)?)?;
+    m.add_function(wrap_pyfunction!(api::time, m)?)?;
+    m.add_function(wrap_pyfunction!(api::timeout, m)?)?;
+    m.add_function(wrap_pyfunction!(api::select, m)?)?;
+    m.add_function(wrap_pyfunction!(as_completed::as_completed, m)?)?;
+    m.add_function(wrap_pyfunction!(interval::interval, m)?)?;
+    m.add("CancelledError", py.get_type::<errors::CancelledError>())?;
+    m.add("TimeoutError", py.get_type::<errors::TimeoutError>())?;
+    m.add("WouldBlock", py.get_type::<errors::WouldBlock>())?;
+    m.add("ResourceBroken", py.get_type::<errors::ResourceBroken>())?;
+    m.add(
+        "RuntimeAlreadyInitializedError",
+        py.get_type::<errors::RuntimeAlreadyInitializedError>(),
+    )?;
+    m.add(
+        "RuntimeNotInitializedError",
+        py.get_type::<errors::RuntimeNotInitializedError>(),
+    )?;
+    Ok(())
+}

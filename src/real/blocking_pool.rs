@@ -1,0 +1,125 @@
+//! The blocking thread pool behind `spawn_blocking`.
+//!
+//! Threads are created on demand, up to `max_threads`, and retire after `idle_ttl` without work.
+//! The pool belongs to a `Runtime` and outlives its runs; dropping the runtime tells idle threads
+//! to exit (a thread stuck in a user call exits when the call returns).
+//!
+//! # Invariants (under `state`)
+//! - `idle` counts threads waiting on `work`; a submit wakes one only if `idle` covers every
+//!   queued job, otherwise it starts a thread (if under the limit), so queued jobs never wait
+//!   for a thread that was already promised to an earlier job.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+
+use pyo3::prelude::*;
+
+use crate::common::blocking::BlockingJob;
+use crate::common::util::lock;
+
+struct PoolState {
+    queue: VecDeque<Arc<BlockingJob>>,
+    threads: usize,
+    idle: usize,
+    shutdown: bool,
+}
+
+struct PoolShared {
+    state: Mutex<PoolState>,
+    work: Condvar,
+    max_threads: usize,
+    idle_ttl: Duration,
+}
+
+pub struct BlockingPool {
+    shared: Arc<PoolShared>,
+}
+
+impl BlockingPool {
+    pub fn new(max_threads: usize, idle_ttl: Duration) -> BlockingPool {
+        BlockingPool {
+            shared: Arc::new(PoolShared {
+                state: Mutex::new(PoolState {
+                    queue: VecDeque::new(),
+                    threads: 0,
+                    idle: 0,
+                    shutdown: false,
+                }),
+                work: Condvar::new(),
+                max_threads: max_threads.max(1),
+                idle_ttl,
+            }),
+        }
+    }
+
+    pub fn submit(&self, job: Arc<BlockingJob>) {
+        let mut state = lock(&self.shared.state);
+        state.queue.push_back(job);
+        if state.idle >= state.queue.len() {
+            self.shared.work.notify_one();
+        } else if state.threads < self.shared.max_threads {
+            state.threads += 1;
+            let shared = self.shared.clone();
+            let spawned = std::thread::Builder::new()
+                .name("tonio-blocking".into())
+                .spawn(move || Python::attach(|py| pool_thread(py, &shared)));
+            if spawned.is_err() {
+                state.threads -= 1;
+                if state.threads == 0 {
+                    // No thread can run it: fail the call instead of leaving its task waiting.
+                    if let Some(job) = state.queue.pop_back() {
+                        drop(state);
+                        job.fail("could not start a thread for the blocking call");
+                    }
+                }
+            }
+        }
+    }
+
+    /// Number of live pool threads (for tests).
+    pub fn thread_count(&self) -> usize {
+        lock(&self.shared.state).threads
+    }
+}
+
+impl Drop for BlockingPool {
+    fn drop(&mut self) {
+        lock(&self.shared.state).shutdown = true;
+        self.shared.work.notify_all();
+    }
+}
+
+fn pool_thread(py: Python<'_>, shared: &PoolShared) {
+    loop {
+        let Some(job) = py.detach(|| next_job(shared)) else {
+            return;
+        };
+        job.run(py);
+    }
+}
+
+/// Waits for a job; `None` when the thread should retire (idle too long, or shutdown).
+fn next_job(shared: &PoolShared) -> Option<Arc<BlockingJob>> {
+    let mut state = lock(&shared.state);
+    loop {
+        if let Some(job) = state.queue.pop_front() {
+            return Some(job);
+        }
+        if state.shutdown {
+            state.threads -= 1;
+            return None;
+        }
+        state.idle += 1;
+        let (next, timeout) = shared
+            .work
+            .wait_timeout(state, shared.idle_ttl)
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        state = next;
+        state.idle -= 1;
+        if timeout.timed_out() && state.queue.is_empty() {
+            state.threads -= 1;
+            return None;
+        }
+    }
+}
