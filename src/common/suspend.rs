@@ -107,12 +107,12 @@ impl Suspend {
         typ: Bound<'_, PyAny>,
         val: Option<Bound<'_, PyAny>>,
         tb: Option<Bound<'_, PyAny>>,
-    ) -> PyErr {
+    ) -> PyResult<()> {
         let _ = tb;
-        match val {
+        Err(match val {
             Some(val) if !val.is_none() => PyErr::from_value(val),
             _ => PyErr::from_value(typ),
-        }
+        })
     }
 
     fn close(&self) {}

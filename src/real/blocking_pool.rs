@@ -63,7 +63,7 @@ impl BlockingPool {
             let shared = self.shared.clone();
             let spawned = std::thread::Builder::new()
                 .name("tonio-blocking".into())
-                .spawn(move || Python::attach(|py| pool_thread(py, &shared)));
+                .spawn(move || pool_thread(&shared));
             if spawned.is_err() {
                 state.threads -= 1;
                 if state.threads == 0 {
@@ -90,12 +90,14 @@ impl Drop for BlockingPool {
     }
 }
 
-fn pool_thread(py: Python<'_>, shared: &PoolShared) {
-    loop {
-        let Some(job) = py.detach(|| next_job(shared)) else {
+/// A pool thread is attached to the interpreter only while it runs a job: an idle thread that
+/// retires (or is told to exit while the interpreter shuts down) never touches Python, and a job
+/// that arrives while the interpreter is finalizing is dropped instead of attaching.
+fn pool_thread(shared: &PoolShared) {
+    while let Some(job) = next_job(shared) {
+        if Python::try_attach(|py| job.run(py)).is_none() {
             return;
-        };
-        job.run(py);
+        }
     }
 }
 

@@ -1,0 +1,40 @@
+# The two commands of the README:
+#   make demo   set everything up on a fresh machine and run examples/demo.py
+#   make test   set everything up and run the Rust and Python test suites
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+export PYO3_PYTHON := $(abspath $(PY))
+
+.PHONY: demo test setup test-rust test-python bench lint fmt clean
+
+demo: setup
+	$(PY) examples/demo.py
+
+test: setup test-rust test-python
+
+setup:
+	@scripts/setup-venv.sh
+
+test-rust:
+	cargo test --quiet
+
+test-python:
+	$(PY) -m pytest -q tests
+
+bench: setup
+	bench/run.sh
+
+lint: setup
+	cargo fmt --check
+	cargo clippy --all-targets -- -D warnings
+	$(VENV)/bin/ruff check python tests bench examples
+	$(VENV)/bin/ruff format --check python tests bench examples
+
+fmt: setup
+	cargo fmt
+	$(VENV)/bin/ruff format python tests bench examples
+	$(VENV)/bin/ruff check --fix python tests bench examples
+
+clean:
+	rm -rf target $(VENV)
