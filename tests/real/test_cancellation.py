@@ -1,0 +1,392 @@
+"""Scopes, select, timeout and cancellation edge cases, in both flavours."""
+
+import pytest
+
+import tonio
+import tonio.colored as ctonio
+from tonio.exceptions import CancelledError
+
+
+def slow_push(target, delay):
+    yield tonio.sleep(delay)
+    target.append(delay)
+
+
+async def cslow_push(target, delay):
+    await ctonio.sleep(delay)
+    target.append(delay)
+
+
+def test_seed_scope_example_yield(rt):
+    def main():
+        values = []
+        with tonio.scope() as scope:
+            scope.spawn(slow_push(values, 0.05))
+            scope.spawn(slow_push(values, 5))
+            yield tonio.sleep(0.2)
+            scope.cancel()
+        yield scope()
+        return values
+
+    assert rt.run_until_complete(main()) == [0.05]
+
+
+def test_seed_scope_example_colored(rt):
+    async def main():
+        values = []
+        async with ctonio.scope() as scope:
+            scope.spawn(cslow_push(values, 0.05))
+            scope.spawn(cslow_push(values, 5))
+            await ctonio.sleep(0.2)
+            scope.cancel()
+        return values
+
+    assert rt.run_until_complete(main()) == [0.05]
+
+
+def test_scope_wait_returns_after_cancelled_tasks_unwound(rt):
+    unwound = []
+    started = []
+
+    def task(i):
+        started.append(i)
+        try:
+            yield tonio.sleep(10)
+        finally:
+            yield tonio.sleep(0.01)  # cleanup may still suspend once cancelled
+            unwound.append(i)
+
+    def main():
+        with tonio.scope() as scope:
+            for i in range(5):
+                scope.spawn(task(i))
+            while len(started) < 5:
+                yield
+            scope.cancel()
+        yield scope()
+        return sorted(unwound)
+
+    assert rt.run_until_complete(main()) == [0, 1, 2, 3, 4]
+
+
+def test_scope_errors_are_grouped_without_cancelled_errors(rt):
+    async def bad():
+        await ctonio.yield_now()
+        raise ValueError("scope task")
+
+    async def forever():
+        await ctonio.sleep(10)
+
+    async def main():
+        with pytest.raises(ExceptionGroup) as info:
+            async with ctonio.scope() as scope:
+                scope.spawn(bad())
+                scope.spawn(forever())
+                await ctonio.sleep(0.01)
+                scope.cancel()
+        return info.value
+
+    group = rt.run_until_complete(main())
+    assert group.message == "ScopeExceptionGroup"
+    assert [type(e) for e in group.exceptions] == [ValueError]
+
+
+def test_scope_body_raising_cancels_tasks_yield():
+    cancelled = []
+
+    def task():
+        try:
+            yield tonio.sleep(10)
+        except CancelledError:
+            cancelled.append(True)
+            raise
+
+    def main():
+        with pytest.raises(KeyError):
+            with tonio.scope() as scope:
+                scope.spawn(task())
+                yield tonio.sleep(0.01)
+                raise KeyError("body")
+        yield tonio.sleep(0.05)
+        return cancelled
+
+    assert tonio.run(main()) == [True]
+
+
+def test_scope_body_raising_cancels_tasks_colored():
+    cancelled = []
+
+    async def task():
+        try:
+            await ctonio.sleep(10)
+        except CancelledError:
+            cancelled.append(True)
+            raise
+
+    async def main():
+        with pytest.raises(KeyError):
+            async with ctonio.scope() as scope:
+                scope.spawn(task())
+                await ctonio.sleep(0.01)
+                raise KeyError("body")
+        return cancelled
+
+    assert tonio.run(main()) == [True]
+
+
+def test_scope_misuse_raises_runtime_error():
+    def child():
+        yield
+
+    def main():
+        scope = tonio.scope()
+        with pytest.raises(RuntimeError, match="enter the scope"):
+            scope.spawn(child())
+        with scope:
+            scope.spawn(child())
+        with pytest.raises(RuntimeError, match="only once"):
+            with scope:
+                pass
+        with pytest.raises(RuntimeError, match="exited"):
+            scope.spawn(child())
+        yield scope()
+
+    tonio.run(main())
+
+
+def test_cancel_while_suspended_then_catch_and_keep_going(rt):
+    log = []
+
+    def task():
+        try:
+            yield tonio.sleep(10)
+        except CancelledError:
+            log.append("cancelled")
+        yield tonio.sleep(0.01)  # keeps working normally after catching
+        log.append("continued")
+        return "done"
+
+    def main():
+        with tonio.scope() as scope:
+            scope.spawn(task())
+            yield tonio.sleep(0.01)
+            scope.cancel()
+        yield scope()
+        return log
+
+    assert rt.run_until_complete(main()) == ["cancelled", "continued"]
+
+
+def test_cancel_while_running_is_delivered_at_next_suspension():
+    log = []
+
+    def task(scope):
+        scope.cancel()  # cancels itself while running
+        log.append("still running")
+        try:
+            yield
+        except CancelledError:
+            log.append("cancelled at yield")
+            raise
+
+    def main():
+        with tonio.scope() as scope:
+            scope.spawn(task(scope))
+        yield scope()
+        return log
+
+    assert tonio.run(main()) == ["still running", "cancelled at yield"]
+
+
+def test_cancel_twice_delivers_once():
+    hits = []
+
+    async def task():
+        for _ in range(3):
+            try:
+                await ctonio.sleep(0.05)
+            except CancelledError:
+                hits.append(1)
+
+    async def main():
+        async with ctonio.scope() as scope:
+            scope.spawn(task())
+            await ctonio.sleep(0.01)
+            scope.cancel()
+            scope.cancel()
+        return hits
+
+    assert ctonio.run(main()) == [1]
+
+
+def test_cancel_before_start_never_runs_the_body():
+    started = []
+
+    def task():
+        started.append(True)
+        yield
+
+    def main():
+        with tonio.scope() as scope:
+            scope.cancel()
+            scope.spawn(task())
+        yield scope()
+        return started
+
+    assert tonio.run(main()) == []
+
+
+def test_owner_cancelled_while_waiting_for_scope_cancels_and_waits_for_children():
+    log = []
+
+    def child():
+        try:
+            yield tonio.sleep(10)
+        finally:
+            log.append("child unwound")
+
+    def owner():
+        try:
+            with tonio.scope() as scope:
+                scope.spawn(child())
+            yield scope()
+        except CancelledError:
+            log.append("owner cancelled")
+            raise
+
+    def main():
+        result = yield tonio.time.timeout(owner(), 0.05)
+        return result, log
+
+    assert tonio.run(main()) == ((None, False), ["child unwound", "owner cancelled"])
+
+
+def test_select_returns_first_and_unwinds_the_rest(rt):
+    unwound = []
+
+    def racer(delay, value):
+        try:
+            yield tonio.sleep(delay)
+            return value
+        finally:
+            unwound.append(value)
+
+    def main():
+        winner = yield tonio.select(racer(0.01, "fast"), racer(5, "slow"))
+        return winner, sorted(unwound)
+
+    assert rt.run_until_complete(main()) == ("fast", ["fast", "slow"])
+
+
+def test_seed_select_example_colored():
+    async def main():
+        values = []
+        await ctonio.select(cslow_push(values, 0.01), cslow_push(values, 2))
+        return values
+
+    assert ctonio.run(main()) == [0.01]
+
+
+def test_select_first_exception_is_raised():
+    async def bad():
+        raise ValueError("first")
+
+    async def main():
+        with pytest.raises(ValueError, match="first"):
+            await ctonio.select(bad(), cslow_push([], 5))
+        return True
+
+    assert ctonio.run(main())
+
+
+def test_timeout_in_time_and_expired(rt):
+    def quick():
+        yield tonio.sleep(0.01)
+        return "quick"
+
+    def slow():
+        yield tonio.sleep(5)
+        return "slow"
+
+    def main():
+        ok = yield tonio.time.timeout(quick(), 1)
+        expired = yield tonio.time.timeout(slow(), 0.02)
+        return ok, expired
+
+    assert rt.run_until_complete(main()) == (("quick", True), (None, False))
+
+
+def test_timeout_propagates_the_coroutine_exception_colored():
+    async def bad():
+        await ctonio.sleep(0.01)
+        raise OSError("inner")
+
+    async def main():
+        with pytest.raises(OSError, match="inner"):
+            await ctonio.time.timeout(bad(), 1)
+        return True
+
+    assert ctonio.run(main())
+
+
+def test_as_completed_yields_in_completion_order():
+    def sleeper(v):
+        yield tonio.sleep(v)
+        return v
+
+    def main():
+        vals = []
+        for task in tonio.as_completed(sleeper(0.05), sleeper(0.01), sleeper(0.03)):
+            vals.append((yield task))
+        return vals
+
+    assert tonio.run(main()) == [0.01, 0.03, 0.05]
+
+
+def test_as_completed_colored_delivers_exceptions_in_place():
+    async def sleeper(v):
+        await ctonio.sleep(v)
+        if v == 0.02:
+            raise ValueError("middle")
+        return v
+
+    async def main():
+        seen = []
+        iterator = ctonio.as_completed(sleeper(0.03), sleeper(0.02), sleeper(0.01))
+        while True:
+            try:
+                seen.append(await anext(iterator))
+            except ValueError as exc:
+                seen.append(str(exc))
+            except StopAsyncIteration:
+                return seen
+
+    assert ctonio.run(main()) == [0.01, "middle", 0.03]
+
+
+def test_leftover_tasks_are_cancelled_and_unwound_before_run_returns(rt):
+    unwound = []
+    started = []
+
+    def forever(i):
+        started.append(i)
+        try:
+            yield tonio.sleep(100)
+        finally:
+            unwound.append(i)
+
+    def main():
+        tonio.spawn(*[forever(i) for i in range(10)])
+        while len(started) < 10:
+            yield
+        return "main done"
+
+    assert rt.run_until_complete(main()) == "main done"
+    assert sorted(unwound) == list(range(10))
+
+    def second():
+        yield
+        return "second run"
+
+    assert rt.run_until_complete(second()) == "second run"
+    assert len(unwound) == 10

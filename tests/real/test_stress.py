@@ -1,0 +1,91 @@
+"""Free-threaded stress: many tasks on two workers hammering events and scopes."""
+
+import random
+import threading
+
+import tonio
+import tonio.colored as ctonio
+from tonio.exceptions import CancelledError
+
+
+def test_events_and_scopes_under_parallel_load():
+    rounds, width = 40, 50
+    counter = {"value": 0}
+    lock = threading.Lock()
+    cancelled = []
+
+    def worker(start, done, delay):
+        yield start.wait()
+        yield tonio.sleep(delay)
+        with lock:
+            counter["value"] += 1
+        done.append(1)
+
+    def sleeper():
+        try:
+            yield tonio.sleep(10)
+        except CancelledError:
+            cancelled.append(1)
+            raise
+
+    def round_(seed):
+        rng = random.Random(seed)
+        start = tonio.Event()
+        done = []
+        join = tonio.spawn(*[worker(start, done, rng.random() / 1000) for _ in range(width)])
+        with tonio.scope() as scope:
+            for _ in range(5):
+                scope.spawn(sleeper())
+            start.set()
+            yield join
+            scope.cancel()
+        yield scope()
+        assert len(done) == width
+        return len(done)
+
+    def main():
+        return (yield tonio.spawn(*[round_(i) for i in range(rounds)]))
+
+    results = tonio.run(main(), threads=2)
+    assert results == [width] * rounds
+    assert counter["value"] == rounds * width
+    assert len(cancelled) <= rounds * 5  # tasks cancelled before starting never run
+
+
+def test_colored_spawn_storm_every_task_finishes_once():
+    finished = []
+
+    async def leaf(i):
+        await ctonio.yield_now()
+        finished.append(i)
+        return i
+
+    async def branch(base):
+        return sum(await ctonio.spawn(*[leaf(base + j) for j in range(100)]))
+
+    async def main():
+        return await ctonio.spawn(*[branch(i * 100) for i in range(50)])
+
+    totals = ctonio.run(main(), threads=2)
+    assert sum(totals) == sum(range(5000))
+    assert sorted(finished) == list(range(5000))
+
+
+def test_event_ping_pong_between_threads_has_no_lost_wakeups():
+    async def main():
+        pings = [ctonio.Event() for _ in range(2000)]
+        pongs = [ctonio.Event() for _ in range(2000)]
+
+        async def ponger():
+            for ping, pong in zip(pings, pongs, strict=True):
+                await ping.wait()
+                pong.set()
+
+        join = ctonio.spawn(ponger())
+        for ping, pong in zip(pings, pongs, strict=True):
+            ping.set()
+            assert await pong.wait(5) is True
+        await join
+        return True
+
+    assert ctonio.run(main(), threads=2)
