@@ -4,6 +4,8 @@ import pytest
 
 import tonio
 
+pytest_plugins = ["pytester"]
+
 
 @pytest.fixture(params=[1, 2], ids=["threads1", "threads2"])
 def rt(request: pytest.FixtureRequest) -> tonio.Runtime:

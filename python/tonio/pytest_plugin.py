@@ -58,9 +58,8 @@ def _runtime_options(request: pytest.FixtureRequest) -> dict[str, Any]:
     param = getattr(request, "param", None)
     if param is not None:
         if not isinstance(param, dict):
-            raise TypeError(
-                f"tonio_runtime parameters must be dicts of runtime options, got {type(param).__name__}"
-            )
+            kind = type(param).__name__
+            raise TypeError(f"tonio_runtime parameters must be dicts of options, got {kind}")
         return dict(param)
     marker = request.node.get_closest_marker(MARKER)
     return dict(marker.kwargs) if marker is not None else {}

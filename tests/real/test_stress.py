@@ -9,7 +9,7 @@ from tonio.exceptions import CancelledError
 
 
 def test_events_and_scopes_under_parallel_load():
-    rounds, width = 40, 50
+    rounds, width = 100, 50
     counter = {"value": 0}
     lock = threading.Lock()
     cancelled = []

@@ -1,0 +1,87 @@
+"""Runs each benchmark scenario for every runtime in its own process and prints a table.
+
+Our flavours run in ``.venv``; ``tonio==0.6.0`` in ``bench/.venvs/tonio060``; asyncio and
+trio in ``bench/.venvs/peers``. All venvs are made from the same interpreter. Ratios are to
+tonio 0.6.0 of the same flavour (asyncio and trio: to tonio 0.6.0's yield flavour).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OURS = ROOT / ".venv/bin/python"
+TONIO060 = ROOT / "bench/.venvs/tonio060/bin/python"
+PEERS = ROOT / "bench/.venvs/peers/bin/python"
+
+# (label, interpreter, runtime argument, repeats, flavour used for the ratio)
+COROUTINE_RUNS = [
+    ("tonio (ours) yield", OURS, "yield", 5, "yield"),
+    ("tonio (ours) colored", OURS, "colored", 5, "colored"),
+    ("tonio 0.6.0 yield", TONIO060, "yield", 5, "yield"),
+    ("tonio 0.6.0 colored", TONIO060, "colored", 5, "colored"),
+    ("asyncio", PEERS, "asyncio", 2, "yield"),
+    ("trio", PEERS, "trio", 2, "yield"),
+]
+
+
+def run_one(python: Path, runtime: str, repeats: int, n: int) -> dict:
+    cmd = [str(python), str(ROOT / "bench/coroutines.py"), runtime, "--n", str(n)]
+    cmd += ["--repeat", str(repeats)]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=1800)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def coroutine_table(n: int) -> str:
+    results = {}
+    for label, python, runtime, repeats, _ in COROUTINE_RUNS:
+        print(f"running {label} ...", file=sys.stderr)
+        results[label] = run_one(python, runtime, repeats, n)
+    lines = [
+        f"1M coroutines (n={n:,}), threads=1, best of runs; ratio = total / tonio 0.6.0 "
+        "of the same flavour",
+        "",
+        "| runtime | runs | create (s) | execute (s) | total (s) | peak RSS (MiB) | ratio |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for label, _, _, _, flavour in COROUTINE_RUNS:
+        r = results[label]
+        base = results[f"tonio 0.6.0 {flavour}"]["total"]
+        lines.append(
+            f"| {label} | {r['runs']} | {r['create']:.3f} | {r['exec']:.3f} | {r['total']:.3f} "
+            f"| {r['peak_mib']:.0f} | {r['total'] / base:.2f}x |"
+        )
+    return "\n".join(lines)
+
+
+def write_readme(section: str, body: str) -> None:
+    readme = ROOT / "bench/README.md"
+    text = readme.read_text()
+    start, end = f"<!-- {section}:start -->", f"<!-- {section}:end -->"
+    pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.S)
+    text = pattern.sub(f"{start}\n{body}\n{end}", text)
+    readme.write_text(text)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--write", action="store_true", help="update bench/README.md")
+    parser.add_argument("--n", type=int, default=1_000_000)
+    args = parser.parse_args()
+    impl = platform.python_implementation()
+    machine = f"{platform.machine()}, {impl} {platform.python_version()}t"
+    table = coroutine_table(args.n)
+    body = f"Measured on {machine}, `bench/run.sh --write`.\n\n{table}"
+    print(body)
+    if args.write:
+        write_readme("coroutines", body)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Runs the benchmarks side by side on one interpreter and prints the tables.
+#   bench/run.sh            all scenarios, print tables
+#   bench/run.sh --write    also write them into bench/README.md
+# Peers are installed from PyPI into their own venvs (tonio 0.6.0 has the same import name).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=$(scripts/find-python.sh)
+if [ ! -x bench/.venvs/tonio060/bin/python ]; then
+    "$PY" -m venv bench/.venvs/tonio060
+    bench/.venvs/tonio060/bin/python -m pip install -q tonio==0.6.0
+fi
+if [ ! -x bench/.venvs/peers/bin/python ]; then
+    "$PY" -m venv bench/.venvs/peers
+    bench/.venvs/peers/bin/python -m pip install -q trio
+fi
+.venv/bin/python bench/report.py "$@"
