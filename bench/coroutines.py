@@ -15,6 +15,7 @@ import argparse
 import gc
 import json
 import resource
+import statistics
 import sys
 import time
 
@@ -140,6 +141,7 @@ def main() -> None:
         create, execute = RUNNERS[args.runtime](args.n)
         runs.append({"create": create, "exec": execute, "total": create + execute})
     best = min(runs, key=lambda r: r["total"])
+    median_total = statistics.median(r["total"] for r in runs)
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(
         json.dumps(
@@ -148,6 +150,7 @@ def main() -> None:
                 "n": args.n,
                 "runs": len(runs),
                 **best,
+                "median_total": median_total,
                 "peak_mib": peak_kib / 1024,
                 "python": sys.version.split()[0],
             }

@@ -118,13 +118,12 @@ pub fn parse_signals(value: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<i32>> {
     let mut signals = Vec::new();
     for item in iter {
         let item = item?;
-        let number = int_option(&item, "each signal").or_else(|_| {
-            // `signal.Signals` members are IntEnum, which `int_option` accepts; anything else is
-            // named here.
-            Err::<i64, PyErr>(PyTypeError::new_err(format!(
+        // `signal.Signals` members are IntEnum, which `int_option` accepts.
+        let number = int_option(&item, "each signal").map_err(|_| {
+            PyTypeError::new_err(format!(
                 "signals must contain signal numbers (int or signal.Signals), not {}",
                 type_name(&item)
-            )))
+            ))
         })?;
         if !(1..=64).contains(&number) {
             return Err(PyValueError::new_err(format!(

@@ -40,7 +40,6 @@ pub struct Scheduler {
 /// The worker context of the current thread: its deque and the scheduler it belongs to.
 struct Local {
     scheduler: Arc<Scheduler>,
-    index: usize,
     queue: Worker<TaskRef>,
 }
 
@@ -74,7 +73,6 @@ impl Scheduler {
         LOCAL.with(|local| {
             *local.borrow_mut() = Some(Local {
                 scheduler: self.clone(),
-                index,
                 queue,
             });
         });
