@@ -47,8 +47,8 @@ def coroutine_table(n: int) -> str:
         f"1M coroutines (n={n:,}), threads=1, best of runs; ratio = total / tonio 0.6.0 "
         "of the same flavour",
         "",
-        "| runtime | runs | create (s) | execute (s) | total (s) | median total (s) | peak RSS (MiB) "
-        "| ratio (best) | ratio (median) |",
+        "| runtime | runs | create (s) | execute (s) | total (s) | median total (s) "
+        "| peak RSS (MiB) | ratio (best) | ratio (median) |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for label, _, _, _, flavour in COROUTINE_RUNS:
