@@ -47,8 +47,8 @@ impl Scope {
         Ok(())
     }
 
-    /// Leaves the `with` block; returns the group if the scope was entered.
-    fn exit(&self, py: Python<'_>, body_raised: bool) -> PyResult<Arc<TaskGroup>> {
+    /// Marks the `with` block as left; returns the scope's group.
+    fn exit(&self) -> PyResult<Arc<TaskGroup>> {
         let mut state = lock(&self.state);
         let group = match &*state {
             ScopeState::Entered(group) => group.clone(),
@@ -60,11 +60,6 @@ impl Scope {
             ScopeState::Exited(_) => return Err(PyRuntimeError::new_err("scope exited twice")),
         };
         *state = ScopeState::Exited(group.clone());
-        drop(state);
-        group.close(py);
-        if body_raised {
-            group.cancel_tasks(false);
-        }
         Ok(group)
     }
 
@@ -99,7 +94,11 @@ impl Scope {
         exc: Option<Bound<'_, PyAny>>,
         _tb: Option<Bound<'_, PyAny>>,
     ) -> PyResult<bool> {
-        self.exit(py, exc.is_some_and(|e| !e.is_none()))?;
+        let group = self.exit()?;
+        group.close(py);
+        if exc.is_some_and(|e| !e.is_none()) {
+            group.cancel_tasks(false);
+        }
         Ok(false)
     }
 
@@ -108,27 +107,17 @@ impl Scope {
         Ok(Suspend::new(SuspendKind::Value(slf.into_any().unbind())))
     }
 
+    /// Colored flavour: an awaitable that closes the scope (cancelling its tasks if the body
+    /// raised), waits for its tasks and raises their errors together with the body's.
     #[pyo3(signature = (_exc_type=None, exc=None, _tb=None))]
     fn __aexit__(
         &self,
-        py: Python<'_>,
         _exc_type: Option<Bound<'_, PyAny>>,
         exc: Option<Bound<'_, PyAny>>,
         _tb: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Suspend> {
+        let group = self.exit()?;
         let body_error = exc.filter(|e| !e.is_none()).map(Bound::unbind);
-        let mut state = lock(&self.state);
-        let group = match &*state {
-            ScopeState::Entered(group) => group.clone(),
-            _ => {
-                return Err(PyRuntimeError::new_err(
-                    "scope exited without being entered, or twice",
-                ))
-            }
-        };
-        *state = ScopeState::Exited(group.clone());
-        drop(state);
-        let _ = py;
         Ok(Suspend::new(SuspendKind::ScopeExit { group, body_error }))
     }
 

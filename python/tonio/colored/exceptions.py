@@ -1,19 +1,4 @@
 """Exceptions for the colored flavour (the same classes as :mod:`tonio.exceptions`)."""
 
-from ..exceptions import (
-    CancelledError,
-    ResourceBroken,
-    RuntimeAlreadyInitializedError,
-    RuntimeNotInitializedError,
-    TimeoutError,
-    WouldBlock,
-)
-
-__all__ = [
-    "CancelledError",
-    "ResourceBroken",
-    "RuntimeAlreadyInitializedError",
-    "RuntimeNotInitializedError",
-    "TimeoutError",
-    "WouldBlock",
-]
+from ..exceptions import *  # noqa: F403
+from ..exceptions import __all__  # noqa: F401
