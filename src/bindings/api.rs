@@ -116,7 +116,11 @@ pub fn block_on(py: Python<'_>, coro: Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
     }
     let group = TaskGroup::new(&core, GroupKind::BlockOn, false);
     group.spawn(py, vec![coro.unbind()])?;
-    py.detach(|| group.wait_finished_blocking());
+    if !py.detach(|| group.wait_finished_blocking()) {
+        return Err(not_running(
+            "block_on (the runtime finished before the coroutine could run)",
+        ));
+    }
     match group.winner(py) {
         Some(outcome) => outcome.into_result(py),
         None => Err(PyRuntimeError::new_err(

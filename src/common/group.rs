@@ -345,14 +345,21 @@ impl TaskGroup {
     }
 
     /// Blocks the calling (non-worker) thread until the group finishes. Call detached.
-    pub fn wait_finished_blocking(&self) {
+    /// Returns false if the run ended first (its workers are gone: the group never will).
+    pub fn wait_finished_blocking(&self) -> bool {
         let mut inner = lock(&self.inner);
         while !inner.finished {
+            if self.core.is_finished() {
+                return false;
+            }
+            let timeout = std::time::Duration::from_millis(50);
             inner = self
                 .done
-                .wait(inner)
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
+                .wait_timeout(inner, timeout)
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .0;
         }
+        true
     }
 
     /// Number of tasks ever added.

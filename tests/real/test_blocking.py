@@ -172,3 +172,37 @@ def test_idle_blocking_threads_retire():
     while rt.blocking_threads and time.monotonic() < deadline:
         time.sleep(0.02)
     assert rt.blocking_threads == 0
+
+
+def test_block_on_after_the_run_ended_raises_instead_of_hanging():
+    release = threading.Event()
+    outcome = []
+
+    def child():
+        yield
+        return "ran"
+
+    def late():
+        try:
+            release.wait(5)
+            time.sleep(0.01)
+        except CancelledError:  # the run cancelled this call when it ended
+            pass
+        try:
+            outcome.append(tonio.block_on(child()))
+        except RuntimeNotInitializedError as exc:
+            outcome.append(type(exc))
+
+    def main():
+        tonio.spawn.without_tracking(waiter())
+        yield tonio.sleep(0.02)
+
+    def waiter():
+        yield tonio.spawn_blocking(late)
+
+    tonio.run(main())
+    release.set()
+    deadline = time.monotonic() + 5
+    while not outcome and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert outcome == [RuntimeNotInitializedError]
