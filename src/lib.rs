@@ -21,6 +21,16 @@ fn _tonio(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<common::suspend::Suspend>()?;
     m.add_class::<as_completed::AsCompleted>()?;
     m.add_class::<interval::Interval>()?;
+    m.add_class::<bindings::sync::Lock>()?;
+    m.add_class::<bindings::sync::Semaphore>()?;
+    m.add_class::<bindings::sync::Barrier>()?;
+    m.add_class::<bindings::sync::OrRaise>()?;
+    m.add_class::<common::sync::guard::Guard>()?;
+    m.add_class::<bindings::channel::Sender>()?;
+    m.add_class::<bindings::channel::UnboundedSender>()?;
+    m.add_class::<bindings::channel::Receiver>()?;
+    m.add_function(wrap_pyfunction!(bindings::channel::channel, m)?)?;
+    m.add_function(wrap_pyfunction!(bindings::channel::unbounded, m)?)?;
     m.add_function(wrap_pyfunction!(api::spawn, m)?)?;
     m.add_function(wrap_pyfunction!(api::spawn_without_results, m)?)?;
     m.add_function(wrap_pyfunction!(api::spawn_without_tracking, m)?)?;

@@ -5,7 +5,7 @@ This is the yield flavour: coroutines are plain generator functions that suspend
 flavour lives in :mod:`tonio.colored` and shares the same runtime.
 """
 
-from . import exceptions, time
+from . import exceptions, sync, time
 from ._runtime import Runtime, main, run, runtime
 from ._tasks import (
     as_completed,
@@ -37,5 +37,6 @@ __all__ = [
     "sleep",
     "spawn",
     "spawn_blocking",
+    "sync",
     "time",
 ]

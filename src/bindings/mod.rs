@@ -4,7 +4,9 @@
 
 pub mod api;
 pub mod as_completed;
+pub mod channel;
 pub mod interval;
 pub mod options;
 pub mod runtime;
 pub mod scope;
+pub mod sync;

@@ -5,7 +5,7 @@
 //! runtime they belong to. A thread outside any run has none, and those calls raise
 //! `RuntimeNotInitializedError`.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::sync::{Arc, Mutex};
 
 use pyo3::prelude::*;
@@ -16,6 +16,18 @@ use super::util::lock;
 
 thread_local! {
     static CURRENT: RefCell<Option<Arc<RuntimeCore>>> = const { RefCell::new(None) };
+    /// Id of the task this thread is running (0: none).
+    static TASK: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Records that this thread runs task `id` (0: none); returns the previous value.
+pub fn set_task(id: u64) -> u64 {
+    TASK.with(|cell| cell.replace(id))
+}
+
+/// The id of the task this thread is running, if any.
+pub fn task_id() -> Option<u64> {
+    TASK.with(|cell| Some(cell.get()).filter(|&id| id != 0))
 }
 
 /// The cores of runs in progress, most recent last, for threads that belong to none (a plain

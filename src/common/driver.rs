@@ -34,17 +34,20 @@ enum Sent {
 pub fn run_task(py: Python<'_>, task: Arc<Task>) {
     let mut body = lock(&task.body);
     let resume = task.begin_run();
+    let previous_task = super::current::set_task(task.id);
     task.started.store(true, Ordering::Relaxed);
     let entered = enter_context(py, &body);
     let resume = match finish_wait(py, &task, &mut body, resume) {
         Some(resume) => resume,
         None => {
             exit_context(py, &body, entered);
+            super::current::set_task(previous_task);
             return;
         }
     };
     drive(py, &task, &mut body, resume);
     exit_context(py, &body, entered);
+    super::current::set_task(previous_task);
 }
 
 fn drive(py: Python<'_>, task: &Arc<Task>, body: &mut TaskBody, mut resume: Resume) {

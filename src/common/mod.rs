@@ -18,6 +18,7 @@ pub mod outcome;
 pub mod platform;
 pub mod suspend;
 pub mod suspend_args;
+pub mod sync;
 pub mod task;
 pub mod time;
 pub mod timers;

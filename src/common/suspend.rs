@@ -21,6 +21,10 @@ use super::blocking::BlockingJob;
 use super::event::EventCore;
 use super::group::{GroupKind, TaskGroup};
 use super::outcome::Resume;
+use super::sync::barrier::BarrierCore;
+use super::sync::channel::ChannelCore;
+use super::sync::semaphore::SemaphoreCore;
+use super::sync::{waits, Side, WaitSource};
 use super::task::{Task, TaskBody, Waker};
 use super::time::{deadline_after, Ticks};
 use super::timers::{TimerAction, TimerKey};
@@ -59,6 +63,20 @@ pub enum SuspendKind {
     },
     /// `spawn_blocking(fn, ...)`: submitted when awaited.
     Blocking(Arc<BlockingJob>),
+    /// Lock/semaphore acquisition; `guard`: evaluate to a `Guard` (yield flavour).
+    Acquire {
+        core: Arc<SemaphoreCore>,
+        guard: bool,
+    },
+    /// `Barrier.wait()`.
+    BarrierWait(Arc<BarrierCore>),
+    /// Bounded channel send: the message is taken when awaited.
+    Send {
+        core: Arc<ChannelCore>,
+        msg: Mutex<Option<Py<PyAny>>>,
+    },
+    /// Channel receive.
+    Receive(Arc<ChannelCore>),
 }
 
 /// A tonio awaitable. Yield it (yield flavour) or await it (colored flavour).
@@ -128,6 +146,10 @@ impl Suspend {
             SuspendKind::Select(_) => "<tonio awaitable: select>",
             SuspendKind::Timeout { .. } => "<tonio awaitable: timeout>",
             SuspendKind::Blocking(_) => "<tonio awaitable: spawn_blocking>",
+            SuspendKind::Acquire { .. } => "<tonio awaitable: acquire>",
+            SuspendKind::BarrierWait(_) => "<tonio awaitable: Barrier.wait>",
+            SuspendKind::Send { .. } => "<tonio awaitable: send>",
+            SuspendKind::Receive(_) => "<tonio awaitable: receive>",
         }
     }
 }
@@ -167,6 +189,20 @@ pub enum Registration {
         on_ready: OnReady,
     },
     Blocking(Arc<BlockingJob>),
+    /// Queued on a sync primitive or channel.
+    Queued {
+        source: Arc<dyn WaitSource>,
+        side: Side,
+        key: WaiterKey,
+        on_value: OnValue,
+    },
+}
+
+/// How a queued wait's grant becomes the value the task sees.
+pub enum OnValue {
+    Pass,
+    /// A granted permit becomes a `Guard` owning it.
+    Guard(Arc<SemaphoreCore>),
 }
 
 /// What `finish` decided.
@@ -262,6 +298,15 @@ impl Suspend {
                 body.wait = Registration::Blocking(job.clone());
                 Started::Pending
             }
+            SuspendKind::Acquire { core, guard } => {
+                waits::start_acquire(py, task, body, core, *guard)
+            }
+            SuspendKind::BarrierWait(core) => waits::start_barrier(py, task, body, core),
+            SuspendKind::Send { core, msg } => match lock(msg).take() {
+                Some(msg) => waits::start_send(py, task, body, core, msg),
+                None => Started::Ready(already_awaited(py, "send(...)")),
+            },
+            SuspendKind::Receive(core) => waits::start_receive(py, task, body, core),
         }
     }
 }
@@ -370,6 +415,18 @@ impl Registration {
                     job.cancel(py);
                 }
                 Finish::Resume(resume)
+            }
+            Registration::Queued {
+                source,
+                side,
+                key,
+                on_value,
+            } => {
+                if matches!(resume, Resume::Cancel) {
+                    source.remove_waiter(side, key);
+                    return Finish::Resume(resume);
+                }
+                Finish::Resume(on_value.apply(py, resume))
             }
             Registration::Group {
                 group,

@@ -108,10 +108,31 @@ impl Waker {
         self.task.wake(self.token, resume)
     }
 
+    /// Claims the waiter with `resume` (see `Task::claim`).
+    pub fn claim(self, resume: Resume) -> Option<Claimed> {
+        self.task.claim(self.token, resume)
+    }
+
     /// True if a wake now would be refused (the wait already ended).
     pub fn is_stale(&self) -> bool {
         let state = lock(&self.task.state);
         state.token != self.token || state.notified || state.phase == Phase::Done
+    }
+}
+
+/// A successful wake that still has to put the task on a run queue (see `Task::claim`).
+#[must_use = "a claimed task must be scheduled"]
+pub struct Claimed {
+    task: Option<Arc<Task>>,
+}
+
+impl Claimed {
+    /// Makes the claimed task runnable (no-op if it was still running).
+    pub fn schedule(self) {
+        if let Some(task) = self.task {
+            let platform = task.core.platform.clone();
+            platform.schedule(task);
+        }
     }
 }
 
@@ -228,27 +249,43 @@ impl Task {
 
     /// Resumes the suspension identified by `token`. See the module docs.
     pub fn wake(self: &Arc<Self>, token: u64, resume: Resume) -> bool {
+        match self.claim(token, resume) {
+            Some(claimed) => {
+                claimed.schedule();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Decides a wake without scheduling: the task is resumed with `resume` if it is still
+    /// suspended on `token`. The returned [`Claimed`] must be scheduled once the caller has
+    /// released its own locks. Returns `None` (dropping `resume`) if the wait already ended.
+    ///
+    /// Primitives that hand something over (a permit, a message) claim the waiter while they
+    /// hold their lock, so the hand-off and the waiter's fate are decided together.
+    pub fn claim(self: &Arc<Self>, token: u64, resume: Resume) -> Option<Claimed> {
         let mut state = lock(&self.state);
         if state.token != token || state.notified {
-            return false;
+            return None;
         }
         match state.phase {
             Phase::Running => {
                 state.token += 1;
                 state.notified = true;
                 state.resume = Some(resume);
-                true
+                Some(Claimed { task: None })
             }
             Phase::Waiting => {
                 state.token += 1;
                 state.phase = Phase::Scheduled;
                 state.shielded = false;
                 state.resume = Some(resume);
-                drop(state);
-                self.core.platform.schedule(self.clone());
-                true
+                Some(Claimed {
+                    task: Some(self.clone()),
+                })
             }
-            Phase::Scheduled | Phase::Done => false,
+            Phase::Scheduled | Phase::Done => None,
         }
     }
 

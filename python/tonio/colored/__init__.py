@@ -17,7 +17,7 @@ from .._tasks import (
     spawn_blocking,
 )
 from .._tonio import Event, Scope
-from . import exceptions, time
+from . import exceptions, sync, time
 from .time import sleep
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "sleep",
     "spawn",
     "spawn_blocking",
+    "sync",
     "time",
     "yield_now",
 ]

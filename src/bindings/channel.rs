@@ -1,0 +1,97 @@
+//! Channels: `channel(size)` (bounded) and `unbounded()`, both multi-producer multi-consumer.
+
+use std::sync::{Arc, Mutex};
+
+use pyo3::prelude::*;
+
+use super::sync::count_arg;
+use crate::common::suspend::{Suspend, SuspendKind};
+use crate::common::sync::channel::{ChannelCore, Send};
+
+/// The sending end of a bounded channel: `yield sender.send(msg)` waits while it is full.
+#[pyclass(frozen, module = "tonio._tonio")]
+pub struct Sender {
+    core: Arc<ChannelCore>,
+}
+
+#[pymethods]
+impl Sender {
+    /// An awaitable that sends `message`, waiting while the channel is full. Raises
+    /// `BrokenPipeError` if the channel is (or gets) closed before the message is sent.
+    fn send(&self, message: Py<PyAny>) -> Suspend {
+        Suspend::new(SuspendKind::Send {
+            core: self.core.clone(),
+            msg: Mutex::new(Some(message)),
+        })
+    }
+
+    /// Closes the channel: receivers drain what was sent, then get `BrokenPipeError`.
+    fn close(&self, py: Python<'_>) {
+        self.core.close(py)
+    }
+
+    /// Buffered messages.
+    fn __len__(&self) -> usize {
+        self.core.len()
+    }
+}
+
+/// The sending end of an unbounded channel: `send` never waits.
+#[pyclass(frozen, module = "tonio._tonio")]
+pub struct UnboundedSender {
+    core: Arc<ChannelCore>,
+}
+
+#[pymethods]
+impl UnboundedSender {
+    /// Sends `message` at once. Raises `BrokenPipeError` if the channel is closed.
+    fn send(&self, py: Python<'_>, message: Py<PyAny>) -> PyResult<()> {
+        match self.core.send(py, message, None) {
+            Send::Closed => Err(ChannelCore::closed_error(py)),
+            Send::Sent | Send::Queued(_) => Ok(()),
+        }
+    }
+
+    /// Closes the channel: receivers drain what was sent, then get `BrokenPipeError`.
+    fn close(&self, py: Python<'_>) {
+        self.core.close(py)
+    }
+
+    fn __len__(&self) -> usize {
+        self.core.len()
+    }
+}
+
+/// The receiving end of a channel.
+#[pyclass(frozen, module = "tonio._tonio")]
+pub struct Receiver {
+    core: Arc<ChannelCore>,
+}
+
+#[pymethods]
+impl Receiver {
+    /// An awaitable that evaluates to the next message; raises `BrokenPipeError` once the
+    /// channel is closed and drained.
+    fn receive(&self) -> Suspend {
+        Suspend::new(SuspendKind::Receive(self.core.clone()))
+    }
+
+    fn __len__(&self) -> usize {
+        self.core.len()
+    }
+}
+
+/// A bounded channel holding up to `size` messages: returns `(sender, receiver)`.
+#[pyfunction]
+pub fn channel(size: Bound<'_, PyAny>) -> PyResult<(Sender, Receiver)> {
+    let capacity = count_arg(&size, "channel size", 1)?;
+    let core = Arc::new(ChannelCore::new(capacity));
+    Ok((Sender { core: core.clone() }, Receiver { core }))
+}
+
+/// An unbounded channel: returns `(sender, receiver)`; the sender's `send` never waits.
+#[pyfunction]
+pub fn unbounded() -> (UnboundedSender, Receiver) {
+    let core = Arc::new(ChannelCore::new(usize::MAX));
+    (UnboundedSender { core: core.clone() }, Receiver { core })
+}

@@ -1,0 +1,218 @@
+//! `Lock`, `Semaphore` and `Barrier` (both flavours share these classes).
+//!
+//! Yield flavour: `with (yield lock()):` — calling the primitive returns an awaitable that
+//! evaluates to a guard. Colored flavour: `async with lock:`. `or_raise()` acquires without
+//! waiting or raises `WouldBlock`.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyInt, PyTuple};
+
+use crate::common::current;
+use crate::common::errors::WouldBlock;
+use crate::common::suspend::{Suspend, SuspendKind};
+use crate::common::sync::barrier::BarrierCore;
+use crate::common::sync::guard::not_held;
+use crate::common::sync::semaphore::SemaphoreCore;
+
+/// A non-negative int argument (not a bool).
+pub fn count_arg(value: &Bound<'_, PyAny>, what: &str, min: i64) -> PyResult<usize> {
+    if value.is_instance_of::<PyBool>() || !value.is_instance_of::<PyInt>() {
+        let name = value
+            .get_type()
+            .name()
+            .map(|n| n.to_string())
+            .unwrap_or_default();
+        return Err(PyTypeError::new_err(format!(
+            "{what} must be an int, not {name}"
+        )));
+    }
+    let n: i64 = value
+        .extract()
+        .map_err(|_| PyValueError::new_err(format!("{what} is too large")))?;
+    if n < min {
+        return Err(PyValueError::new_err(format!(
+            "{what} must be >= {min}, got {n}"
+        )));
+    }
+    usize::try_from(n).map_err(|_| PyValueError::new_err(format!("{what} is too large")))
+}
+
+fn acquire(core: &Arc<SemaphoreCore>, guard: bool) -> Suspend {
+    Suspend::new(SuspendKind::Acquire {
+        core: core.clone(),
+        guard,
+    })
+}
+
+fn release_for_aexit(py: Python<'_>, core: &SemaphoreCore) -> PyResult<Suspend> {
+    core.release(py).map_err(|_| not_held(core.is_lock()))?;
+    Ok(Suspend::new(SuspendKind::Value(
+        PyBool::new(py, false).to_owned().into_any().unbind(),
+    )))
+}
+
+/// A mutual-exclusion lock for tasks: FIFO hand-off, not reentrant.
+#[pyclass(frozen, module = "tonio._tonio")]
+pub struct Lock {
+    core: Arc<SemaphoreCore>,
+}
+
+#[pymethods]
+impl Lock {
+    #[new]
+    fn new() -> Self {
+        Lock {
+            core: Arc::new(SemaphoreCore::new(1, true)),
+        }
+    }
+
+    /// An awaitable that acquires the lock and evaluates to a guard: `with (yield lock()):`.
+    fn __call__(&self) -> Suspend {
+        acquire(&self.core, true)
+    }
+
+    fn __aenter__(&self) -> Suspend {
+        acquire(&self.core, false)
+    }
+
+    #[pyo3(signature = (*_exc))]
+    fn __aexit__(&self, py: Python<'_>, _exc: &Bound<'_, PyTuple>) -> PyResult<Suspend> {
+        release_for_aexit(py, &self.core)
+    }
+
+    /// A context manager that acquires without waiting, or raises `WouldBlock`.
+    fn or_raise(&self) -> OrRaise {
+        OrRaise {
+            core: self.core.clone(),
+            held: AtomicBool::new(false),
+        }
+    }
+
+    /// True while some task holds the lock.
+    fn locked(&self) -> bool {
+        self.core.available() == 0
+    }
+}
+
+/// A counting semaphore for tasks: FIFO hand-off.
+#[pyclass(frozen, module = "tonio._tonio")]
+pub struct Semaphore {
+    core: Arc<SemaphoreCore>,
+}
+
+#[pymethods]
+impl Semaphore {
+    #[new]
+    fn new(value: Bound<'_, PyAny>) -> PyResult<Self> {
+        let permits = count_arg(&value, "Semaphore value", 0)?;
+        Ok(Semaphore {
+            core: Arc::new(SemaphoreCore::new(permits, false)),
+        })
+    }
+
+    /// An awaitable that takes a token and evaluates to a guard: `with (yield sem()):`.
+    fn __call__(&self) -> Suspend {
+        acquire(&self.core, true)
+    }
+
+    fn __aenter__(&self) -> Suspend {
+        acquire(&self.core, false)
+    }
+
+    #[pyo3(signature = (*_exc))]
+    fn __aexit__(&self, py: Python<'_>, _exc: &Bound<'_, PyTuple>) -> PyResult<Suspend> {
+        release_for_aexit(py, &self.core)
+    }
+
+    /// A context manager that takes a token without waiting, or raises `WouldBlock`.
+    fn or_raise(&self) -> OrRaise {
+        OrRaise {
+            core: self.core.clone(),
+            held: AtomicBool::new(false),
+        }
+    }
+
+    /// The number of free tokens.
+    fn tokens(&self) -> usize {
+        self.core.available()
+    }
+}
+
+/// The context manager returned by `or_raise()`.
+#[pyclass(frozen, module = "tonio._tonio")]
+pub struct OrRaise {
+    core: Arc<SemaphoreCore>,
+    held: AtomicBool,
+}
+
+#[pymethods]
+impl OrRaise {
+    fn __enter__(slf: Bound<'_, Self>) -> PyResult<Bound<'_, Self>> {
+        let this = slf.get();
+        if this.held.load(Ordering::Acquire) {
+            return Err(PyRuntimeError::new_err(
+                "this or_raise() context is already entered",
+            ));
+        }
+        if !this.core.try_acquire(current::task_id()) {
+            let what = if this.core.is_lock() {
+                "the lock is held"
+            } else {
+                "no token is free"
+            };
+            return Err(WouldBlock::new_err(format!(
+                "{what}; or_raise() does not wait"
+            )));
+        }
+        this.held.store(true, Ordering::Release);
+        Ok(slf)
+    }
+
+    #[pyo3(signature = (*_exc))]
+    fn __exit__(&self, py: Python<'_>, _exc: &Bound<'_, PyTuple>) -> PyResult<bool> {
+        if !self.held.swap(false, Ordering::AcqRel) {
+            return Err(not_held(self.core.is_lock()));
+        }
+        self.core
+            .release(py)
+            .map_err(|_| not_held(self.core.is_lock()))?;
+        Ok(false)
+    }
+}
+
+/// Releases the waiting tasks together once `value` tasks have called `wait()`.
+#[pyclass(frozen, module = "tonio._tonio")]
+pub struct Barrier {
+    core: Arc<BarrierCore>,
+}
+
+#[pymethods]
+impl Barrier {
+    #[new]
+    fn new(value: Bound<'_, PyAny>) -> PyResult<Self> {
+        let parties = count_arg(&value, "Barrier value", 1)?;
+        Ok(Barrier {
+            core: Arc::new(BarrierCore::new(parties)),
+        })
+    }
+
+    /// An awaitable that waits for the barrier and evaluates to the 0-based arrival index.
+    fn wait(&self) -> Suspend {
+        Suspend::new(SuspendKind::BarrierWait(self.core.clone()))
+    }
+
+    /// The number of arrivals so far.
+    fn value(&self) -> usize {
+        self.core.arrivals()
+    }
+
+    /// The number of tasks the barrier waits for.
+    #[getter]
+    fn parties(&self) -> usize {
+        self.core.parties()
+    }
+}

@@ -1,0 +1,86 @@
+//! `BarrierCore`: waiters are released together when the `parties`-th one arrives.
+//!
+//! Each `wait` gets its 0-based arrival index. The barrier is single-use: once it has tripped,
+//! later waits return their arrival index at once. A waiter cancelled before the barrier trips
+//! stops waiting; its arrival still counts (it did arrive).
+//!
+//! # Invariants (under `state`)
+//! - `arrivals < parties` while anyone is queued; the arrival that reaches `parties` claims every
+//!   queued waiter with its index.
+
+use std::sync::Mutex;
+
+use pyo3::prelude::*;
+
+use super::{Side, WaitSource};
+use crate::common::outcome::Resume;
+use crate::common::task::{Claimed, Waker};
+use crate::common::util::lock;
+use crate::common::waitqueue::{WaitQueue, WaiterKey};
+
+struct BarrierState {
+    arrivals: usize,
+    waiters: WaitQueue<(Waker, usize)>,
+}
+
+pub struct BarrierCore {
+    parties: usize,
+    state: Mutex<BarrierState>,
+}
+
+/// What `arrive` did.
+pub enum Arrival {
+    /// Released at once with this index (the barrier tripped now or earlier).
+    Passed(usize),
+    Queued(WaiterKey),
+}
+
+impl BarrierCore {
+    pub fn new(parties: usize) -> BarrierCore {
+        BarrierCore {
+            parties,
+            state: Mutex::new(BarrierState {
+                arrivals: 0,
+                waiters: WaitQueue::new(),
+            }),
+        }
+    }
+
+    /// Arrivals so far.
+    pub fn arrivals(&self) -> usize {
+        lock(&self.state).arrivals
+    }
+
+    pub fn parties(&self) -> usize {
+        self.parties
+    }
+
+    /// Records an arrival; queues `waker` unless this arrival trips the barrier.
+    pub fn arrive(&self, py: Python<'_>, waker: Waker) -> Arrival {
+        let mut released: Vec<Claimed> = Vec::new();
+        let arrival = {
+            let mut state = lock(&self.state);
+            let index = state.arrivals;
+            state.arrivals += 1;
+            if state.arrivals < self.parties {
+                return Arrival::Queued(state.waiters.push((waker, index)));
+            }
+            for (waiter, waiter_index) in state.waiters.drain() {
+                let Ok(value) = waiter_index.into_pyobject(py);
+                released.extend(waiter.claim(Resume::Value(value.into_any().unbind())));
+            }
+            Arrival::Passed(index)
+        };
+        for claimed in released {
+            claimed.schedule();
+        }
+        arrival
+    }
+}
+
+impl WaitSource for BarrierCore {
+    fn remove_waiter(&self, _side: Side, key: WaiterKey) {
+        let removed = lock(&self.state).waiters.remove(key);
+        drop(removed);
+    }
+}

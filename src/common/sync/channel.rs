@@ -1,0 +1,214 @@
+//! `ChannelCore`: a multi-producer multi-consumer FIFO of Python objects.
+//!
+//! Bounded channels hold at most `capacity` buffered messages; unbounded ones use
+//! `capacity = usize::MAX` and their senders never wait.
+//!
+//! # Guarantees
+//! - Every message whose send completed is received exactly once, in FIFO order per sender.
+//! - A send that raises (`CancelledError`, `BrokenPipeError`) did not enqueue its message: a
+//!   waiting sender's message moves into the channel only when a receiver *claims* that sender,
+//!   which also completes its send.
+//! - A receive that raises never consumed a message: a message is handed to a waiting receiver
+//!   only by claiming it, which also completes its receive.
+//! - After `close`, receivers drain the buffer, then get `BrokenPipeError`; sends raise
+//!   `BrokenPipeError`; senders waiting at close raise it too (their messages were never sent).
+//!
+//! # Invariants (under `state`)
+//! - `!receivers.is_empty() => buffer.is_empty()`.
+//! - `!senders.is_empty() => buffer.len() == capacity` (outside a hand-off in progress).
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+
+use pyo3::exceptions::PyBrokenPipeError;
+use pyo3::prelude::*;
+
+use super::{Side, WaitSource};
+use crate::common::outcome::Resume;
+use crate::common::task::{Claimed, Waker};
+use crate::common::util::lock;
+use crate::common::waitqueue::{WaitQueue, WaiterKey};
+
+struct ChannelState {
+    buffer: VecDeque<Py<PyAny>>,
+    closed: bool,
+    senders: WaitQueue<(Waker, Py<PyAny>)>,
+    receivers: WaitQueue<Waker>,
+}
+
+pub struct ChannelCore {
+    capacity: usize,
+    state: Mutex<ChannelState>,
+}
+
+/// Outcome of a send attempt.
+pub enum Send {
+    Sent,
+    Queued(WaiterKey),
+    Closed,
+}
+
+/// Outcome of a receive attempt.
+pub enum Receive {
+    Message(Py<PyAny>),
+    Queued(WaiterKey),
+    Closed,
+}
+
+fn closed_error(py: Python<'_>, what: &str) -> Py<PyAny> {
+    PyBrokenPipeError::new_err(format!("channel closed{what}"))
+        .into_value(py)
+        .into_any()
+}
+
+impl ChannelCore {
+    pub fn new(capacity: usize) -> ChannelCore {
+        ChannelCore {
+            capacity,
+            state: Mutex::new(ChannelState {
+                buffer: VecDeque::new(),
+                closed: false,
+                senders: WaitQueue::new(),
+                receivers: WaitQueue::new(),
+            }),
+        }
+    }
+
+    /// Buffered messages.
+    pub fn len(&self) -> usize {
+        lock(&self.state).buffer.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn is_closed(&self) -> bool {
+        lock(&self.state).closed
+    }
+
+    /// Sends `msg`: to a waiting receiver, else into the buffer, else queues the sender with
+    /// `waker`. Unbounded channels send without a waker: they are never full.
+    pub fn send(&self, py: Python<'_>, msg: Py<PyAny>, waker: Option<Waker>) -> Send {
+        let mut claimed = None;
+        let result = {
+            let mut state = lock(&self.state);
+            if state.closed {
+                return Send::Closed;
+            }
+            loop {
+                let Some(receiver) = state.receivers.pop() else {
+                    break;
+                };
+                if let Some(c) = receiver.claim(Resume::Value(msg.clone_ref(py))) {
+                    claimed = Some(c);
+                    break;
+                }
+            }
+            if claimed.is_some() {
+                Send::Sent
+            } else if state.buffer.len() < self.capacity {
+                state.buffer.push_back(msg);
+                Send::Sent
+            } else {
+                match waker {
+                    Some(waker) => Send::Queued(state.senders.push((waker, msg))),
+                    // Only unbounded channels send without a waker; they are never full.
+                    None => {
+                        state.buffer.push_back(msg);
+                        Send::Sent
+                    }
+                }
+            }
+        };
+        if let Some(claimed) = claimed {
+            claimed.schedule();
+        }
+        result
+    }
+
+    /// Receives the oldest message, or (with a waker) queues the receiver.
+    pub fn receive(&self, py: Python<'_>, waker: Option<Waker>) -> Receive {
+        let mut claimed = None;
+        let result = {
+            let mut state = lock(&self.state);
+            let message = match state.buffer.pop_front() {
+                Some(message) => {
+                    // A slot opened: move the first waiting sender's message in.
+                    if let Some((c, msg)) = claim_sender(py, &mut state) {
+                        state.buffer.push_back(msg);
+                        claimed = Some(c);
+                    }
+                    Some(message)
+                }
+                None => claim_sender(py, &mut state).map(|(c, msg)| {
+                    claimed = Some(c);
+                    msg
+                }),
+            };
+            match message {
+                Some(message) => Receive::Message(message),
+                None if state.closed => Receive::Closed,
+                None => match waker {
+                    Some(waker) => Receive::Queued(state.receivers.push(waker)),
+                    None => Receive::Closed,
+                },
+            }
+        };
+        if let Some(claimed) = claimed {
+            claimed.schedule();
+        }
+        result
+    }
+
+    /// Closes the channel (idempotent) and fails every queued sender and receiver.
+    pub fn close(&self, py: Python<'_>) {
+        let mut released = Vec::new();
+        {
+            let mut state = lock(&self.state);
+            if state.closed {
+                return;
+            }
+            state.closed = true;
+            for receiver in state.receivers.drain() {
+                released.extend(receiver.claim(Resume::Throw(closed_error(py, ""))));
+            }
+            for (sender, _msg) in state.senders.drain() {
+                let error = closed_error(py, " while the message was waiting to be sent");
+                released.extend(sender.claim(Resume::Throw(error)));
+            }
+        }
+        for claimed in released {
+            claimed.schedule();
+        }
+    }
+
+    /// The error a send or receive on a closed channel raises.
+    pub fn closed_error(py: Python<'_>) -> PyErr {
+        PyErr::from_value(closed_error(py, "").into_bound(py))
+    }
+}
+
+/// Claims the first waiting sender that can still complete, returning its message.
+fn claim_sender(py: Python<'_>, state: &mut ChannelState) -> Option<(Claimed, Py<PyAny>)> {
+    while let Some((sender, msg)) = state.senders.pop() {
+        if let Some(claimed) = sender.claim(Resume::Value(py.None())) {
+            return Some((claimed, msg));
+        }
+    }
+    None
+}
+
+impl WaitSource for ChannelCore {
+    fn remove_waiter(&self, side: Side, key: WaiterKey) {
+        let mut state = lock(&self.state);
+        let sender = (side == Side::Senders)
+            .then(|| state.senders.remove(key))
+            .flatten();
+        let receiver = (side == Side::Receivers)
+            .then(|| state.receivers.remove(key))
+            .flatten();
+        drop(state);
+        drop((sender, receiver));
+    }
+}

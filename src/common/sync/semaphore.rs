@@ -1,0 +1,140 @@
+//! `SemaphoreCore`: permits and a FIFO of waiters; `Lock` is a semaphore of one with an owner.
+//!
+//! # Invariants (under `state`)
+//! - `!waiters.is_empty() => permits == 0`: nobody waits while a permit is free, so a newcomer
+//!   can never barge ahead of a queued waiter.
+//! - `permits + held == initial`, where `held` counts granted, unreleased permits.
+//! - Lock mode: `owner` is the id of the task holding the lock, `None` when free.
+
+use std::sync::Mutex;
+
+use pyo3::prelude::*;
+
+use super::{Side, WaitSource};
+use crate::common::outcome::Resume;
+use crate::common::task::{Claimed, Waker};
+use crate::common::util::lock;
+use crate::common::waitqueue::{WaitQueue, WaiterKey};
+
+struct SemState {
+    permits: usize,
+    waiters: WaitQueue<Waker>,
+    owner: Option<u64>,
+}
+
+pub struct SemaphoreCore {
+    initial: usize,
+    is_lock: bool,
+    state: Mutex<SemState>,
+}
+
+/// What `acquire_or_queue` did.
+pub enum Acquire {
+    Acquired,
+    Queued(WaiterKey),
+    /// Lock mode: the task already holds this lock.
+    Reentrant,
+}
+
+/// Releasing more than was acquired.
+pub struct NotHeld;
+
+impl SemaphoreCore {
+    pub fn new(permits: usize, is_lock: bool) -> SemaphoreCore {
+        SemaphoreCore {
+            initial: permits,
+            is_lock,
+            state: Mutex::new(SemState {
+                permits,
+                waiters: WaitQueue::new(),
+                owner: None,
+            }),
+        }
+    }
+
+    pub fn is_lock(&self) -> bool {
+        self.is_lock
+    }
+
+    /// Free permits.
+    pub fn available(&self) -> usize {
+        lock(&self.state).permits
+    }
+
+    /// Queued waiters.
+    pub fn waiting(&self) -> usize {
+        lock(&self.state).waiters.len()
+    }
+
+    /// Takes a permit if one is free and nobody is queued (`or_raise`).
+    pub fn try_acquire(&self, owner: Option<u64>) -> bool {
+        let mut state = lock(&self.state);
+        if state.permits == 0 {
+            return false;
+        }
+        debug_assert!(state.waiters.is_empty());
+        state.permits -= 1;
+        if self.is_lock {
+            state.owner = owner;
+        }
+        true
+    }
+
+    /// Takes a permit, or queues `waker` (handed a permit later by `release`).
+    pub fn acquire_or_queue(&self, owner: u64, waker: Waker) -> Acquire {
+        let mut state = lock(&self.state);
+        if self.is_lock && state.owner == Some(owner) {
+            return Acquire::Reentrant;
+        }
+        if state.permits > 0 {
+            debug_assert!(state.waiters.is_empty());
+            state.permits -= 1;
+            if self.is_lock {
+                state.owner = Some(owner);
+            }
+            return Acquire::Acquired;
+        }
+        Acquire::Queued(state.waiters.push(waker))
+    }
+
+    /// Gives a permit back: straight to the first waiter that can take it, else to the pool.
+    pub fn release(&self, py: Python<'_>) -> Result<(), NotHeld> {
+        let claimed = {
+            let mut state = lock(&self.state);
+            if state.permits >= self.initial {
+                return Err(NotHeld);
+            }
+            self.hand_off(py, &mut state)
+        };
+        if let Some(claimed) = claimed {
+            claimed.schedule();
+        }
+        Ok(())
+    }
+
+    /// Hands the releasing permit to the first waiter that accepts it.
+    fn hand_off(&self, py: Python<'_>, state: &mut SemState) -> Option<Claimed> {
+        while let Some(waiter) = state.waiters.pop() {
+            let id = waiter.task.id;
+            // The permit moves to the waiter: `Value` is never replaced by a cancellation; the
+            // waiter's registration turns the placeholder into a guard (or `None`).
+            if let Some(claimed) = waiter.claim(Resume::Value(py.None())) {
+                if self.is_lock {
+                    state.owner = Some(id);
+                }
+                return Some(claimed);
+            }
+        }
+        state.permits += 1;
+        state.owner = None;
+        debug_assert!(state.waiters.is_empty() || state.permits == 0);
+        None
+    }
+}
+
+impl WaitSource for SemaphoreCore {
+    fn remove_waiter(&self, _side: Side, key: WaiterKey) {
+        let removed = lock(&self.state).waiters.remove(key);
+        drop(removed);
+    }
+}

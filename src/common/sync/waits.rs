@@ -1,0 +1,153 @@
+//! Starting the waits of the sync primitives (called by `Suspend::start`).
+
+use std::sync::Arc;
+
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+
+use super::barrier::{Arrival, BarrierCore};
+use super::channel::{ChannelCore, Receive, Send};
+use super::guard::Guard;
+use super::semaphore::{Acquire, SemaphoreCore};
+use super::Side;
+use crate::common::outcome::Resume;
+use crate::common::suspend::{OnValue, Registration, Started};
+use crate::common::task::{Task, TaskBody, Waker};
+use crate::common::waitqueue::WaiterKey;
+
+fn queued(
+    body: &mut TaskBody,
+    source: Arc<dyn super::WaitSource>,
+    side: Side,
+    key: WaiterKey,
+    on_value: OnValue,
+) -> Started {
+    body.wait = Registration::Queued {
+        source,
+        side,
+        key,
+        on_value,
+    };
+    Started::Pending
+}
+
+/// `yield lock()` (`guard`: evaluates to a [`Guard`]) or `async with lock` (evaluates to None).
+pub fn start_acquire(
+    py: Python<'_>,
+    task: &Arc<Task>,
+    body: &mut TaskBody,
+    core: &Arc<SemaphoreCore>,
+    guard: bool,
+) -> Started {
+    let token = task.begin_wait();
+    let on_value = if guard {
+        OnValue::Guard(core.clone())
+    } else {
+        OnValue::Pass
+    };
+    match core.acquire_or_queue(
+        task.id,
+        Waker {
+            task: task.clone(),
+            token,
+        },
+    ) {
+        Acquire::Acquired => Started::Ready(on_value.apply(py, Resume::Value(py.None()))),
+        Acquire::Reentrant => Started::Ready(Resume::Throw(
+            PyRuntimeError::new_err(
+                "the lock is already held by this task (locks are not reentrant)",
+            )
+            .into_value(py)
+            .into_any(),
+        )),
+        Acquire::Queued(key) => queued(body, core.clone(), Side::Only, key, on_value),
+    }
+}
+
+/// `yield barrier.wait()`: evaluates to the arrival index.
+pub fn start_barrier(
+    py: Python<'_>,
+    task: &Arc<Task>,
+    body: &mut TaskBody,
+    core: &Arc<BarrierCore>,
+) -> Started {
+    let token = task.begin_wait();
+    match core.arrive(
+        py,
+        Waker {
+            task: task.clone(),
+            token,
+        },
+    ) {
+        Arrival::Passed(index) => {
+            let Ok(value) = index.into_pyobject(py);
+            Started::Ready(Resume::Value(value.into_any().unbind()))
+        }
+        Arrival::Queued(key) => queued(body, core.clone(), Side::Only, key, OnValue::Pass),
+    }
+}
+
+/// `yield sender.send(msg)` on a bounded channel.
+pub fn start_send(
+    py: Python<'_>,
+    task: &Arc<Task>,
+    body: &mut TaskBody,
+    core: &Arc<ChannelCore>,
+    msg: Py<PyAny>,
+) -> Started {
+    let token = task.begin_wait();
+    match core.send(
+        py,
+        msg,
+        Some(Waker {
+            task: task.clone(),
+            token,
+        }),
+    ) {
+        Send::Sent => Started::Ready(Resume::Value(py.None())),
+        Send::Closed => Started::Ready(Resume::Throw(
+            ChannelCore::closed_error(py).into_value(py).into_any(),
+        )),
+        Send::Queued(key) => queued(body, core.clone(), Side::Senders, key, OnValue::Pass),
+    }
+}
+
+/// `yield receiver.receive()`.
+pub fn start_receive(
+    py: Python<'_>,
+    task: &Arc<Task>,
+    body: &mut TaskBody,
+    core: &Arc<ChannelCore>,
+) -> Started {
+    let token = task.begin_wait();
+    match core.receive(
+        py,
+        Some(Waker {
+            task: task.clone(),
+            token,
+        }),
+    ) {
+        Receive::Message(msg) => Started::Ready(Resume::Value(msg)),
+        Receive::Closed => Started::Ready(Resume::Throw(
+            ChannelCore::closed_error(py).into_value(py).into_any(),
+        )),
+        Receive::Queued(key) => queued(body, core.clone(), Side::Receivers, key, OnValue::Pass),
+    }
+}
+
+impl OnValue {
+    /// Turns a grant into the value the task sees.
+    pub fn apply(&self, py: Python<'_>, resume: Resume) -> Resume {
+        match (self, resume) {
+            (OnValue::Guard(core), Resume::Value(_)) => match Py::new(py, Guard::new(core.clone()))
+            {
+                Ok(guard) => Resume::Value(guard.into_any()),
+                Err(err) => {
+                    let _ = core.release(py);
+                    Resume::Throw(err.into_value(py).into_any())
+                }
+            },
+            (_, resume) => resume,
+        }
+    }
+}
