@@ -11,3 +11,11 @@ pytest_plugins = ["pytester"]
 def rt(request: pytest.FixtureRequest) -> tonio.Runtime:
     """A real-platform runtime with one and with two worker threads."""
     return tonio.runtime(threads=request.param)
+
+
+@pytest.fixture(params=["real1", "real2", "sim"])
+def any_rt(request: pytest.FixtureRequest) -> tonio.Runtime:
+    """The same test body on the real platform (1 and 2 workers) and on the simulator."""
+    if request.param == "sim":
+        return tonio._tonio.Runtime(platform="sim", seed=0)
+    return tonio.runtime(threads=int(request.param[-1]))

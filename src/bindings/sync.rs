@@ -96,6 +96,12 @@ impl Lock {
     fn locked(&self) -> bool {
         self.core.available() == 0
     }
+
+    /// The number of tasks queued for the lock.
+    #[getter]
+    fn waiters(&self) -> usize {
+        self.core.waiting()
+    }
 }
 
 /// A counting semaphore for tasks: FIFO hand-off.
@@ -139,6 +145,12 @@ impl Semaphore {
     /// The number of free tokens.
     fn tokens(&self) -> usize {
         self.core.available()
+    }
+
+    /// The number of tasks queued for a token.
+    #[getter]
+    fn waiters(&self) -> usize {
+        self.core.waiting()
     }
 }
 
