@@ -102,6 +102,15 @@ pub struct Waker {
 }
 
 impl Waker {
+    /// Starts a new suspension of `task` and returns the waker for it. Primitives call this
+    /// only when they actually queue the task, so fast paths never touch the task's state.
+    pub fn begin(task: &Arc<Task>) -> Waker {
+        Waker {
+            task: task.clone(),
+            token: task.begin_wait(),
+        }
+    }
+
     /// Resumes the task with `resume` if it is still suspended on this waker's wait.
     /// Returns false (and drops `resume`) if the wait already ended.
     pub fn wake(self, resume: Resume) -> bool {

@@ -8,13 +8,13 @@
 //! - `arrivals < parties` while anyone is queued; the arrival that reaches `parties` claims every
 //!   queued waiter with its index.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use pyo3::prelude::*;
 
 use super::{Side, WaitSource};
 use crate::common::outcome::Resume;
-use crate::common::task::{Claimed, Waker};
+use crate::common::task::{Claimed, Task, Waker};
 use crate::common::util::lock;
 use crate::common::waitqueue::{WaitQueue, WaiterKey};
 
@@ -55,15 +55,15 @@ impl BarrierCore {
         self.parties
     }
 
-    /// Records an arrival; queues `waker` unless this arrival trips the barrier.
-    pub fn arrive(&self, py: Python<'_>, waker: Waker) -> Arrival {
+    /// Records an arrival; queues `task` unless this arrival trips the barrier.
+    pub fn arrive(&self, py: Python<'_>, task: &Arc<Task>) -> Arrival {
         let mut released: Vec<Claimed> = Vec::new();
         let arrival = {
             let mut state = lock(&self.state);
             let index = state.arrivals;
             state.arrivals += 1;
             if state.arrivals < self.parties {
-                return Arrival::Queued(state.waiters.push((waker, index)));
+                return Arrival::Queued(state.waiters.push((Waker::begin(task), index)));
             }
             for (waiter, waiter_index) in state.waiters.drain() {
                 let Ok(value) = waiter_index.into_pyobject(py);

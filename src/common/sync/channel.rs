@@ -18,14 +18,14 @@
 //! - `!senders.is_empty() => buffer.len() == capacity` (outside a hand-off in progress).
 
 use std::collections::VecDeque;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use pyo3::exceptions::PyBrokenPipeError;
 use pyo3::prelude::*;
 
 use super::{Side, WaitSource};
 use crate::common::outcome::Resume;
-use crate::common::task::{Claimed, Waker};
+use crate::common::task::{Claimed, Task, Waker};
 use crate::common::util::lock;
 use crate::common::waitqueue::{WaitQueue, WaiterKey};
 
@@ -87,9 +87,9 @@ impl ChannelCore {
         lock(&self.state).closed
     }
 
-    /// Sends `msg`: to a waiting receiver, else into the buffer, else queues the sender with
-    /// `waker`. Unbounded channels send without a waker: they are never full.
-    pub fn send(&self, py: Python<'_>, msg: Py<PyAny>, waker: Option<Waker>) -> Send {
+    /// Sends `msg`: to a waiting receiver, else into the buffer, else queues the sending
+    /// `task`. Unbounded channels send without a task: they are never full.
+    pub fn send(&self, py: Python<'_>, msg: Py<PyAny>, task: Option<&Arc<Task>>) -> Send {
         let mut claimed = None;
         let result = {
             let mut state = lock(&self.state);
@@ -111,8 +111,8 @@ impl ChannelCore {
                 state.buffer.push_back(msg);
                 Send::Sent
             } else {
-                match waker {
-                    Some(waker) => Send::Queued(state.senders.push((waker, msg))),
+                match task {
+                    Some(task) => Send::Queued(state.senders.push((Waker::begin(task), msg))),
                     // Only unbounded channels send without a waker; they are never full.
                     None => {
                         state.buffer.push_back(msg);
@@ -127,8 +127,8 @@ impl ChannelCore {
         result
     }
 
-    /// Receives the oldest message, or (with a waker) queues the receiver.
-    pub fn receive(&self, py: Python<'_>, waker: Option<Waker>) -> Receive {
+    /// Receives the oldest message, or (given the receiving `task`) queues it.
+    pub fn receive(&self, py: Python<'_>, task: Option<&Arc<Task>>) -> Receive {
         let mut claimed = None;
         let result = {
             let mut state = lock(&self.state);
@@ -149,8 +149,8 @@ impl ChannelCore {
             match message {
                 Some(message) => Receive::Message(message),
                 None if state.closed => Receive::Closed,
-                None => match waker {
-                    Some(waker) => Receive::Queued(state.receivers.push(waker)),
+                None => match task {
+                    Some(task) => Receive::Queued(state.receivers.push(Waker::begin(task))),
                     None => Receive::Closed,
                 },
             }

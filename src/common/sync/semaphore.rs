@@ -6,13 +6,13 @@
 //! - `permits + held == initial`, where `held` counts granted, unreleased permits.
 //! - Lock mode: `owner` is the id of the task holding the lock, `None` when free.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use pyo3::prelude::*;
 
 use super::{Side, WaitSource};
 use crate::common::outcome::Resume;
-use crate::common::task::{Claimed, Waker};
+use crate::common::task::{Claimed, Task, Waker};
 use crate::common::util::lock;
 use crate::common::waitqueue::{WaitQueue, WaiterKey};
 
@@ -80,8 +80,9 @@ impl SemaphoreCore {
         true
     }
 
-    /// Takes a permit, or queues `waker` (handed a permit later by `release`).
-    pub fn acquire_or_queue(&self, owner: u64, waker: Waker) -> Acquire {
+    /// Takes a permit for `task`, or queues it (it is handed a permit later by `release`).
+    pub fn acquire_or_queue(&self, task: &Arc<Task>) -> Acquire {
+        let owner = task.id;
         let mut state = lock(&self.state);
         if self.is_lock && state.owner == Some(owner) {
             return Acquire::Reentrant;
@@ -94,7 +95,7 @@ impl SemaphoreCore {
             }
             return Acquire::Acquired;
         }
-        Acquire::Queued(state.waiters.push(waker))
+        Acquire::Queued(state.waiters.push(Waker::begin(task)))
     }
 
     /// Gives a permit back: straight to the first waiter that can take it, else to the pool.

@@ -12,7 +12,7 @@ use super::semaphore::{Acquire, SemaphoreCore};
 use super::Side;
 use crate::common::outcome::Resume;
 use crate::common::suspend::{OnValue, Registration, Started};
-use crate::common::task::{Task, TaskBody, Waker};
+use crate::common::task::{Task, TaskBody};
 use crate::common::waitqueue::WaiterKey;
 
 fn queued(
@@ -39,19 +39,12 @@ pub fn start_acquire(
     core: &Arc<SemaphoreCore>,
     guard: bool,
 ) -> Started {
-    let token = task.begin_wait();
     let on_value = if guard {
         OnValue::Guard(core.clone())
     } else {
         OnValue::Pass
     };
-    match core.acquire_or_queue(
-        task.id,
-        Waker {
-            task: task.clone(),
-            token,
-        },
-    ) {
+    match core.acquire_or_queue(task) {
         Acquire::Acquired => Started::Ready(on_value.apply(py, Resume::Value(py.None()))),
         Acquire::Reentrant => Started::Ready(Resume::Throw(
             PyRuntimeError::new_err(
@@ -71,14 +64,7 @@ pub fn start_barrier(
     body: &mut TaskBody,
     core: &Arc<BarrierCore>,
 ) -> Started {
-    let token = task.begin_wait();
-    match core.arrive(
-        py,
-        Waker {
-            task: task.clone(),
-            token,
-        },
-    ) {
+    match core.arrive(py, task) {
         Arrival::Passed(index) => {
             let Ok(value) = index.into_pyobject(py);
             Started::Ready(Resume::Value(value.into_any().unbind()))
@@ -95,15 +81,7 @@ pub fn start_send(
     core: &Arc<ChannelCore>,
     msg: Py<PyAny>,
 ) -> Started {
-    let token = task.begin_wait();
-    match core.send(
-        py,
-        msg,
-        Some(Waker {
-            task: task.clone(),
-            token,
-        }),
-    ) {
+    match core.send(py, msg, Some(task)) {
         Send::Sent => Started::Ready(Resume::Value(py.None())),
         Send::Closed => Started::Ready(Resume::Throw(
             ChannelCore::closed_error(py).into_value(py).into_any(),
@@ -119,14 +97,7 @@ pub fn start_receive(
     body: &mut TaskBody,
     core: &Arc<ChannelCore>,
 ) -> Started {
-    let token = task.begin_wait();
-    match core.receive(
-        py,
-        Some(Waker {
-            task: task.clone(),
-            token,
-        }),
-    ) {
+    match core.receive(py, Some(task)) {
         Receive::Message(msg) => Started::Ready(Resume::Value(msg)),
         Receive::Closed => Started::Ready(Resume::Throw(
             ChannelCore::closed_error(py).into_value(py).into_any(),
