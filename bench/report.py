@@ -62,6 +62,45 @@ def coroutine_table(n: int) -> str:
     return "\n".join(lines)
 
 
+CHANNEL_RUNS = [
+    ("tonio (ours) yield", OURS, "yield", "yield"),
+    ("tonio (ours) colored", OURS, "colored", "colored"),
+    ("tonio 0.6.0 yield", TONIO060, "yield", "yield"),
+    ("tonio 0.6.0 colored", TONIO060, "colored", "colored"),
+    ("asyncio", PEERS, "asyncio", "yield"),
+]
+CHANNEL_SCENARIOS = ["spsc", "mpsc", "mpmc", "tight", "unbounded", "lock"]
+
+
+def channel_table(repeats: int) -> str:
+    results: dict[str, dict[str, dict]] = {}
+    for label, python, runtime, _ in CHANNEL_RUNS:
+        print(f"running channels: {label} ...", file=sys.stderr)
+        cmd = [str(python), str(ROOT / "bench/channels.py"), runtime, "--repeat", str(repeats)]
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=1800)
+        rows = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
+        results[label] = {row["scenario"]: row for row in rows}
+    lines = [
+        f"Channels and lock, threads=1, median of {repeats} runs; throughput ratio = ours (or "
+        "peer) / tonio 0.6.0 of the same flavour; lost = messages sent but never received",
+        "",
+        "| runtime | " + " | ".join(CHANNEL_SCENARIOS) + " |",
+        "|---|" + "---|" * len(CHANNEL_SCENARIOS),
+    ]
+    for label, _, _, flavour in CHANNEL_RUNS:
+        cells = []
+        for scenario in CHANNEL_SCENARIOS:
+            row = results[label][scenario]
+            base = results[f"tonio 0.6.0 {flavour}"][scenario]
+            ratio = row["ops_per_s"] / base["ops_per_s"]
+            cells.append(
+                f"{row['median_s'] * 1000:.1f} ms, {row['ops_per_s'] / 1e6:.2f} M/s, "
+                f"{ratio:.2f}x, lost {row['lost']}"
+            )
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def write_readme(section: str, body: str) -> None:
     readme = ROOT / "bench/README.md"
     text = readme.read_text()
@@ -75,14 +114,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--write", action="store_true", help="update bench/README.md")
     parser.add_argument("--n", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=5, help="runs per channel scenario")
+    parser.add_argument("--only", choices=["coroutines", "channels"], help="one group only")
     args = parser.parse_args()
     impl = platform.python_implementation()
     machine = f"{platform.machine()}, {impl} {platform.python_version()}t"
-    table = coroutine_table(args.n)
-    body = f"Measured on {machine}, `bench/run.sh --write`.\n\n{table}"
-    print(body)
-    if args.write:
-        write_readme("coroutines", body)
+    command = "bench/run.sh --write" + (f" --only {args.only}" if args.only else "")
+    groups = {
+        "coroutines": lambda: coroutine_table(args.n),
+        "channels": lambda: channel_table(args.repeat),
+    }
+    for name, make_table in groups.items():
+        if args.only and args.only != name:
+            continue
+        body = f"Measured on {machine}, `{command}`.\n\n{make_table()}"
+        print(body)
+        if args.write:
+            write_readme(name, body)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ fn _tonio(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<bindings::scope::Scope>()?;
     m.add_class::<common::event::Event>()?;
     m.add_class::<common::suspend::Suspend>()?;
+    m.add_class::<common::ready::Ready>()?;
     m.add_class::<as_completed::AsCompleted>()?;
     m.add_class::<interval::Interval>()?;
     m.add_class::<bindings::sync::Lock>()?;

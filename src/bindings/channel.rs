@@ -48,7 +48,7 @@ impl UnboundedSender {
     fn send(&self, py: Python<'_>, message: Py<PyAny>) -> PyResult<()> {
         match self.core.send(py, message, None) {
             Send::Closed => Err(ChannelCore::closed_error(py)),
-            Send::Sent | Send::Queued(_) => Ok(()),
+            Send::Sent | Send::Queued(_) | Send::Full(_) => Ok(()),
         }
     }
 

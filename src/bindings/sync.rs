@@ -13,10 +13,11 @@ use pyo3::types::{PyBool, PyInt, PyTuple};
 
 use crate::common::current;
 use crate::common::errors::WouldBlock;
+use crate::common::ready::ready;
 use crate::common::suspend::{Suspend, SuspendKind};
 use crate::common::sync::barrier::BarrierCore;
 use crate::common::sync::guard::not_held;
-use crate::common::sync::semaphore::SemaphoreCore;
+use crate::common::sync::semaphore::{SemaphoreCore, TryAcquire};
 
 /// A non-negative int argument (not a bool).
 pub fn count_arg(value: &Bound<'_, PyAny>, what: &str, min: i64) -> PyResult<usize> {
@@ -48,11 +49,28 @@ fn acquire(core: &Arc<SemaphoreCore>, guard: bool) -> Suspend {
     })
 }
 
-fn release_for_aexit(py: Python<'_>, core: &SemaphoreCore) -> PyResult<Suspend> {
+/// `async with`: `__aenter__` is awaited right away, so an uncontended acquisition happens here
+/// and returns the shared ready awaitable; otherwise the awaitable queues the task.
+fn acquire_for_aenter(py: Python<'_>, core: &Arc<SemaphoreCore>) -> PyResult<Py<PyAny>> {
+    if let Some(owner) = current::task_id() {
+        match core.try_acquire_as(owner) {
+            TryAcquire::Acquired => return Ok(ready(py)?.into_any()),
+            TryAcquire::Reentrant => {
+                return Err(PyRuntimeError::new_err(
+                    "the lock is already held by this task (locks are not reentrant)",
+                ))
+            }
+            TryAcquire::Busy => {}
+        }
+    }
+    Ok(Py::new(py, acquire(core, false))?.into_any())
+}
+
+/// Releases at once; `__aexit__` returns the shared ready awaitable (evaluating to None, so an
+/// exception from the block propagates).
+fn release_for_aexit(py: Python<'_>, core: &SemaphoreCore) -> PyResult<Py<PyAny>> {
     core.release(py).map_err(|_| not_held(core.is_lock()))?;
-    Ok(Suspend::new(SuspendKind::Value(
-        PyBool::new(py, false).to_owned().into_any().unbind(),
-    )))
+    Ok(ready(py)?.into_any())
 }
 
 /// A mutual-exclusion lock for tasks: FIFO hand-off, not reentrant.
@@ -75,12 +93,18 @@ impl Lock {
         acquire(&self.core, true)
     }
 
-    fn __aenter__(&self) -> Suspend {
-        acquire(&self.core, false)
+    fn __aenter__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        acquire_for_aenter(py, &self.core)
     }
 
-    #[pyo3(signature = (*_exc))]
-    fn __aexit__(&self, py: Python<'_>, _exc: &Bound<'_, PyTuple>) -> PyResult<Suspend> {
+    #[pyo3(signature = (_exc_type=None, _exc=None, _tb=None))]
+    fn __aexit__(
+        &self,
+        py: Python<'_>,
+        _exc_type: Option<&Bound<'_, PyAny>>,
+        _exc: Option<&Bound<'_, PyAny>>,
+        _tb: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
         release_for_aexit(py, &self.core)
     }
 
@@ -125,12 +149,18 @@ impl Semaphore {
         acquire(&self.core, true)
     }
 
-    fn __aenter__(&self) -> Suspend {
-        acquire(&self.core, false)
+    fn __aenter__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        acquire_for_aenter(py, &self.core)
     }
 
-    #[pyo3(signature = (*_exc))]
-    fn __aexit__(&self, py: Python<'_>, _exc: &Bound<'_, PyTuple>) -> PyResult<Suspend> {
+    #[pyo3(signature = (_exc_type=None, _exc=None, _tb=None))]
+    fn __aexit__(
+        &self,
+        py: Python<'_>,
+        _exc_type: Option<&Bound<'_, PyAny>>,
+        _exc: Option<&Bound<'_, PyAny>>,
+        _tb: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
         release_for_aexit(py, &self.core)
     }
 

@@ -16,6 +16,7 @@ pub mod group;
 pub mod group_result;
 pub mod outcome;
 pub mod platform;
+pub mod ready;
 pub mod suspend;
 pub mod suspend_args;
 pub mod sync;

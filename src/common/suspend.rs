@@ -24,7 +24,7 @@ use super::outcome::Resume;
 use super::sync::barrier::BarrierCore;
 use super::sync::channel::ChannelCore;
 use super::sync::semaphore::SemaphoreCore;
-use super::sync::{waits, Side, WaitSource};
+use super::sync::{eager, waits, Side, WaitSource};
 use super::task::{Task, TaskBody, Waker};
 use super::time::{deadline_after, Ticks};
 use super::timers::{TimerAction, TimerKey};
@@ -103,20 +103,20 @@ impl Suspend {
         slf
     }
 
-    fn __next__(slf: Bound<'_, Self>) -> Option<Bound<'_, Self>> {
-        if slf.get().yielded.swap(true, Ordering::Relaxed) {
-            None
-        } else {
-            Some(slf)
+    fn __next__(slf: Bound<'_, Self>) -> PyResult<Option<Bound<'_, Self>>> {
+        if slf.get().yielded.load(Ordering::Relaxed) {
+            slf.get().yielded.store(false, Ordering::Relaxed);
+            return Ok(None);
         }
+        Self::first_step(slf)
     }
 
-    fn send(slf: Bound<'_, Self>, value: Py<PyAny>) -> PyResult<Bound<'_, Self>> {
-        if slf.get().yielded.swap(true, Ordering::Relaxed) {
-            Err(PyStopIteration::new_err((value,)))
-        } else {
-            Ok(slf)
+    fn send(slf: Bound<'_, Self>, value: Py<PyAny>) -> PyResult<Option<Bound<'_, Self>>> {
+        if slf.get().yielded.load(Ordering::Relaxed) {
+            slf.get().yielded.store(false, Ordering::Relaxed);
+            return Err(PyStopIteration::new_err((value,)));
         }
+        Self::first_step(slf)
     }
 
     #[pyo3(signature = (typ, val=None, tb=None))]
@@ -150,6 +150,23 @@ impl Suspend {
             SuspendKind::BarrierWait(_) => "<tonio awaitable: Barrier.wait>",
             SuspendKind::Send { .. } => "<tonio awaitable: send>",
             SuspendKind::Receive(_) => "<tonio awaitable: receive>",
+        }
+    }
+}
+
+impl Suspend {
+    /// The first step of the colored protocol: finish at once if the operation can complete
+    /// without waiting (`StopIteration` carries the value), else hand the object to the driver.
+    fn first_step(slf: Bound<'_, Self>) -> PyResult<Option<Bound<'_, Self>>> {
+        let py = slf.py();
+        match eager::complete(py, &slf.get().kind) {
+            Some(Ok(value)) if value.is_none(py) => Ok(None),
+            Some(Ok(value)) => Err(PyStopIteration::new_err((value,))),
+            Some(Err(err)) => Err(err),
+            None => {
+                slf.get().yielded.store(true, Ordering::Relaxed);
+                Ok(Some(slf))
+            }
         }
     }
 }

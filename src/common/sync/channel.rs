@@ -45,6 +45,8 @@ pub struct ChannelCore {
 pub enum Send {
     Sent,
     Queued(WaiterKey),
+    /// Full, and no task was given to queue: the message comes back.
+    Full(Py<PyAny>),
     Closed,
 }
 
@@ -52,6 +54,8 @@ pub enum Send {
 pub enum Receive {
     Message(Py<PyAny>),
     Queued(WaiterKey),
+    /// Empty, and no task was given to queue.
+    Empty,
     Closed,
 }
 
@@ -88,7 +92,8 @@ impl ChannelCore {
     }
 
     /// Sends `msg`: to a waiting receiver, else into the buffer, else queues the sending
-    /// `task`. Unbounded channels send without a task: they are never full.
+    /// `task` (without one, a full channel gives the message back). Unbounded channels are
+    /// never full.
     pub fn send(&self, py: Python<'_>, msg: Py<PyAny>, task: Option<&Arc<Task>>) -> Send {
         let mut claimed = None;
         let result = {
@@ -113,11 +118,7 @@ impl ChannelCore {
             } else {
                 match task {
                     Some(task) => Send::Queued(state.senders.push((Waker::begin(task), msg))),
-                    // Only unbounded channels send without a waker; they are never full.
-                    None => {
-                        state.buffer.push_back(msg);
-                        Send::Sent
-                    }
+                    None => Send::Full(msg),
                 }
             }
         };
@@ -151,7 +152,7 @@ impl ChannelCore {
                 None if state.closed => Receive::Closed,
                 None => match task {
                     Some(task) => Receive::Queued(state.receivers.push(Waker::begin(task))),
-                    None => Receive::Closed,
+                    None => Receive::Empty,
                 },
             }
         };

@@ -12,6 +12,7 @@
 
 pub mod barrier;
 pub mod channel;
+pub mod eager;
 pub mod guard;
 pub mod semaphore;
 pub mod waits;

@@ -36,6 +36,15 @@ pub enum Acquire {
     Reentrant,
 }
 
+/// What `try_acquire_as` did.
+pub enum TryAcquire {
+    Acquired,
+    /// No free permit, or tasks are queued (taking one would barge ahead of them).
+    Busy,
+    /// Lock mode: the task already holds this lock.
+    Reentrant,
+}
+
 /// Releasing more than was acquired.
 pub struct NotHeld;
 
@@ -59,6 +68,24 @@ impl SemaphoreCore {
     /// Free permits.
     pub fn available(&self) -> usize {
         lock(&self.state).permits
+    }
+
+    /// Takes a permit for task `owner` without waiting (eager acquisition in the colored
+    /// flavour): only if one is free and nobody is queued.
+    pub fn try_acquire_as(&self, owner: u64) -> TryAcquire {
+        let mut state = lock(&self.state);
+        if self.is_lock && state.owner == Some(owner) {
+            return TryAcquire::Reentrant;
+        }
+        if state.permits == 0 {
+            return TryAcquire::Busy;
+        }
+        debug_assert!(state.waiters.is_empty());
+        state.permits -= 1;
+        if self.is_lock {
+            state.owner = Some(owner);
+        }
+        TryAcquire::Acquired
     }
 
     /// Queued waiters.

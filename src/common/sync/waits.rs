@@ -87,6 +87,11 @@ pub fn start_send(
             ChannelCore::closed_error(py).into_value(py).into_any(),
         )),
         Send::Queued(key) => queued(body, core.clone(), Side::Senders, key, OnValue::Pass),
+        Send::Full(_) => Started::Ready(Resume::Throw(
+            PyRuntimeError::new_err("channel full without a waiting sender")
+                .into_value(py)
+                .into_any(),
+        )),
     }
 }
 
@@ -103,6 +108,11 @@ pub fn start_receive(
             ChannelCore::closed_error(py).into_value(py).into_any(),
         )),
         Receive::Queued(key) => queued(body, core.clone(), Side::Receivers, key, OnValue::Pass),
+        Receive::Empty => Started::Ready(Resume::Throw(
+            PyRuntimeError::new_err("channel empty without a waiting receiver")
+                .into_value(py)
+                .into_any(),
+        )),
     }
 }
 

@@ -1,0 +1,56 @@
+//! Eager completion for the colored flavour.
+//!
+//! An `await` on a tonio awaitable first calls its `__next__`. If the operation can finish
+//! right there (a free permit nobody is queued for, a buffered message, room in the channel, a
+//! ready value), doing it in place saves the round trip through the driver. The rules are the
+//! ones the driver's `start` applies, so the outcome is the same either way: fairness holds (a
+//! permit is taken only when no task is queued), and nothing here waits or registers.
+//! Anything that would have to wait returns `None` and goes through the driver.
+
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+
+use super::channel::{ChannelCore, Receive, Send};
+use super::guard::Guard;
+use super::semaphore::TryAcquire;
+use crate::common::current;
+use crate::common::suspend::SuspendKind;
+use crate::common::util::lock;
+
+/// `Some(result)` if the suspension completed (or failed) without waiting.
+pub fn complete(py: Python<'_>, kind: &SuspendKind) -> Option<PyResult<Py<PyAny>>> {
+    match kind {
+        SuspendKind::Value(value) => Some(Ok(value.clone_ref(py))),
+        SuspendKind::Acquire { core, guard } => {
+            let owner = current::task_id()?;
+            // Busy: the driver queues the task; Reentrant: the driver reports it.
+            if !matches!(core.try_acquire_as(owner), TryAcquire::Acquired) {
+                return None;
+            }
+            if *guard {
+                Some(Py::new(py, Guard::new(core.clone())).map(Py::into_any))
+            } else {
+                Some(Ok(py.None()))
+            }
+        }
+        SuspendKind::Receive(core) => match core.receive(py, None) {
+            Receive::Message(msg) => Some(Ok(msg)),
+            Receive::Closed => Some(Err(ChannelCore::closed_error(py))),
+            Receive::Empty | Receive::Queued(_) => None,
+        },
+        SuspendKind::Send { core, msg } => {
+            let mut slot = lock(msg);
+            let message = slot.take()?;
+            match core.send(py, message, None) {
+                Send::Sent => Some(Ok(py.None())),
+                Send::Closed => Some(Err(ChannelCore::closed_error(py))),
+                Send::Full(message) => {
+                    *slot = Some(message);
+                    None
+                }
+                Send::Queued(_) => Some(Err(PyRuntimeError::new_err("send queued without a task"))),
+            }
+        }
+        _ => None,
+    }
+}
