@@ -315,3 +315,39 @@ def test_dropped_guard_gives_the_permit_back():
 def test_bad_arguments(make, error):
     with pytest.raises(error):
         make()
+
+
+@pytest.mark.parametrize("how", ["scope", "timeout"])
+def test_cancelled_waiter_leaves_nothing_behind_colored(any_rt, how):
+    sem = ctonio.sync.Semaphore(1)
+    log = []
+
+    async def queued():
+        try:
+            async with sem:
+                log.append("cancelled waiter got a token")
+        except CancelledError:
+            log.append("cancelled while queued")
+            raise
+
+    async def other():
+        async with sem:
+            log.append("other got the token")
+
+    async def main():
+        async with sem:
+            if how == "scope":
+                async with ctonio.scope() as scope:
+                    scope.spawn(queued())
+                    while sem.waiters < 1:
+                        await ctonio.yield_now()
+                    scope.cancel()
+            else:
+                assert await ctonio.time.timeout(queued(), 0.01) == (None, False)
+            assert sem.waiters == 0
+            join = ctonio.spawn(other())
+        await join
+        return sem.tokens()
+
+    assert any_rt.run_until_complete(main()) == 1
+    assert log == ["cancelled while queued", "other got the token"]
