@@ -45,6 +45,12 @@ fn _tonio(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(api::select, m)?)?;
     m.add_function(wrap_pyfunction!(as_completed::as_completed, m)?)?;
     m.add_function(wrap_pyfunction!(interval::interval, m)?)?;
+    m.add(
+        "SimulationError",
+        py.get_type::<sim::errors::SimulationError>(),
+    )?;
+    m.add("Deadlock", py.get_type::<sim::errors::Deadlock>())?;
+    m.add("LimitExceeded", py.get_type::<sim::errors::LimitExceeded>())?;
     m.add("CancelledError", py.get_type::<errors::CancelledError>())?;
     m.add("TimeoutError", py.get_type::<errors::TimeoutError>())?;
     m.add("WouldBlock", py.get_type::<errors::WouldBlock>())?;

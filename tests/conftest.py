@@ -17,5 +17,5 @@ def rt(request: pytest.FixtureRequest) -> tonio.Runtime:
 def any_rt(request: pytest.FixtureRequest) -> tonio.Runtime:
     """The same test body on the real platform (1 and 2 workers) and on the simulator."""
     if request.param == "sim":
-        return tonio._tonio.Runtime(platform="sim", seed=0)
+        return tonio._tonio.Runtime(platform="sim", seed=0, strategy="random")
     return tonio.runtime(threads=int(request.param[-1]))

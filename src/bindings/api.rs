@@ -107,6 +107,17 @@ pub fn spawn_blocking(
 pub fn block_on(py: Python<'_>, coro: Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
     coroutine(&coro, "block_on")?;
     let core = current::get_or_running().ok_or_else(|| not_running("block_on"))?;
+    if core.platform.on_worker_thread() && core.platform.nested_block_on_allowed() {
+        let group = TaskGroup::new(&core, GroupKind::BlockOn, false);
+        group.spawn(py, vec![coro.unbind()])?;
+        core.platform.run_nested(py, &core, &|| group.is_finished());
+        return match group.winner(py) {
+            Some(outcome) => outcome.into_result(py),
+            None => Err(not_running(
+                "block_on (the simulation could not finish the coroutine)",
+            )),
+        };
+    }
     if core.platform.on_worker_thread() {
         return Err(PyRuntimeError::new_err(
             "block_on was called from a runtime worker thread (inside a task), where blocking would \

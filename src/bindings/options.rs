@@ -7,11 +7,71 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyFloat, PyInt};
 
+use crate::sim::platform::SimConfig;
+use crate::sim::strategy::StrategySpec;
+
 /// Which platform a runtime runs on.
 #[derive(Clone)]
 pub enum PlatformChoice {
     Real,
-    Sim { seed: u64 },
+    Sim(SimConfig),
+}
+
+/// Default livelock guards of a simulated run.
+pub const DEFAULT_MAX_STEPS: u64 = 1_000_000;
+pub const DEFAULT_MAX_TIME_SECONDS: f64 = 365.0 * 86_400.0;
+
+/// The simulator's options.
+pub fn parse_sim(
+    seed: Option<&Bound<'_, PyAny>>,
+    strategy: Option<&str>,
+    max_steps: Option<&Bound<'_, PyAny>>,
+    max_time: Option<&Bound<'_, PyAny>>,
+    trace: Option<&Bound<'_, PyAny>>,
+) -> PyResult<SimConfig> {
+    let seed = seed.map(parse_seed).transpose()?.unwrap_or(0);
+    let strategy =
+        StrategySpec::parse(strategy.unwrap_or("random")).map_err(PyValueError::new_err)?;
+    let max_steps = match max_steps.filter(|v| !v.is_none()) {
+        None => DEFAULT_MAX_STEPS,
+        Some(v) => match int_option(v, "max_steps")? {
+            n if n < 1 => {
+                return Err(PyValueError::new_err(format!(
+                    "max_steps must be >= 1, got {n}"
+                )))
+            }
+            n => n as u64,
+        },
+    };
+    let max_time = match max_time.filter(|v| !v.is_none()) {
+        None => DEFAULT_MAX_TIME_SECONDS,
+        Some(v) => {
+            let seconds = crate::common::suspend_args::seconds(v, "max_time")?;
+            if seconds <= 0.0 {
+                return Err(PyValueError::new_err(format!(
+                    "max_time must be > 0 seconds, got {seconds}"
+                )));
+            }
+            seconds
+        }
+    };
+    let record_trace = match trace {
+        None => false,
+        Some(v) if v.is_instance_of::<PyBool>() => v.extract()?,
+        Some(v) => {
+            return Err(PyTypeError::new_err(format!(
+                "trace must be a bool, not {}",
+                type_name(v)
+            )))
+        }
+    };
+    Ok(SimConfig {
+        seed,
+        strategy,
+        max_steps,
+        max_time: crate::common::time::ticks_from_seconds(max_time),
+        record_trace,
+    })
 }
 
 #[derive(Clone)]

@@ -1,7 +1,7 @@
 //! `Runtime`: options plus `run_until_complete`.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
@@ -13,9 +13,11 @@ use crate::common::errors::RuntimeAlreadyInitializedError;
 use crate::common::group::{GroupKind, TaskGroup};
 use crate::common::platform::Platform;
 use crate::common::suspend_args;
+use crate::common::time::seconds_from_ticks;
+use crate::common::util::lock;
 use crate::real::blocking_pool::BlockingPool;
 use crate::real::platform::RealPlatform;
-use crate::sim::platform::SimPlatform;
+use crate::sim::platform::{SimPlatform, SimRun};
 
 /// A tonio runtime. Create it with `tonio.runtime(**options)`; run coroutines with
 /// `run_until_complete`. A runtime can run any number of coroutines, one after another.
@@ -24,6 +26,8 @@ pub struct Runtime {
     options: RuntimeOptions,
     pool: Arc<BlockingPool>,
     running: AtomicBool,
+    /// Simulator: the trace of the latest run.
+    last_run: Mutex<Option<SimRun>>,
 }
 
 #[pymethods]
@@ -31,7 +35,8 @@ impl Runtime {
     #[new]
     #[pyo3(signature = (
         *, context=None, signals=None, threads=None, blocking_threadpool_size=None,
-        blocking_threadpool_idle_ttl=None, unhandled_error_hook=None, platform=None, seed=None
+        blocking_threadpool_idle_ttl=None, unhandled_error_hook=None, platform=None, seed=None,
+        strategy=None, max_steps=None, max_time=None, trace=None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -44,19 +49,23 @@ impl Runtime {
         unhandled_error_hook: Option<Bound<'_, PyAny>>,
         platform: Option<&str>,
         seed: Option<Bound<'_, PyAny>>,
+        strategy: Option<&str>,
+        max_steps: Option<Bound<'_, PyAny>>,
+        max_time: Option<Bound<'_, PyAny>>,
+        trace: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let platform = match platform.unwrap_or("real") {
             "real" => {
                 check_free_threaded(py)?;
                 PlatformChoice::Real
             }
-            "sim" => PlatformChoice::Sim {
-                seed: seed
-                    .as_ref()
-                    .map(options::parse_seed)
-                    .transpose()?
-                    .unwrap_or(0),
-            },
+            "sim" => PlatformChoice::Sim(options::parse_sim(
+                seed.as_ref(),
+                strategy,
+                max_steps.as_ref(),
+                max_time.as_ref(),
+                trace.as_ref(),
+            )?),
             other => {
                 return Err(pyo3::exceptions::PyValueError::new_err(format!(
                     "platform must be 'real' or 'sim', got {other:?}"
@@ -82,6 +91,7 @@ impl Runtime {
             options,
             pool,
             running: AtomicBool::new(false),
+            last_run: Mutex::new(None),
         })
     }
 
@@ -128,8 +138,68 @@ impl Runtime {
     fn platform(&self) -> &'static str {
         match self.options.platform {
             PlatformChoice::Real => "real",
-            PlatformChoice::Sim { .. } => "sim",
+            PlatformChoice::Sim(_) => "sim",
         }
+    }
+
+    /// Simulator: the seed of this runtime's runs (None on the real platform).
+    #[getter]
+    fn seed(&self) -> Option<u64> {
+        match &self.options.platform {
+            PlatformChoice::Sim(config) => Some(config.seed),
+            PlatformChoice::Real => None,
+        }
+    }
+
+    /// Simulator: the strategy, in its canonical (replayable) form.
+    #[getter]
+    fn strategy(&self) -> Option<String> {
+        match &self.options.platform {
+            PlatformChoice::Sim(config) => Some(config.strategy.describe()),
+            PlatformChoice::Real => None,
+        }
+    }
+
+    /// Simulator: the trace hash of the latest run (same hash, same schedule).
+    #[getter]
+    fn last_trace_hash(&self) -> Option<u64> {
+        lock(&self.last_run).as_ref().map(|run| run.trace_hash)
+    }
+
+    /// Simulator: scheduling steps of the latest run.
+    #[getter]
+    fn last_steps(&self) -> Option<u64> {
+        lock(&self.last_run).as_ref().map(|run| run.steps)
+    }
+
+    /// Simulator: virtual seconds elapsed in the latest run.
+    #[getter]
+    fn last_virtual_time(&self) -> Option<f64> {
+        lock(&self.last_run)
+            .as_ref()
+            .map(|run| seconds_from_ticks(run.virtual_time))
+    }
+
+    /// Simulator with `trace=True`: the latest run's steps as
+    /// `(step, virtual_time, task_id, resumed_from, location)` tuples.
+    #[getter]
+    fn last_trace(&self) -> Option<Vec<(u64, f64, u64, String, String)>> {
+        let last = lock(&self.last_run);
+        let entries = last.as_ref()?.entries.as_ref()?;
+        Some(
+            entries
+                .iter()
+                .map(|e| {
+                    (
+                        e.step,
+                        seconds_from_ticks(e.time),
+                        e.task,
+                        e.resumed_from.clone(),
+                        e.location.clone(),
+                    )
+                })
+                .collect(),
+        )
     }
 
     /// Live threads of the blocking pool.
@@ -141,12 +211,17 @@ impl Runtime {
 
 impl Runtime {
     fn run(&self, py: Python<'_>, coro: Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        let platform: Arc<dyn Platform> = match self.options.platform {
+        let mut sim = None;
+        let platform: Arc<dyn Platform> = match &self.options.platform {
             PlatformChoice::Real => {
                 check_free_threaded(py)?;
                 Arc::new(RealPlatform::new(self.options.threads, self.pool.clone()))
             }
-            PlatformChoice::Sim { seed } => Arc::new(SimPlatform::new(seed)),
+            PlatformChoice::Sim(config) => {
+                let platform = Arc::new(SimPlatform::new(config.clone()));
+                sim = Some(platform.clone());
+                platform
+            }
         };
         let core = RuntimeCore::new(
             platform.clone(),
@@ -161,6 +236,9 @@ impl Runtime {
         drop(main);
         let ran = platform.run(py, &core);
         core.clear();
+        if let Some(sim) = sim {
+            *lock(&self.last_run) = Some(sim.take_run());
+        }
         ran?;
         core.take_result(py)
     }

@@ -101,6 +101,12 @@ impl RuntimeCore {
         Task::new(self.clone(), group.clone(), index, coro, context, cancelled)
     }
 
+    /// Every unfinished task, by group creation order then spawn order.
+    pub fn live_task_list(&self) -> Vec<Arc<Task>> {
+        let groups: Vec<Arc<TaskGroup>> = lock(&self.groups).values().cloned().collect();
+        groups.iter().flat_map(|group| group.live_tasks()).collect()
+    }
+
     pub fn register_group(&self, group: &Arc<TaskGroup>) {
         lock(&self.groups).insert(group.id, group.clone());
     }

@@ -362,6 +362,11 @@ impl TaskGroup {
         true
     }
 
+    /// The unfinished tasks, in spawn order.
+    pub fn live_tasks(&self) -> Vec<Arc<Task>> {
+        lock(&self.inner).tasks.iter().flatten().cloned().collect()
+    }
+
     /// Number of tasks ever added.
     pub fn task_count(&self) -> usize {
         lock(&self.inner).tasks.len()

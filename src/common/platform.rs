@@ -69,6 +69,19 @@ pub trait Platform: Send + Sync + 'static {
     /// the thread, like `block_on`, refuse to run there.
     fn on_worker_thread(&self) -> bool;
 
+    /// True if `block_on`, called on a thread where `on_worker_thread()` is true, may run the
+    /// loop nested there (`run_nested`). The simulator allows it inside a blocking call; the
+    /// real platform never (blocking a worker would deadlock), and `block_on` then refuses.
+    fn nested_block_on_allowed(&self) -> bool {
+        false
+    }
+
+    /// Drives the loop on this thread until `done()` or nothing can progress (see
+    /// `nested_block_on_allowed`).
+    fn run_nested(&self, py: Python<'_>, core: &Arc<RuntimeCore>, done: &dyn Fn() -> bool) {
+        let _ = (py, core, done);
+    }
+
     /// Drives the run until `core.is_finished()`. Called once per run, on the thread that called
     /// `run_until_complete`, with the main task already scheduled.
     fn run(&self, py: Python<'_>, core: &Arc<RuntimeCore>) -> PyResult<()>;

@@ -402,6 +402,27 @@ fn already_awaited(py: Python<'_>, what: &str) -> Resume {
 }
 
 impl Registration {
+    /// What the task waits on, for reports.
+    pub fn describe(&self) -> String {
+        match self {
+            Registration::None => "yield".into(),
+            Registration::Timer(_) => "sleep".into(),
+            Registration::Event { .. } => "Event.wait".into(),
+            Registration::Blocking(_) => "spawn_blocking".into(),
+            Registration::Queued { source, side, .. } => source.describe(*side).into(),
+            Registration::Group { group, .. } => match group.kind {
+                GroupKind::Join { .. } | GroupKind::JoinNoResults | GroupKind::Untracked => {
+                    "spawn join".into()
+                }
+                GroupKind::Scope => "scope wait".into(),
+                GroupKind::Select => "select".into(),
+                GroupKind::Timeout => "timeout".into(),
+                GroupKind::AsCompleted => "as_completed".into(),
+                GroupKind::Main | GroupKind::BlockOn => "block_on".into(),
+            },
+        }
+    }
+
     /// Undoes what is left of the registration and turns `resume` into the value to deliver.
     pub fn finish(
         self,

@@ -1,7 +1,17 @@
-//! The simulated platform: one thread, a virtual clock, a seeded scheduler.
+//! The simulated platform: one thread, a seeded scheduler, a virtual clock.
 //!
-//! This is the first cut (FIFO order, virtual time, deadlock detection) that proves the
-//! `Platform` trait fits a single-threaded deterministic implementation; seeded strategies,
-//! traces and replay come with the simulation issue.
+//! # Determinism rules
+//! A run is a pure function of `(seed, strategy, program)`:
+//! - every choice draws from ChaCha streams derived from the seed, one stream per concern
+//!   (scheduling, entropy), so a change in one does not reshuffle the other;
+//! - no wall clock: time is a counter that moves only when nothing is runnable;
+//! - no OS threads: blocking calls run inline, with the simulation paused;
+//! - anything iterated has a fixed order (ready queue in wake order, timers by
+//!   `(deadline, sequence)`, groups by id); ids come from counters.
+//! `check_determinism` (in `tonio.sim.explore`) runs seeds twice and compares trace hashes.
 
+pub mod errors;
 pub mod platform;
+pub mod report;
+pub mod strategy;
+pub mod trace;

@@ -1,24 +1,26 @@
-//! `SimPlatform`: runs every task on the calling thread, in FIFO order, on a virtual clock.
+//! `SimPlatform`: runs every task on the calling thread, in the order the strategy picks.
 //!
-//! # The loop
-//! 1. Run ready tasks, oldest first.
-//! 2. Otherwise run one queued blocking call inline (the simulation is paused while it runs).
-//! 3. Otherwise jump the virtual clock to the next timer deadline and fire it.
-//! 4. Otherwise nothing can ever happen again: the run is deadlocked. It is interrupted with a
-//!    `RuntimeError` naming the virtual time, which cancels every task so they unwind.
-//!
-//! # Determinism
-//! No wall clock, no threads, no hash-map iteration; entropy comes from a ChaCha RNG seeded by
-//! the run's seed.
+//! # The loop (one step each)
+//! 1. If tasks are ready, the strategy picks one; it runs until it suspends.
+//! 2. Else run the oldest queued blocking call inline (the simulation is paused meanwhile; a
+//!    `block_on` inside it drives this same loop, nested, until its coroutine finishes).
+//! 3. Else jump the virtual clock to the next timer deadline and fire what is due.
+//! 4. Else the run is deadlocked: `Deadlock` names the seed, the virtual time and every blocked
+//!    task with what it waits on and where; the tasks are then cancelled so they unwind.
+//! `max_steps` / `max_time` end a run that does not finish (`LimitExceeded`).
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use pyo3::prelude::*;
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use super::errors::{Deadlock, LimitExceeded};
+use super::report::{blocked_tasks, describe};
+use super::strategy::{Strategy, StrategySpec};
+use super::trace::{Trace, TraceEntry};
 use crate::common::blocking::BlockingJob;
 use crate::common::core::RuntimeCore;
 use crate::common::current;
@@ -28,24 +30,200 @@ use crate::common::task::Task;
 use crate::common::time::{seconds_from_ticks, Ticks, NEVER};
 use crate::common::util::lock;
 
+/// RNG streams, one per concern.
+const SCHEDULER_STREAM: u64 = 1;
+const ENTROPY_STREAM: u64 = 2;
+/// Steps allowed for unwinding after a run was ended by a limit or a deadlock.
+const UNWIND_STEPS: u64 = 100_000;
+
+#[derive(Clone, Debug)]
+pub struct SimConfig {
+    pub seed: u64,
+    pub strategy: StrategySpec,
+    pub max_steps: u64,
+    pub max_time: Ticks,
+    pub record_trace: bool,
+}
+
+/// What a finished run leaves behind.
+pub struct SimRun {
+    pub trace_hash: u64,
+    pub steps: u64,
+    pub virtual_time: Ticks,
+    pub entries: Option<Vec<TraceEntry>>,
+}
+
+struct SimState {
+    ready: VecDeque<Arc<Task>>,
+    blocking: VecDeque<Arc<BlockingJob>>,
+    rng: ChaCha8Rng,
+    strategy: Strategy,
+    trace: Trace,
+    step: u64,
+    /// Set once a limit or a deadlock ended the run (tasks are unwinding).
+    ended_at: Option<u64>,
+}
+
 pub struct SimPlatform {
+    config: SimConfig,
     now: AtomicU64,
-    ready: Mutex<VecDeque<Arc<Task>>>,
-    blocking: Mutex<VecDeque<Arc<BlockingJob>>>,
-    rng: Mutex<ChaCha8Rng>,
-    /// The thread running the simulation (set by `run`).
+    state: Mutex<SimState>,
+    entropy: Mutex<ChaCha8Rng>,
     thread: Mutex<Option<std::thread::ThreadId>>,
+    blocking_depth: AtomicUsize,
+}
+
+fn stream(seed: u64, id: u64) -> ChaCha8Rng {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(id);
+    rng
+}
+
+enum Step {
+    Ran,
+    Idle,
 }
 
 impl SimPlatform {
-    pub fn new(seed: u64) -> SimPlatform {
+    pub fn new(config: SimConfig) -> SimPlatform {
+        let mut rng = stream(config.seed, SCHEDULER_STREAM);
+        let strategy = Strategy::new(&config.strategy, &mut rng);
         SimPlatform {
             now: AtomicU64::new(0),
-            ready: Mutex::new(VecDeque::new()),
-            blocking: Mutex::new(VecDeque::new()),
-            rng: Mutex::new(ChaCha8Rng::seed_from_u64(seed)),
+            state: Mutex::new(SimState {
+                ready: VecDeque::new(),
+                blocking: VecDeque::new(),
+                rng,
+                strategy,
+                trace: Trace::new(config.record_trace),
+                step: 0,
+                ended_at: None,
+            }),
+            entropy: Mutex::new(stream(config.seed, ENTROPY_STREAM)),
             thread: Mutex::new(None),
+            blocking_depth: AtomicUsize::new(0),
+            config,
         }
+    }
+
+    /// The trace and counters of the finished run.
+    pub fn take_run(&self) -> SimRun {
+        let mut state = lock(&self.state);
+        SimRun {
+            trace_hash: state.trace.hash(),
+            steps: state.step,
+            virtual_time: self.now(),
+            entries: state.trace.take_entries(),
+        }
+    }
+
+    fn replay_hint(&self) -> String {
+        format!(
+            "seed={} strategy={}",
+            self.config.seed,
+            self.config.strategy.describe()
+        )
+    }
+
+    /// One step of the loop (see the module docs).
+    fn step(&self, py: Python<'_>, core: &Arc<RuntimeCore>) -> Step {
+        let picked = {
+            let mut state = lock(&self.state);
+            let state = &mut *state;
+            if state.ready.is_empty() {
+                None
+            } else {
+                state.step += 1;
+                let ready = &state.ready;
+                let index = state
+                    .strategy
+                    .pick(&mut state.rng, state.step, ready.len(), |i| ready[i].id);
+                let task = state.ready.remove(index);
+                if let Some(task) = &task {
+                    let now = self.now();
+                    state
+                        .trace
+                        .record(state.step, now, task.id, || describe(py, task));
+                }
+                task.map(|task| (task, state.step))
+            }
+        };
+        if let Some((task, step)) = picked {
+            self.check_limits(core, step);
+            run_task(py, task);
+            return Step::Ran;
+        }
+        let job = lock(&self.state).blocking.pop_front();
+        if let Some(job) = job {
+            self.blocking_depth.fetch_add(1, Ordering::AcqRel);
+            job.run(py);
+            self.blocking_depth.fetch_sub(1, Ordering::AcqRel);
+            return Step::Ran;
+        }
+        let deadline = core.timers.next_deadline();
+        if deadline != NEVER {
+            self.now.fetch_max(deadline, Ordering::AcqRel);
+            let step = lock(&self.state).step;
+            self.check_limits(core, step);
+            core.timers.fire_due(deadline);
+            return Step::Ran;
+        }
+        Step::Idle
+    }
+
+    /// Ends the run with `LimitExceeded` once it passes `max_steps` or `max_time`.
+    fn check_limits(&self, core: &RuntimeCore, step: u64) {
+        let now = self.now();
+        if step <= self.config.max_steps && now <= self.config.max_time {
+            return;
+        }
+        let mut state = lock(&self.state);
+        if state.ended_at.is_some() {
+            return;
+        }
+        state.ended_at = Some(step);
+        drop(state);
+        let what = if step > self.config.max_steps {
+            format!("max_steps={} steps", self.config.max_steps)
+        } else {
+            format!(
+                "max_time={:.6}s of virtual time",
+                seconds_from_ticks(self.config.max_time)
+            )
+        };
+        core.interrupt(LimitExceeded::new_err(format!(
+            "simulated run did not finish within {what} (livelock?); {}",
+            self.replay_hint()
+        )));
+    }
+
+    /// Nothing can run: report the deadlock once (then the tasks unwind). Returns false if the
+    /// run cannot make progress even after that.
+    fn deadlocked(&self, py: Python<'_>, core: &RuntimeCore) -> bool {
+        let mut state = lock(&self.state);
+        if state.ended_at.is_some() {
+            return false;
+        }
+        state.ended_at = Some(state.step);
+        let step = state.step;
+        drop(state);
+        let blocked = blocked_tasks(py, core);
+        core.interrupt(Deadlock::new_err(format!(
+            "deadlock at virtual time {:.6}s after {step} steps ({}): no task can make progress; \
+             {} unfinished task(s):\n{}",
+            seconds_from_ticks(self.now()),
+            self.replay_hint(),
+            blocked.len(),
+            blocked.join("\n")
+        )));
+        true
+    }
+
+    fn unwinding_too_long(&self) -> bool {
+        let state = lock(&self.state);
+        state
+            .ended_at
+            .is_some_and(|at| state.step > at + UNWIND_STEPS)
     }
 }
 
@@ -59,50 +237,42 @@ impl Platform for SimPlatform {
     }
 
     fn schedule(&self, task: Arc<Task>) {
-        lock(&self.ready).push_back(task);
+        lock(&self.state).ready.push_back(task);
     }
 
     fn spawn_blocking(&self, job: Arc<BlockingJob>) {
-        lock(&self.blocking).push_back(job);
+        lock(&self.state).blocking.push_back(job);
     }
 
     fn entropy(&self) -> u64 {
-        lock(&self.rng).next_u64()
+        lock(&self.entropy).next_u64()
     }
 
     fn on_worker_thread(&self) -> bool {
         *lock(&self.thread) == Some(std::thread::current().id())
     }
 
+    fn nested_block_on_allowed(&self) -> bool {
+        self.blocking_depth.load(Ordering::Acquire) > 0
+    }
+
+    fn run_nested(&self, py: Python<'_>, core: &Arc<RuntimeCore>, done: &dyn Fn() -> bool) {
+        while !done() {
+            if let Step::Idle = self.step(py, core) {
+                return;
+            }
+        }
+    }
+
     fn run(&self, py: Python<'_>, core: &Arc<RuntimeCore>) -> PyResult<()> {
         *lock(&self.thread) = Some(std::thread::current().id());
         let _runtime = current::enter(core);
-        while !core.is_finished() {
-            let next = lock(&self.ready).pop_front();
-            if let Some(task) = next {
-                run_task(py, task);
-                continue;
+        while !core.is_finished() && !self.unwinding_too_long() {
+            if let Step::Idle = self.step(py, core) {
+                if core.is_finished() || !self.deadlocked(py, core) {
+                    break;
+                }
             }
-            let job = lock(&self.blocking).pop_front();
-            if let Some(job) = job {
-                job.run(py);
-                continue;
-            }
-            let deadline = core.timers.next_deadline();
-            if deadline != NEVER {
-                self.now.fetch_max(deadline, Ordering::AcqRel);
-                core.timers.fire_due(deadline);
-                continue;
-            }
-            if core.is_finished() {
-                break;
-            }
-            let err = pyo3::exceptions::PyRuntimeError::new_err(format!(
-                "deadlock: no task can make progress at virtual time {:.6}s ({} tasks blocked)",
-                seconds_from_ticks(self.now()),
-                core.live_tasks()
-            ));
-            core.interrupt(err);
         }
         *lock(&self.thread) = None;
         Ok(())

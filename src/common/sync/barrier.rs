@@ -79,6 +79,10 @@ impl BarrierCore {
 }
 
 impl WaitSource for BarrierCore {
+    fn describe(&self, _side: Side) -> &'static str {
+        "Barrier.wait"
+    }
+
     fn remove_waiter(&self, _side: Side, key: WaiterKey) {
         let removed = lock(&self.state).waiters.remove(key);
         drop(removed);

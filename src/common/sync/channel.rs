@@ -201,6 +201,14 @@ fn claim_sender(py: Python<'_>, state: &mut ChannelState) -> Option<(Claimed, Py
 }
 
 impl WaitSource for ChannelCore {
+    fn describe(&self, side: Side) -> &'static str {
+        if side == Side::Senders {
+            "channel send"
+        } else {
+            "channel receive"
+        }
+    }
+
     fn remove_waiter(&self, side: Side, key: WaiterKey) {
         let mut state = lock(&self.state);
         let sender = (side == Side::Senders)

@@ -31,4 +31,7 @@ pub enum Side {
 /// waiting without having been handed anything (it was cancelled).
 pub trait WaitSource: Send + Sync {
     fn remove_waiter(&self, side: Side, key: WaiterKey);
+
+    /// What a waiter on `side` waits for, for reports ("Lock acquire", "channel receive", ...).
+    fn describe(&self, side: Side) -> &'static str;
 }

@@ -161,6 +161,14 @@ impl SemaphoreCore {
 }
 
 impl WaitSource for SemaphoreCore {
+    fn describe(&self, _side: Side) -> &'static str {
+        if self.is_lock {
+            "Lock acquire"
+        } else {
+            "Semaphore acquire"
+        }
+    }
+
     fn remove_waiter(&self, _side: Side, key: WaiterKey) {
         let removed = lock(&self.state).waiters.remove(key);
         drop(removed);

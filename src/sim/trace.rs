@@ -1,0 +1,99 @@
+//! The record of a run's scheduling decisions.
+//!
+//! The hash is always kept: it folds every step's `(task, virtual time)` into 64 bits, so two
+//! runs with the same hash made the same decisions. The full entry list (step, time, task, what
+//! it resumed from, file:line) is recorded only on request: describing a task's Python frame
+//! costs far more than a step.
+
+/// One scheduling decision.
+#[derive(Clone, Debug)]
+pub struct TraceEntry {
+    pub step: u64,
+    pub time: u64,
+    pub task: u64,
+    /// What the task was suspended on (`start`, `yield`, `sleep`, `Lock acquire`, ...).
+    pub resumed_from: String,
+    /// `file:line` of the task's innermost Python frame when it was picked.
+    pub location: String,
+}
+
+#[derive(Default)]
+pub struct Trace {
+    hash: u64,
+    steps: u64,
+    entries: Option<Vec<TraceEntry>>,
+}
+
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+impl Trace {
+    pub fn new(record: bool) -> Trace {
+        Trace {
+            hash: 0x6a09_e667_f3bc_c908,
+            steps: 0,
+            entries: record.then(Vec::new),
+        }
+    }
+
+    pub fn recording(&self) -> bool {
+        self.entries.is_some()
+    }
+
+    /// Records step `step`: `task` runs at virtual `time`.
+    pub fn record(
+        &mut self,
+        step: u64,
+        time: u64,
+        task: u64,
+        details: impl FnOnce() -> (String, String),
+    ) {
+        self.steps = step;
+        self.hash = mix(self.hash ^ task.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        self.hash = mix(self.hash ^ time);
+        if let Some(entries) = &mut self.entries {
+            let (resumed_from, location) = details();
+            entries.push(TraceEntry {
+                step,
+                time,
+                task,
+                resumed_from,
+                location,
+            });
+        }
+    }
+
+    pub fn hash(&self) -> u64 {
+        mix(self.hash ^ self.steps)
+    }
+
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    pub fn take_entries(&mut self) -> Option<Vec<TraceEntry>> {
+        self.entries.take()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hash_depends_on_order_and_time() {
+        let run = |steps: &[(u64, u64)]| {
+            let mut trace = Trace::new(false);
+            for (i, &(task, time)) in steps.iter().enumerate() {
+                trace.record(i as u64 + 1, time, task, || unreachable!("not recording"));
+            }
+            trace.hash()
+        };
+        assert_eq!(run(&[(1, 0), (2, 0)]), run(&[(1, 0), (2, 0)]));
+        assert_ne!(run(&[(1, 0), (2, 0)]), run(&[(2, 0), (1, 0)]));
+        assert_ne!(run(&[(1, 0), (2, 0)]), run(&[(1, 0), (2, 5)]));
+    }
+}
