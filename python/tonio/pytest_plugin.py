@@ -1,14 +1,22 @@
 """The ``tonio`` pytest plugin (registered through the ``pytest11`` entry point).
 
-- ``@pytest.mark.tonio`` (optionally ``@pytest.mark.tonio(threads=2, context=True)``) runs a
-  generator (yield flavour) or ``async def`` (colored flavour) test on a tonio runtime. pytest
-  itself refuses generator test functions; marked ones are collected here.
-- ``tonio_runtime`` is the runtime such a test runs on. Its options come from the marker's
-  keyword arguments, or from indirect parametrization with a dict of runtime options:
-  ``@pytest.mark.parametrize("tonio_runtime", [{"threads": 1}], indirect=True)``.
-- ``async def`` fixtures and async generator fixtures requested by such a test run on the same
-  runtime (async generator fixtures: setup before the ``yield``, teardown after). Plain generator
-  fixtures stay pytest's setup/teardown fixtures.
+Real platform:
+- ``@pytest.mark.tonio`` (optionally with runtime options, ``@pytest.mark.tonio(threads=2)``)
+  runs a generator (yield flavour) or ``async def`` (colored flavour) test on a tonio runtime.
+  pytest itself refuses generator test functions; marked ones are collected here.
+- ``tonio_runtime`` is that runtime; its options come from the marker or from indirect
+  parametrization with a dict: ``@pytest.mark.parametrize("tonio_runtime", [{...}], indirect=True)``.
+- ``async def`` and async generator fixtures requested by such a test run on the same
+  runtime. Plain generator fixtures stay pytest's setup/teardown fixtures.
+
+Simulator:
+- ``@pytest.mark.tonio(platform="sim", runs=200, strategy="pct:3")`` runs the test body under
+  the simulator once per seed; ``platform="both"`` makes one test per platform from one body.
+- ``--tonio-platform {real,sim,both}``, ``--tonio-seed``, ``--tonio-runs``, ``--tonio-strategy``
+  and ``--tonio-check-determinism`` override the markers.
+- A failing simulated run ends its report with
+  ``replay: pytest '<nodeid>' --tonio-seed=<seed> --tonio-strategy=<strategy>``, which fails
+  again the same way; failing seeds are remembered in pytest's cache and tried first next time.
 """
 
 from __future__ import annotations
@@ -20,15 +28,49 @@ from typing import Any
 import pytest
 
 import tonio
+import tonio.sim
 
 MARKER = "tonio"
+SIM_ONLY = {"max_steps", "max_time"}
+PLUGIN_KEYS = {"platform", "runs", "strategy", "seed"}
+SIM_OPTIONS = {"context", "max_steps", "max_time", "unhandled_error_hook"}
+DEFAULT_RUNS = 50
+CACHE_PREFIX = "tonio/failing-seeds/"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("tonio", "tonio runtime and simulator")
+    group.addoption(
+        "--tonio-platform",
+        choices=["real", "sim", "both"],
+        default=None,
+        help="run tonio tests on this platform (overrides the markers)",
+    )
+    group.addoption(
+        "--tonio-seed", type=int, default=None, help="simulator: run exactly this seed (replay)"
+    )
+    group.addoption(
+        "--tonio-runs",
+        type=int,
+        default=None,
+        help="simulator: seeds per test (default: the marker's runs, else 50)",
+    )
+    group.addoption(
+        "--tonio-strategy", default=None, help="simulator: random, fifo, pct:<d> or pct:<d>:<k>"
+    )
+    group.addoption(
+        "--tonio-check-determinism",
+        action="store_true",
+        default=False,
+        help="simulator: run every seed twice and fail if the schedules differ",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "tonio(**options): run this generator or async def test on a tonio runtime "
-        "created with the given runtime options",
+        "tonio(platform='real', runs=None, strategy=None, **options): run this generator or "
+        "async def test on a tonio runtime (real, sim or both) with the given runtime options",
     )
 
 
@@ -47,11 +89,42 @@ def pytest_pycollect_makeitem(collector: Any, name: str, obj: object) -> Any:
         return None
     if not _has_marker(collector, obj):
         return None
-    pytest.mark.usefixtures("tonio_runtime")(obj)
+    pytest.mark.usefixtures("tonio_runtime", "tonio_platform")(obj)
     if inspect.isgeneratorfunction(obj):
         # pytest fails on generator test functions; collect them as ordinary functions.
         return list(collector._genfunctions(name, obj))
     return None
+
+
+def _marker_kwargs(node: Any) -> dict[str, Any]:
+    marker = node.get_closest_marker(MARKER)
+    return dict(marker.kwargs) if marker is not None else {}
+
+
+def _platform(config: pytest.Config, kwargs: dict[str, Any]) -> str:
+    platform = config.getoption("tonio_platform") or kwargs.get("platform", "real")
+    if platform not in ("real", "sim", "both"):
+        raise pytest.UsageError(
+            f"tonio marker: platform must be real, sim or both, not {platform!r}"
+        )
+    return platform
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "tonio_platform" not in metafunc.fixturenames:
+        return
+    if _platform(metafunc.config, _marker_kwargs(metafunc.definition)) == "both":
+        metafunc.parametrize("tonio_platform", ["real", "sim"], indirect=True)
+
+
+@pytest.fixture
+def tonio_platform(request: pytest.FixtureRequest) -> str:
+    """``"real"`` or ``"sim"``: the platform this tonio test runs on."""
+    param = getattr(request, "param", None)
+    if param is not None:
+        return param
+    platform = _platform(request.config, _marker_kwargs(request.node))
+    return "real" if platform == "both" else platform
 
 
 def _runtime_options(request: pytest.FixtureRequest) -> dict[str, Any]:
@@ -61,14 +134,17 @@ def _runtime_options(request: pytest.FixtureRequest) -> dict[str, Any]:
             kind = type(param).__name__
             raise TypeError(f"tonio_runtime parameters must be dicts of options, got {kind}")
         return dict(param)
-    marker = request.node.get_closest_marker(MARKER)
-    return dict(marker.kwargs) if marker is not None else {}
+    return {k: v for k, v in _marker_kwargs(request.node).items() if k not in PLUGIN_KEYS}
 
 
 @pytest.fixture
-def tonio_runtime(request: pytest.FixtureRequest) -> tonio.Runtime:
-    """The runtime a tonio test runs on (options from the marker or indirect parametrization)."""
-    return tonio.runtime(**_runtime_options(request))
+def tonio_runtime(request: pytest.FixtureRequest, tonio_platform: str) -> tonio.Runtime:
+    """The runtime a tonio test (and its async fixtures) runs on."""
+    options = _runtime_options(request)
+    if tonio_platform == "sim":
+        sim_options = {k: v for k, v in options.items() if k in SIM_OPTIONS}
+        return tonio.sim.Runtime(platform="sim", seed=0, **sim_options)
+    return tonio.runtime(**{k: v for k, v in options.items() if k not in SIM_ONLY})
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -76,10 +152,77 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     func = pyfuncitem.obj
     if not _is_coroutine_test(func) or "tonio_runtime" not in pyfuncitem.funcargs:
         return None
-    runtime = pyfuncitem.funcargs["tonio_runtime"]
     kwargs = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
-    runtime.run_until_complete(func(**kwargs))
+    if pyfuncitem.funcargs.get("tonio_platform") == "sim":
+        _run_simulated(pyfuncitem, func, kwargs)
+    else:
+        pyfuncitem.funcargs["tonio_runtime"].run_until_complete(func(**kwargs))
     return True
+
+
+def _run_simulated(item: pytest.Function, func: Any, kwargs: dict[str, Any]) -> None:
+    config = item.config
+    marker = _marker_kwargs(item)
+    options = {k: v for k, v in marker.items() if k in SIM_OPTIONS}
+    strategy = config.getoption("tonio_strategy") or marker.get("strategy", "random")
+    runs = config.getoption("tonio_runs") or marker.get("runs", DEFAULT_RUNS)
+    check = config.getoption("tonio_check_determinism")
+    replay_seed = config.getoption("tonio_seed")
+
+    def make() -> Any:
+        return func(**kwargs)
+
+    strategy = tonio.sim._resolve_strategy(make, strategy, options)
+    cache_key = CACHE_PREFIX + item.nodeid
+    cache = config.cache
+    remembered = (
+        []
+        if cache is None
+        else [seed for seed, strat in cache.get(cache_key, []) if strat == strategy]
+    )
+    if replay_seed is not None:
+        seeds = [replay_seed]
+    else:
+        explored = [tonio.sim.derive_seed(0, i) for i in range(runs)]
+        seeds = remembered + [s for s in explored if s not in remembered]
+    for seed in seeds:
+        rt = tonio.sim.Runtime(platform="sim", seed=seed, strategy=strategy, trace=check, **options)
+        try:
+            rt.run_until_complete(make())
+            if check:
+                again = tonio.sim.Runtime(
+                    platform="sim", seed=seed, strategy=strategy, trace=True, **options
+                )
+                again.run_until_complete(make())
+                if again.last_trace_hash != rt.last_trace_hash:
+                    raise tonio.sim.NondeterminismError(
+                        f"seed {seed} gave two different schedules; "
+                        + tonio.sim._first_divergence(rt.last_trace or [], again.last_trace or [])
+                    )
+        except BaseException:
+            item._tonio_replay = (
+                f"failing run: seed={seed} strategy={strategy} trace_hash={rt.last_trace_hash}\n"
+                f"replay: pytest '{item.nodeid}' --tonio-seed={seed} --tonio-strategy={strategy}"
+            )
+            if cache is not None and replay_seed is None and seed not in remembered:
+                cache.set(cache_key, [[seed, strategy], *cache.get(cache_key, [])][:20])
+            raise
+    if cache is not None and remembered and replay_seed is None:
+        cache.set(cache_key, [e for e in cache.get(cache_key, []) if e[1] != strategy])
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Iterator[Any]:
+    report = yield
+    replay = getattr(item, "_tonio_replay", None)
+    if (
+        replay
+        and report.when == "call"
+        and report.failed
+        and hasattr(report.longrepr, "addsection")
+    ):
+        report.longrepr.addsection("tonio simulator", replay)
+    return report
 
 
 async def _next_of(agen: Any) -> tuple[bool, Any]:
