@@ -5,7 +5,8 @@ Real platform:
   runs a generator (yield flavour) or ``async def`` (colored flavour) test on a tonio runtime.
   pytest itself refuses generator test functions; marked ones are collected here.
 - ``tonio_runtime`` is that runtime; its options come from the marker or from indirect
-  parametrization with a dict: ``@pytest.mark.parametrize("tonio_runtime", [{...}], indirect=True)``.
+  parametrization with a dict:
+  ``@pytest.mark.parametrize("tonio_runtime", [{...}], indirect=True)``.
 - ``async def`` and async generator fixtures requested by such a test run on the same
   runtime. Plain generator fixtures stay pytest's setup/teardown fixtures.
 
