@@ -101,6 +101,18 @@ def channel_table(repeats: int) -> str:
     return "\n".join(lines)
 
 
+def sim_table() -> str:
+    print("running simulator benchmarks ...", file=sys.stderr)
+    out = subprocess.run(
+        [str(OURS), str(ROOT / "bench/sim.py")],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=1800,
+    )
+    return out.stdout.strip()
+
+
 def write_readme(section: str, body: str) -> None:
     readme = ROOT / "bench/README.md"
     text = readme.read_text()
@@ -115,7 +127,7 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help="update bench/README.md")
     parser.add_argument("--n", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=5, help="runs per channel scenario")
-    parser.add_argument("--only", choices=["coroutines", "channels"], help="one group only")
+    parser.add_argument("--only", choices=["coroutines", "channels", "sim"], help="one group only")
     args = parser.parse_args()
     impl = platform.python_implementation()
     machine = f"{platform.machine()}, {impl} {platform.python_version()}t"
