@@ -135,6 +135,7 @@ def main() -> None:
     groups = {
         "coroutines": lambda: coroutine_table(args.n),
         "channels": lambda: channel_table(args.repeat),
+        "sim": sim_table,
     }
     for name, make_table in groups.items():
         if args.only and args.only != name:
