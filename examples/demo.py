@@ -6,13 +6,18 @@
 4. A timeout that expires and one that does not.
 5. Blocking work offloaded to the blocking pool while tasks keep running, and a blocking call
    that calls back into the runtime with block_on.
+6. The simulator finding a planted race (and a deadlock) in examples/planted_bugs.py, and the
+   exact replay of the failing run from its seed.
 """
 
+import sys
 import threading
 import time
+from pathlib import Path
 
 import tonio
 import tonio.colored as ctonio
+import tonio.sim
 from tonio.exceptions import CancelledError
 
 
@@ -109,6 +114,43 @@ def blocking_demo():
     print(f"block_on from a blocking thread -> {(yield tonio.spawn_blocking(calls_back))}")
 
 
+# 6. the simulator ---------------------------------------------------------------------------
+def simulator_demo():
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import planted_bugs
+
+    print("exploring planted_bugs.check_then_act under 100 seeded schedules ...")
+    try:
+        tonio.sim.explore(planted_bugs.check_then_act, runs=100)
+        print("no failure found (unexpected)")
+        return
+    except tonio.sim.Failure as failure:
+        print(f"found after {failure.run + 1} run(s): {failure.__cause__!r}")
+        print(f"  seed={failure.seed} strategy={failure.strategy} trace={failure.trace_hash:#x}")
+        print(f"  replay: {failure.replay}")
+        found = failure
+    rt = tonio.sim.runtime(seed=found.seed, strategy=found.strategy)
+    try:
+        rt.run_until_complete(planted_bugs.check_then_act())
+    except AssertionError as exc:
+        same = rt.last_trace_hash == found.trace_hash
+        print(f"replayed: {exc!r}, identical schedule: {same}")
+
+    print("exploring planted_bugs.lock_order_deadlock ...")
+    try:
+        tonio.sim.explore(planted_bugs.lock_order_deadlock, runs=100)
+    except tonio.sim.Failure as failure:
+        print(failure.__cause__)
+
+    def an_hour():
+        yield tonio.sleep(3600)
+        return tonio.time.time()
+
+    start = time.perf_counter()
+    virtual = tonio.sim.run(an_hour(), seed=1)
+    print(f"a task sleeping {virtual:.0f} virtual seconds took {time.perf_counter() - start:.4f} s")
+
+
 def main():
     runtime = tonio.runtime()
     print(f"tonio runtime: {runtime.threads} worker threads (free-threaded CPython)")
@@ -122,6 +164,8 @@ def main():
     runtime.run_until_complete(timeout_demo())
     section("5. blocking work offloaded")
     runtime.run_until_complete(blocking_demo())
+    section("6. the simulator: find a race, replay it exactly")
+    simulator_demo()
 
 
 if __name__ == "__main__":
