@@ -19,6 +19,9 @@ use crate::real::blocking_pool::BlockingPool;
 use crate::real::platform::RealPlatform;
 use crate::sim::platform::{SimPlatform, SimRun};
 
+/// One trace entry as Python sees it: `(step, virtual_time, task_id, resumed_from, location)`.
+type TraceRow = (u64, f64, u64, String, String);
+
 /// A tonio runtime. Create it with `tonio.runtime(**options)`; run coroutines with
 /// `run_until_complete`. A runtime can run any number of coroutines, one after another.
 #[pyclass(frozen, module = "tonio._tonio")]
@@ -183,7 +186,7 @@ impl Runtime {
     /// Simulator with `trace=True`: the latest run's steps as
     /// `(step, virtual_time, task_id, resumed_from, location)` tuples.
     #[getter]
-    fn last_trace(&self) -> Option<Vec<(u64, f64, u64, String, String)>> {
+    fn last_trace(&self) -> Option<Vec<TraceRow>> {
         let last = lock(&self.last_run);
         let entries = last.as_ref()?.entries.as_ref()?;
         Some(

@@ -8,6 +8,7 @@
 //! - no OS threads: blocking calls run inline, with the simulation paused;
 //! - anything iterated has a fixed order (ready queue in wake order, timers by
 //!   `(deadline, sequence)`, groups by id); ids come from counters.
+//!
 //! `check_determinism` (in `tonio.sim.explore`) runs seeds twice and compares trace hashes.
 
 pub mod errors;

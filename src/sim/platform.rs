@@ -7,6 +7,7 @@
 //! 3. Else jump the virtual clock to the next timer deadline and fire what is due.
 //! 4. Else the run is deadlocked: `Deadlock` names the seed, the virtual time and every blocked
 //!    task with what it waits on and where; the tasks are then cancelled so they unwind.
+//!
 //! `max_steps` / `max_time` end a run that does not finish (`LimitExceeded`).
 
 use std::collections::VecDeque;
