@@ -131,6 +131,10 @@ fn finish_wait(
                 Park::Parked => return None,
                 Park::Resume(woken) => resume = woken,
             },
+            Finish::Park => match task.park() {
+                Park::Parked => return None,
+                Park::Resume(woken) => resume = woken,
+            },
         }
     }
 }

@@ -21,9 +21,9 @@
 //!    stalling tasks. The job wakes its waiting task itself.
 //! 5. **Entropy** — `entropy()`: random bits. Sim: drawn from the run's seeded RNG, so a run is
 //!    a pure function of its seed.
-//! 6. **Network** (comes with the networking issue) — readiness waits and socket operations as
-//!    plain data (addresses, byte buffers, handles owned by the platform), never raw OS file
-//!    descriptors, so the simulator can provide an in-memory network behind the same API.
+//! 6. **Network** — `net()`: non-blocking socket operations on platform-owned handles, plain
+//!    addresses and byte buffers, never raw OS file descriptors (`net.rs` has its contract), so
+//!    the simulator can provide an in-memory network behind the same API.
 //!
 //! # What an implementation may rely on
 //! - The core never holds one of its locks while calling `schedule`.
@@ -41,6 +41,7 @@ use pyo3::prelude::*;
 
 use super::blocking::BlockingJob;
 use super::core::RuntimeCore;
+use super::net::Net;
 use super::task::Task;
 use super::time::Ticks;
 
@@ -64,6 +65,11 @@ pub trait Platform: Send + Sync + 'static {
 
     /// Random bits.
     fn entropy(&self) -> u64;
+
+    /// The network, if this platform has one.
+    fn net(&self) -> Option<&dyn Net> {
+        None
+    }
 
     /// True if the current thread runs this platform's tasks (a worker). Calls that would block
     /// the thread, like `block_on`, refuse to run there.

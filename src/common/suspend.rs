@@ -20,7 +20,9 @@ use pyo3::prelude::*;
 use super::blocking::BlockingJob;
 use super::event::EventCore;
 use super::group::{GroupKind, TaskGroup};
+use super::io::IoCall;
 use super::outcome::Resume;
+use super::readiness::{Interest, Readiness};
 use super::sync::barrier::BarrierCore;
 use super::sync::channel::ChannelCore;
 use super::sync::semaphore::SemaphoreCore;
@@ -77,6 +79,8 @@ pub enum SuspendKind {
     },
     /// Channel receive.
     Receive(Arc<ChannelCore>),
+    /// A socket operation.
+    Io(Arc<IoCall>),
 }
 
 /// A tonio awaitable. Yield it (yield flavour) or await it (colored flavour).
@@ -150,6 +154,7 @@ impl Suspend {
             SuspendKind::BarrierWait(_) => "<tonio awaitable: Barrier.wait>",
             SuspendKind::Send { .. } => "<tonio awaitable: send>",
             SuspendKind::Receive(_) => "<tonio awaitable: receive>",
+            SuspendKind::Io(_) => "<tonio awaitable: socket operation>",
         }
     }
 }
@@ -213,6 +218,13 @@ pub enum Registration {
         key: WaiterKey,
         on_value: OnValue,
     },
+    /// Waiting for socket readiness, to attempt `call` again.
+    Io {
+        call: Arc<IoCall>,
+        readiness: Arc<Readiness>,
+        interest: Interest,
+        key: WaiterKey,
+    },
 }
 
 /// How a queued wait's grant becomes the value the task sees.
@@ -227,6 +239,8 @@ pub enum Finish {
     Resume(Resume),
     /// A new registration was recorded: park again, shielded from cancellation.
     WaitAgain,
+    /// A new registration was recorded: park again (an I/O retry that would still block).
+    Park,
 }
 
 impl Suspend {
@@ -324,6 +338,7 @@ impl Suspend {
                 None => Started::Ready(already_awaited(py, "send(...)")),
             },
             SuspendKind::Receive(core) => waits::start_receive(py, task, body, core),
+            SuspendKind::Io(call) => super::io::start(py, task, body, call),
         }
     }
 }
@@ -410,6 +425,7 @@ impl Registration {
             Registration::Event { .. } => "Event.wait".into(),
             Registration::Blocking(_) => "spawn_blocking".into(),
             Registration::Queued { source, side, .. } => source.describe(*side).into(),
+            Registration::Io { interest, .. } => interest.describe().into(),
             Registration::Group { group, .. } => match group.kind {
                 GroupKind::Join { .. } | GroupKind::JoinNoResults | GroupKind::Untracked => {
                     "spawn join".into()
@@ -454,6 +470,29 @@ impl Registration {
                 }
                 Finish::Resume(resume)
             }
+            Registration::Io {
+                call,
+                readiness,
+                interest,
+                key,
+            } => match resume {
+                Resume::Nothing => match super::io::drive(py, task, &call) {
+                    Ok(resume) => Finish::Resume(resume),
+                    Err((readiness, interest, key)) => {
+                        body.wait = Registration::Io {
+                            call,
+                            readiness,
+                            interest,
+                            key,
+                        };
+                        Finish::Park
+                    }
+                },
+                other => {
+                    drop(readiness.remove(interest, key));
+                    Finish::Resume(other)
+                }
+            },
             Registration::Queued {
                 source,
                 side,

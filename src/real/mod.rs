@@ -7,6 +7,8 @@
 //! - `platform`: `RealPlatform`, the `Platform` implementation tying them together.
 
 pub mod blocking_pool;
+pub mod net;
 pub mod platform;
+pub mod reactor;
 pub mod scheduler;
 pub mod worker;

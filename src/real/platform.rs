@@ -12,10 +12,13 @@ use std::time::{Duration, Instant};
 use pyo3::prelude::*;
 
 use super::blocking_pool::BlockingPool;
+use super::net::RealNet;
+use super::reactor::Reactor;
 use super::scheduler::Scheduler;
 use super::worker::run_worker;
 use crate::common::blocking::BlockingJob;
 use crate::common::core::RuntimeCore;
+use crate::common::net::Net;
 use crate::common::platform::Platform;
 use crate::common::task::Task;
 use crate::common::time::Ticks;
@@ -25,6 +28,7 @@ const SIGNAL_CHECK: Duration = Duration::from_millis(50);
 
 pub struct RealPlatform {
     epoch: Instant,
+    net: RealNet,
     scheduler: Arc<Scheduler>,
     queues: std::sync::Mutex<Vec<crossbeam_deque::Worker<Arc<Task>>>>,
     pool: Arc<BlockingPool>,
@@ -32,18 +36,20 @@ pub struct RealPlatform {
 }
 
 impl RealPlatform {
-    pub fn new(threads: usize, pool: Arc<BlockingPool>) -> RealPlatform {
-        let (scheduler, queues) = Scheduler::new(threads.max(1));
+    pub fn new(threads: usize, pool: Arc<BlockingPool>) -> std::io::Result<RealPlatform> {
+        let reactor = Arc::new(Reactor::new()?);
+        let (scheduler, queues) = Scheduler::new(threads.max(1), reactor.clone());
         let seed = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0x9e37_79b9, |d| d.as_nanos() as u64);
-        RealPlatform {
+        Ok(RealPlatform {
             epoch: Instant::now(),
+            net: RealNet::new(reactor),
             scheduler,
             queues: std::sync::Mutex::new(queues),
             pool,
             entropy: AtomicU64::new(seed),
-        }
+        })
     }
 }
 
@@ -76,6 +82,10 @@ impl Platform for RealPlatform {
 
     fn on_worker_thread(&self) -> bool {
         self.scheduler.on_worker()
+    }
+
+    fn net(&self) -> Option<&dyn Net> {
+        Some(&self.net)
     }
 
     fn run(&self, py: Python<'_>, core: &Arc<RuntimeCore>) -> PyResult<()> {
@@ -115,6 +125,8 @@ impl Platform for RealPlatform {
                 let _ = handle.join();
             }
         });
+        // Sockets belong to the run: whatever the program left open is closed now.
+        self.net.close_all();
         Ok(())
     }
 }

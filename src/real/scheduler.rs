@@ -21,12 +21,17 @@ use std::thread::Thread;
 
 use crossbeam_deque::{Injector, Steal, Stealer, Worker};
 
+use super::reactor::Reactor;
 use crate::common::task::Task;
 use crate::common::util::lock;
 
 pub type TaskRef = Arc<Task>;
 
 pub struct Scheduler {
+    /// The reactor a parking worker may block in (see `reactor.rs`).
+    pub reactor: Arc<Reactor>,
+    /// `index + 1` of the worker blocked in the reactor's poll, 0 if none.
+    poller: AtomicUsize,
     injector: Injector<TaskRef>,
     stealers: Vec<Stealer<TaskRef>>,
     /// Thread handles of the workers, by index, set once each starts.
@@ -49,9 +54,11 @@ thread_local! {
 
 impl Scheduler {
     /// Creates a scheduler for `workers` workers; returns it with each worker's deque.
-    pub fn new(workers: usize) -> (Arc<Scheduler>, Vec<Worker<TaskRef>>) {
+    pub fn new(workers: usize, reactor: Arc<Reactor>) -> (Arc<Scheduler>, Vec<Worker<TaskRef>>) {
         let queues: Vec<Worker<TaskRef>> = (0..workers).map(|_| Worker::new_fifo()).collect();
         let scheduler = Arc::new(Scheduler {
+            reactor,
+            poller: AtomicUsize::new(0),
             injector: Injector::new(),
             stealers: queues.iter().map(Worker::stealer).collect(),
             threads: (0..workers).map(|_| OnceLock::new()).collect(),
@@ -119,10 +126,27 @@ impl Scheduler {
         let index = lock(&self.sleeping).pop();
         if let Some(index) = index {
             self.num_sleeping.fetch_sub(1, Ordering::SeqCst);
-            if let Some(thread) = self.threads[index].get() {
-                thread.unpark();
-            }
+            self.wake_worker(index);
         }
+    }
+
+    /// Wakes worker `index`: through the reactor if it is blocked in the poll.
+    fn wake_worker(&self, index: usize) {
+        if self.poller.load(Ordering::SeqCst) == index + 1 {
+            self.reactor.wake();
+        } else if let Some(thread) = self.threads[index].get() {
+            thread.unpark();
+        }
+    }
+
+    /// Worker `index` is about to block in the reactor's poll (call before registering as a
+    /// sleeper, so a notifier that picks it knows how to wake it).
+    pub fn set_poller(&self, index: usize) {
+        self.poller.store(index + 1, Ordering::SeqCst);
+    }
+
+    pub fn clear_poller(&self) {
+        self.poller.store(0, Ordering::SeqCst);
     }
 
     /// The next task for the calling worker: its own deque, then the injector, then stealing.
@@ -188,6 +212,7 @@ impl Scheduler {
         for thread in self.threads.iter().filter_map(OnceLock::get) {
             thread.unpark();
         }
+        self.reactor.wake();
     }
 }
 

@@ -44,6 +44,9 @@ pub fn run_worker(
         let periodic = picks % CHECK_INTERVAL == 0;
         if periodic {
             core.timers.fire_due(core.now());
+            if let Some(mut poll) = scheduler.reactor.try_lock() {
+                scheduler.reactor.poll(&mut poll, Some(Duration::ZERO));
+            }
         }
         if let Some(task) = scheduler.next_task(index, periodic) {
             run_guarded(py, task);
@@ -79,22 +82,36 @@ fn search(scheduler: &Scheduler) -> bool {
     found
 }
 
+/// Parks until woken or the next timer deadline: blocked in the reactor's poll if no other
+/// worker is, else with `thread::park`. Detached from the interpreter throughout.
 fn park(py: Python<'_>, scheduler: &Scheduler, core: &RuntimeCore, index: usize) {
-    scheduler.register_sleeper(index);
-    let deadline = core.timers.next_deadline();
-    let now = core.now();
-    if scheduler.has_work() || scheduler.is_stopping() || deadline <= now {
-        scheduler.unregister_sleeper(index);
-        return;
-    }
     py.detach(|| {
-        if deadline == NEVER {
-            std::thread::park();
-        } else {
-            std::thread::park_timeout(Duration::from_micros(deadline - now));
+        let mut poll = scheduler.reactor.try_lock();
+        if poll.is_some() {
+            scheduler.set_poller(index);
         }
+        scheduler.register_sleeper(index);
+        let deadline = core.timers.next_deadline();
+        let now = core.now();
+        let must_stay = scheduler.has_work() || scheduler.is_stopping() || deadline <= now;
+        if !must_stay {
+            let timeout = (deadline != NEVER).then(|| Duration::from_micros(deadline - now));
+            match poll.as_mut() {
+                Some(guard) => {
+                    scheduler.reactor.poll(guard, timeout);
+                }
+                None => match timeout {
+                    None => std::thread::park(),
+                    Some(timeout) => std::thread::park_timeout(timeout),
+                },
+            }
+        }
+        if poll.is_some() {
+            scheduler.clear_poller();
+        }
+        drop(poll);
+        scheduler.unregister_sleeper(index);
     });
-    scheduler.unregister_sleeper(index);
 }
 
 /// Runs a task; a panic inside the runtime fails that task instead of killing the worker.

@@ -1,0 +1,266 @@
+//! Socket operations as awaitables.
+//!
+//! An [`IoCall`] is one operation (recv, send, sendall, accept, connect, ...) on a socket of
+//! the platform's `Net`. The driver attempts it; if it would block, the task waits on the
+//! socket's `Readiness` and attempts it again when woken (see `readiness.rs` for why no
+//! wake-up can be lost). A cancelled wait just unqueues the task: the socket stays usable.
+
+use std::cell::RefCell;
+use std::io;
+use std::sync::{Arc, Mutex};
+
+use pyo3::exceptions::{PyOSError, PyRuntimeError};
+use pyo3::prelude::*;
+use pyo3::types::{PyByteArray, PyBytes, PyTuple};
+
+use super::net::{Address, Net, SocketId};
+use super::outcome::Resume;
+use super::readiness::{Interest, Readiness};
+use super::suspend::{Registration, Started};
+use super::task::{Task, TaskBody, Waker};
+use super::util::lock;
+use super::waitqueue::WaiterKey;
+
+/// Wraps an accepted socket id into the Python socket object (provided by the bindings).
+pub type WrapSocket = fn(Python<'_>, SocketId) -> PyResult<Py<PyAny>>;
+
+pub enum IoOp {
+    Recv { max: usize },
+    RecvInto { buffer: Py<PyAny>, nbytes: usize },
+    RecvFrom { max: usize },
+    Send { data: Vec<u8> },
+    SendAll { data: Vec<u8>, sent: usize },
+    SendTo { data: Vec<u8>, address: Address },
+    Accept { wrap: WrapSocket },
+    Connect { address: Address, started: bool },
+}
+
+pub struct IoCall {
+    pub socket: SocketId,
+    pub op: Mutex<IoOp>,
+}
+
+/// What one attempt did.
+pub enum Attempt {
+    Done(PyResult<Py<PyAny>>),
+    Wait(Interest),
+}
+
+thread_local! {
+    /// Scratch buffer for `recv`: data is copied out into the `bytes` result.
+    static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// An `io::Error` as the stdlib's `OSError` subclass for its errno (ConnectionRefusedError, ...).
+pub fn os_error(py: Python<'_>, err: &io::Error) -> PyErr {
+    let Some(errno) = err.raw_os_error() else {
+        return PyOSError::new_err(err.to_string());
+    };
+    let message = io::Error::from_raw_os_error(errno).to_string();
+    let message = message
+        .split(" (os error")
+        .next()
+        .unwrap_or(&message)
+        .to_owned();
+    match py.get_type::<PyOSError>().call1((errno, message)) {
+        Ok(exc) => PyErr::from_value(exc),
+        Err(err) => err,
+    }
+}
+
+/// An address as Python sees it: `(host, port)` or a path string.
+pub fn address_to_py(py: Python<'_>, address: &Address) -> PyResult<Py<PyAny>> {
+    Ok(match address {
+        Address::Inet(addr) => match addr {
+            std::net::SocketAddr::V4(v4) => (v4.ip().to_string(), v4.port())
+                .into_pyobject(py)?
+                .into_any()
+                .unbind(),
+            std::net::SocketAddr::V6(v6) => {
+                (v6.ip().to_string(), v6.port(), v6.flowinfo(), v6.scope_id())
+                    .into_pyobject(py)?
+                    .into_any()
+                    .unbind()
+            }
+        },
+        Address::Unix(path) => path
+            .to_string_lossy()
+            .into_owned()
+            .into_pyobject(py)?
+            .into_any()
+            .unbind(),
+        Address::UnixUnnamed => "".into_pyobject(py)?.into_any().unbind(),
+    })
+}
+
+fn would_block(err: &io::Error) -> bool {
+    err.kind() == io::ErrorKind::WouldBlock || err.kind() == io::ErrorKind::Interrupted
+}
+
+impl IoCall {
+    pub fn new(socket: SocketId, op: IoOp) -> IoCall {
+        IoCall {
+            socket,
+            op: Mutex::new(op),
+        }
+    }
+
+    /// Attempts the operation once.
+    pub fn attempt(&self, py: Python<'_>, net: &dyn Net) -> Attempt {
+        let mut op = lock(&self.op);
+        let id = self.socket;
+        let done =
+            |result: io::Result<Py<PyAny>>| Attempt::Done(result.map_err(|e| os_error(py, &e)));
+        match &mut *op {
+            IoOp::Recv { max } => SCRATCH.with(|scratch| {
+                let mut buffer = scratch.borrow_mut();
+                buffer.resize((*max).max(1), 0);
+                match net.recv(id, &mut buffer[..*max]) {
+                    Err(e) if would_block(&e) => Attempt::Wait(Interest::Read),
+                    result => {
+                        done(result.map(|n| PyBytes::new(py, &buffer[..n]).into_any().unbind()))
+                    }
+                }
+            }),
+            IoOp::RecvInto { buffer, nbytes } => recv_into(py, net, id, buffer, *nbytes),
+            IoOp::RecvFrom { max } => {
+                let mut buffer = vec![0u8; *max];
+                match net.recv_from(id, &mut buffer) {
+                    Err(e) if would_block(&e) => Attempt::Wait(Interest::Read),
+                    Err(e) => done(Err(e)),
+                    Ok((n, address)) => {
+                        Attempt::Done(address_to_py(py, &address).and_then(|addr| {
+                            Ok(PyTuple::new(
+                                py,
+                                [PyBytes::new(py, &buffer[..n]).into_any().unbind(), addr],
+                            )?
+                            .into_any()
+                            .unbind())
+                        }))
+                    }
+                }
+            }
+            IoOp::Send { data } => match net.send(id, data) {
+                Err(e) if would_block(&e) => Attempt::Wait(Interest::Write),
+                result => done(result.map(|n| {
+                    n.into_pyobject(py)
+                        .map_or_else(|_| py.None(), |v| v.into_any().unbind())
+                })),
+            },
+            IoOp::SendAll { data, sent } => {
+                while *sent < data.len() {
+                    match net.send(id, &data[*sent..]) {
+                        Ok(n) => *sent += n,
+                        Err(e) if would_block(&e) => return Attempt::Wait(Interest::Write),
+                        Err(e) => return done(Err(e)),
+                    }
+                }
+                Attempt::Done(Ok(py.None()))
+            }
+            IoOp::SendTo { data, address } => match net.send_to(id, data, address) {
+                Err(e) if would_block(&e) => Attempt::Wait(Interest::Write),
+                result => done(result.map(|n| {
+                    n.into_pyobject(py)
+                        .map_or_else(|_| py.None(), |v| v.into_any().unbind())
+                })),
+            },
+            IoOp::Accept { wrap } => match net.accept(id) {
+                Err(e) if would_block(&e) => Attempt::Wait(Interest::Read),
+                Err(e) => done(Err(e)),
+                Ok((client, address)) => Attempt::Done((|| {
+                    let socket = wrap(py, client)?;
+                    let address = address_to_py(py, &address)?;
+                    Ok(PyTuple::new(py, [socket, address])?.into_any().unbind())
+                })()),
+            },
+            IoOp::Connect { address, started } => {
+                let result = if *started {
+                    net.connect_result(id)
+                } else {
+                    net.connect(id, address)
+                };
+                *started = true;
+                match result {
+                    Err(e) if would_block(&e) => Attempt::Wait(Interest::Write),
+                    result => done(result.map(|()| py.None())),
+                }
+            }
+        }
+    }
+}
+
+fn recv_into(
+    py: Python<'_>,
+    net: &dyn Net,
+    id: SocketId,
+    buffer: &Py<PyAny>,
+    nbytes: usize,
+) -> Attempt {
+    let target = buffer.bind(py);
+    let Ok(array) = target.cast::<PyByteArray>() else {
+        return Attempt::Done(Err(pyo3::exceptions::PyTypeError::new_err(
+            "recv_into needs a bytearray",
+        )));
+    };
+    let length = if nbytes == 0 {
+        array.len()
+    } else {
+        nbytes.min(array.len())
+    };
+    // Safety: the bytearray is not resized while we hold it (no Python code runs during the
+    // recv call) and we write at most `length <= len` bytes into it.
+    let slice = unsafe { &mut array.as_bytes_mut()[..length] };
+    match net.recv(id, slice) {
+        Err(e) if would_block(&e) => Attempt::Wait(Interest::Read),
+        Err(e) => Attempt::Done(Err(os_error(py, &e))),
+        Ok(n) => Attempt::Done(Ok(n
+            .into_pyobject(py)
+            .map_or_else(|_| py.None(), |v| v.into_any().unbind()))),
+    }
+}
+
+/// Attempts `call` until it completes or waits; returns the wait registration if it waits.
+pub fn drive(
+    py: Python<'_>,
+    task: &Arc<Task>,
+    call: &Arc<IoCall>,
+) -> Result<Resume, (Arc<Readiness>, Interest, WaiterKey)> {
+    let Some(net) = task.core.platform.net() else {
+        let err = PyRuntimeError::new_err(format!(
+            "the {} platform has no network",
+            task.core.platform.name()
+        ));
+        return Ok(Resume::Throw(err.into_value(py).into_any()));
+    };
+    loop {
+        let readiness = match net.readiness(call.socket) {
+            Ok(readiness) => readiness,
+            Err(err) => return Ok(Resume::Throw(os_error(py, &err).into_value(py).into_any())),
+        };
+        let generation = readiness.generation();
+        match call.attempt(py, net) {
+            Attempt::Done(result) => return Ok(Resume::from_result(py, result)),
+            Attempt::Wait(interest) => {
+                if let Some(key) = readiness.wait(interest, generation, || Waker::begin(task)) {
+                    return Err((readiness, interest, key));
+                }
+            }
+        }
+    }
+}
+
+/// Starts an I/O suspension (called by `Suspend::start`).
+pub fn start(py: Python<'_>, task: &Arc<Task>, body: &mut TaskBody, call: &Arc<IoCall>) -> Started {
+    match drive(py, task, call) {
+        Ok(resume) => Started::Ready(resume),
+        Err((readiness, interest, key)) => {
+            body.wait = Registration::Io {
+                call: call.clone(),
+                readiness,
+                interest,
+                key,
+            };
+            Started::Pending
+        }
+    }
+}

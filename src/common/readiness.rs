@@ -1,0 +1,108 @@
+//! Readiness of one socket, and the tasks waiting for it.
+//!
+//! The platform reports readiness changes (`set`): each bumps `generation`, records what became
+//! ready and wakes the waiters for it. A task attempts its operation first; only if the
+//! operation would block does it `wait`, passing the generation it saw *before* the attempt. If
+//! the generation moved in between, readiness changed while it was trying and it must try again
+//! instead of waiting, so an edge can never be lost between the attempt and the wait.
+//!
+//! # Invariants (under `state`)
+//! - A waiter is queued only while the readiness it waits for is clear.
+//! - `set` clears nothing; an attempt that would block clears the interest it waited on.
+
+use std::sync::Mutex;
+
+use super::task::Waker;
+use super::util::lock;
+use super::waitqueue::{WaitQueue, WaiterKey};
+
+/// What a task waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Interest {
+    Read,
+    Write,
+}
+
+impl Interest {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Interest::Read => "socket readable",
+            Interest::Write => "socket writable",
+        }
+    }
+}
+
+#[derive(Default)]
+struct ReadinessState {
+    generation: u64,
+    readable: bool,
+    writable: bool,
+    read_waiters: WaitQueue<Waker>,
+    write_waiters: WaitQueue<Waker>,
+}
+
+#[derive(Default)]
+pub struct Readiness {
+    state: Mutex<ReadinessState>,
+}
+
+impl Readiness {
+    /// The generation to pass to `wait` after an attempt made now.
+    pub fn generation(&self) -> u64 {
+        lock(&self.state).generation
+    }
+
+    /// Queues `waker` for `interest`, unless readiness changed since `generation` (then `None`:
+    /// try again).
+    pub fn wait(
+        &self,
+        interest: Interest,
+        generation: u64,
+        waker: impl FnOnce() -> Waker,
+    ) -> Option<WaiterKey> {
+        let mut state = lock(&self.state);
+        if state.generation != generation {
+            return None;
+        }
+        Some(match interest {
+            Interest::Read => {
+                state.readable = false;
+                state.read_waiters.push(waker())
+            }
+            Interest::Write => {
+                state.writable = false;
+                state.write_waiters.push(waker())
+            }
+        })
+    }
+
+    /// Unqueues a waiter that stopped waiting.
+    pub fn remove(&self, interest: Interest, key: WaiterKey) -> Option<Waker> {
+        let mut state = lock(&self.state);
+        match interest {
+            Interest::Read => state.read_waiters.remove(key),
+            Interest::Write => state.write_waiters.remove(key),
+        }
+    }
+
+    /// Records new readiness and returns the waiters to wake (call `wake` on them unlocked).
+    pub fn set(&self, readable: bool, writable: bool) -> Vec<Waker> {
+        let mut state = lock(&self.state);
+        state.generation += 1;
+        let mut woken = Vec::new();
+        if readable {
+            state.readable = true;
+            woken.extend(state.read_waiters.drain());
+        }
+        if writable {
+            state.writable = true;
+            woken.extend(state.write_waiters.drain());
+        }
+        woken
+    }
+
+    /// Wakes every waiter (the socket was closed): they retry and see the error.
+    pub fn wake_all(&self) -> Vec<Waker> {
+        self.set(true, true)
+    }
+}

@@ -1,0 +1,251 @@
+//! `RealNet`: the `Net` interface on OS sockets (socket2), registered with the reactor.
+//!
+//! Socket ids double as reactor tokens (ids start at 1; token 0 is the reactor's waker). A
+//! socket is registered once when created or accepted and deregistered when closed; closing
+//! wakes its waiters so they retry and see `EBADF`.
+
+use std::collections::BTreeMap;
+use std::io;
+use std::net::Shutdown as StdShutdown;
+use std::os::fd::AsRawFd;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use socket2::{Domain, Protocol, SockAddr, Socket, Type};
+
+use super::reactor::Reactor;
+use crate::common::net::{bad_socket, Address, Family, Kind, Net, Shutdown, SocketId};
+use crate::common::outcome::Resume;
+use crate::common::readiness::Readiness;
+use crate::common::util::lock;
+
+struct NetSocket {
+    socket: Socket,
+    readiness: Arc<Readiness>,
+}
+
+pub struct RealNet {
+    reactor: Arc<Reactor>,
+    sockets: Mutex<BTreeMap<SocketId, Arc<NetSocket>>>,
+    next_id: AtomicU64,
+}
+
+fn to_sockaddr(address: &Address) -> io::Result<SockAddr> {
+    match address {
+        Address::Inet(addr) => Ok(SockAddr::from(*addr)),
+        Address::Unix(path) => SockAddr::unix(path),
+        Address::UnixUnnamed => Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "unnamed unix address",
+        )),
+    }
+}
+
+fn from_sockaddr(addr: &SockAddr) -> Address {
+    if let Some(inet) = addr.as_socket() {
+        return Address::Inet(inet);
+    }
+    match addr.as_pathname() {
+        Some(path) => Address::Unix(path.to_path_buf()),
+        None => Address::UnixUnnamed,
+    }
+}
+
+impl RealNet {
+    pub fn new(reactor: Arc<Reactor>) -> RealNet {
+        RealNet {
+            reactor,
+            sockets: Mutex::new(BTreeMap::new()),
+            next_id: AtomicU64::new(1),
+        }
+    }
+
+    fn get(&self, id: SocketId) -> io::Result<Arc<NetSocket>> {
+        lock(&self.sockets).get(&id).cloned().ok_or_else(bad_socket)
+    }
+
+    /// Registers a new socket (non-blocking) and returns its id.
+    fn adopt(&self, socket: Socket) -> io::Result<SocketId> {
+        socket.set_nonblocking(true)?;
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let readiness = self.reactor.register(socket.as_raw_fd(), id as usize)?;
+        lock(&self.sockets).insert(id, Arc::new(NetSocket { socket, readiness }));
+        Ok(id)
+    }
+
+    /// Closes every socket still open (end of a run).
+    pub fn close_all(&self) {
+        let ids: Vec<SocketId> = lock(&self.sockets).keys().copied().collect();
+        for id in ids {
+            let _ = self.close(id);
+        }
+    }
+
+    /// Number of open sockets (for tests and reports).
+    pub fn open_count(&self) -> usize {
+        lock(&self.sockets).len()
+    }
+}
+
+fn in_progress(err: io::Error) -> io::Error {
+    if err.raw_os_error() == Some(libc::EINPROGRESS) {
+        io::Error::from(io::ErrorKind::WouldBlock)
+    } else {
+        err
+    }
+}
+
+impl Net for RealNet {
+    fn open(&self, family: Family, kind: Kind, protocol: i32) -> io::Result<SocketId> {
+        let domain = match family {
+            Family::Inet => Domain::IPV4,
+            Family::Inet6 => Domain::IPV6,
+            Family::Unix => Domain::UNIX,
+        };
+        let ty = match kind {
+            Kind::Stream => Type::STREAM,
+            Kind::Datagram => Type::DGRAM,
+        };
+        let protocol = (protocol != 0).then(|| Protocol::from(protocol));
+        self.adopt(Socket::new(domain, ty, protocol)?)
+    }
+
+    fn bind(&self, id: SocketId, address: &Address) -> io::Result<()> {
+        self.get(id)?.socket.bind(&to_sockaddr(address)?)
+    }
+
+    fn listen(&self, id: SocketId, backlog: i32) -> io::Result<()> {
+        self.get(id)?.socket.listen(backlog)
+    }
+
+    fn connect(&self, id: SocketId, address: &Address) -> io::Result<()> {
+        self.get(id)?
+            .socket
+            .connect(&to_sockaddr(address)?)
+            .map_err(in_progress)
+    }
+
+    fn connect_result(&self, id: SocketId) -> io::Result<()> {
+        let socket = self.get(id)?;
+        if let Some(err) = socket.socket.take_error()? {
+            return Err(err);
+        }
+        match socket.socket.peer_addr() {
+            Ok(_) => Ok(()),
+            Err(err) if err.raw_os_error() == Some(libc::ENOTCONN) => {
+                Err(io::ErrorKind::WouldBlock.into())
+            }
+            Err(err) => Err(err),
+        }
+    }
+
+    fn accept(&self, id: SocketId) -> io::Result<(SocketId, Address)> {
+        let (socket, addr) = self.get(id)?.socket.accept()?;
+        Ok((self.adopt(socket)?, from_sockaddr(&addr)))
+    }
+
+    fn recv(&self, id: SocketId, buffer: &mut [u8]) -> io::Result<usize> {
+        let socket = self.get(id)?;
+        // Safety: `recv` only writes initialised bytes into the buffer it is given; a `[u8]` is
+        // a valid `[MaybeUninit<u8>]` of the same length.
+        let uninit = unsafe { &mut *(buffer as *mut [u8] as *mut [std::mem::MaybeUninit<u8>]) };
+        socket.socket.recv(uninit)
+    }
+
+    fn recv_from(&self, id: SocketId, buffer: &mut [u8]) -> io::Result<(usize, Address)> {
+        let socket = self.get(id)?;
+        // Safety: as in `recv`.
+        let uninit = unsafe { &mut *(buffer as *mut [u8] as *mut [std::mem::MaybeUninit<u8>]) };
+        let (n, addr) = socket.socket.recv_from(uninit)?;
+        Ok((n, from_sockaddr(&addr)))
+    }
+
+    fn send(&self, id: SocketId, data: &[u8]) -> io::Result<usize> {
+        self.get(id)?
+            .socket
+            .send_with_flags(data, libc::MSG_NOSIGNAL)
+    }
+
+    fn send_to(&self, id: SocketId, data: &[u8], address: &Address) -> io::Result<usize> {
+        self.get(id)?
+            .socket
+            .send_to_with_flags(data, &to_sockaddr(address)?, libc::MSG_NOSIGNAL)
+    }
+
+    fn shutdown(&self, id: SocketId, how: Shutdown) -> io::Result<()> {
+        let how = match how {
+            Shutdown::Read => StdShutdown::Read,
+            Shutdown::Write => StdShutdown::Write,
+            Shutdown::Both => StdShutdown::Both,
+        };
+        self.get(id)?.socket.shutdown(how)
+    }
+
+    fn close(&self, id: SocketId) -> io::Result<()> {
+        let socket = lock(&self.sockets).remove(&id).ok_or_else(bad_socket)?;
+        self.reactor
+            .deregister(socket.socket.as_raw_fd(), id as usize);
+        for waker in socket.readiness.wake_all() {
+            waker.wake(Resume::Nothing);
+        }
+        drop(socket);
+        Ok(())
+    }
+
+    fn local_addr(&self, id: SocketId) -> io::Result<Address> {
+        Ok(from_sockaddr(&self.get(id)?.socket.local_addr()?))
+    }
+
+    fn peer_addr(&self, id: SocketId) -> io::Result<Address> {
+        Ok(from_sockaddr(&self.get(id)?.socket.peer_addr()?))
+    }
+
+    fn set_option(&self, id: SocketId, level: i32, name: i32, value: i32) -> io::Result<()> {
+        let socket = self.get(id)?;
+        // Safety: setsockopt with a pointer to a live c_int and its exact length; the kernel
+        // validates level/name and returns an error for unknown ones.
+        let rc = unsafe {
+            libc::setsockopt(
+                socket.socket.as_raw_fd(),
+                level,
+                name,
+                (&value as *const i32).cast(),
+                std::mem::size_of::<i32>() as libc::socklen_t,
+            )
+        };
+        if rc == 0 {
+            Ok(())
+        } else {
+            Err(io::Error::last_os_error())
+        }
+    }
+
+    fn get_option(&self, id: SocketId, level: i32, name: i32) -> io::Result<i32> {
+        let socket = self.get(id)?;
+        let mut value: i32 = 0;
+        let mut len = std::mem::size_of::<i32>() as libc::socklen_t;
+        // Safety: getsockopt writes at most `len` bytes into `value`, a live c_int.
+        let rc = unsafe {
+            libc::getsockopt(
+                socket.socket.as_raw_fd(),
+                level,
+                name,
+                (&mut value as *mut i32).cast(),
+                &mut len,
+            )
+        };
+        if rc == 0 {
+            Ok(value)
+        } else {
+            Err(io::Error::last_os_error())
+        }
+    }
+
+    fn fileno(&self, id: SocketId) -> io::Result<Option<i64>> {
+        Ok(Some(i64::from(self.get(id)?.socket.as_raw_fd())))
+    }
+
+    fn readiness(&self, id: SocketId) -> io::Result<Arc<Readiness>> {
+        Ok(self.get(id)?.readiness.clone())
+    }
+}

@@ -1,0 +1,107 @@
+//! The reactor: one mio `Poll` for the whole run.
+//!
+//! Every socket is registered once, edge-triggered for read and write, when it is created, and
+//! stays registered until it is closed (never re-registered per wait). Readiness events are
+//! recorded in the socket's [`Readiness`], which wakes the tasks waiting for it.
+//!
+//! # Who polls
+//! The `Poll` is behind a mutex: a worker that runs out of work and finds it free blocks in
+//! `poll` (with the next timer deadline as timeout) instead of parking; a busy worker polls
+//! without blocking every so often. Waking a worker that is blocked in `poll` goes through the
+//! mio `Waker` (token 0), not `Thread::unpark`.
+
+use std::collections::BTreeMap;
+use std::io;
+use std::os::fd::RawFd;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use mio::unix::SourceFd;
+use mio::{Events, Interest, Poll, Registry, Token, Waker};
+
+use crate::common::readiness::Readiness;
+use crate::common::util::lock;
+
+const WAKER: Token = Token(0);
+
+pub struct Reactor {
+    poll: Mutex<(Poll, Events)>,
+    registry: Registry,
+    waker: Waker,
+    /// Readiness per registered token.
+    sources: Mutex<BTreeMap<usize, Arc<Readiness>>>,
+}
+
+pub type PollGuard<'a> = MutexGuard<'a, (Poll, Events)>;
+
+impl Reactor {
+    pub fn new() -> io::Result<Reactor> {
+        let poll = Poll::new()?;
+        let registry = poll.registry().try_clone()?;
+        let waker = Waker::new(&registry, WAKER)?;
+        Ok(Reactor {
+            poll: Mutex::new((poll, Events::with_capacity(1024))),
+            registry,
+            waker,
+            sources: Mutex::new(BTreeMap::new()),
+        })
+    }
+
+    /// Registers `fd` under `token` (never 0) and returns its readiness tracker.
+    pub fn register(&self, fd: RawFd, token: usize) -> io::Result<Arc<Readiness>> {
+        let readiness = Arc::new(Readiness::default());
+        lock(&self.sources).insert(token, readiness.clone());
+        let interest = Interest::READABLE | Interest::WRITABLE;
+        if let Err(err) = self
+            .registry
+            .register(&mut SourceFd(&fd), Token(token), interest)
+        {
+            lock(&self.sources).remove(&token);
+            return Err(err);
+        }
+        Ok(readiness)
+    }
+
+    /// Removes a registration (before the descriptor is closed).
+    pub fn deregister(&self, fd: RawFd, token: usize) {
+        let _ = self.registry.deregister(&mut SourceFd(&fd));
+        lock(&self.sources).remove(&token);
+    }
+
+    /// The poll, if no other worker holds it.
+    pub fn try_lock(&self) -> Option<PollGuard<'_>> {
+        self.poll.try_lock().ok()
+    }
+
+    /// Polls with `guard` for up to `timeout` and records the events. Returns how many tasks
+    /// were woken.
+    pub fn poll(&self, guard: &mut PollGuard<'_>, timeout: Option<Duration>) -> usize {
+        let (poll, events) = &mut **guard;
+        if let Err(err) = poll.poll(events, timeout) {
+            if err.kind() != io::ErrorKind::Interrupted {
+                // Nothing sensible to do but try again on the next park; never panic.
+                return 0;
+            }
+        }
+        let mut woken = 0;
+        for event in events.iter() {
+            if event.token() == WAKER {
+                continue;
+            }
+            let readiness = lock(&self.sources).get(&event.token().0).cloned();
+            let Some(readiness) = readiness else { continue };
+            let closed = event.is_error() || event.is_read_closed() || event.is_write_closed();
+            let readable = event.is_readable() || closed;
+            let writable = event.is_writable() || closed;
+            for waker in readiness.set(readable, writable) {
+                woken += usize::from(waker.wake(crate::common::outcome::Resume::Nothing));
+            }
+        }
+        woken
+    }
+
+    /// Interrupts a worker blocked in `poll`.
+    pub fn wake(&self) {
+        let _ = self.waker.wake();
+    }
+}
