@@ -27,6 +27,7 @@ fn _tonio(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<bindings::sync::Barrier>()?;
     m.add_class::<bindings::sync::OrRaise>()?;
     m.add_class::<common::sync::guard::Guard>()?;
+    m.add_class::<bindings::socket::Socket>()?;
     m.add_class::<bindings::channel::Sender>()?;
     m.add_class::<bindings::channel::UnboundedSender>()?;
     m.add_class::<bindings::channel::Receiver>()?;
@@ -43,6 +44,7 @@ fn _tonio(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(api::time, m)?)?;
     m.add_function(wrap_pyfunction!(api::timeout, m)?)?;
     m.add_function(wrap_pyfunction!(api::select, m)?)?;
+    m.add_function(wrap_pyfunction!(api::ready, m)?)?;
     m.add_function(wrap_pyfunction!(as_completed::as_completed, m)?)?;
     m.add_function(wrap_pyfunction!(interval::interval, m)?)?;
     m.add(

@@ -5,7 +5,7 @@ This is the yield flavour: coroutines are plain generator functions that suspend
 flavour lives in :mod:`tonio.colored` and shares the same runtime.
 """
 
-from . import exceptions, sync, time
+from . import exceptions, net, sync, time
 from ._runtime import Runtime, main, run, runtime
 from ._tasks import (
     as_completed,
@@ -30,6 +30,7 @@ __all__ = [
     "main",
     "map",
     "map_blocking",
+    "net",
     "run",
     "runtime",
     "scope",

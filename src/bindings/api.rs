@@ -185,3 +185,10 @@ pub fn select(coros: &Bound<'_, PyTuple>) -> PyResult<Suspend> {
     let coros = collect(coros, "select")?;
     Ok(Suspend::new(SuspendKind::Select(Mutex::new(Some(coros)))))
 }
+
+/// An awaitable that evaluates to `value` at once (for APIs that are awaitable but need not
+/// wait, such as `SocketStream.send_eof()`).
+#[pyfunction]
+pub fn ready(value: Py<PyAny>) -> Suspend {
+    Suspend::new(SuspendKind::Value(value))
+}

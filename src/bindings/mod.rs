@@ -9,4 +9,5 @@ pub mod interval;
 pub mod options;
 pub mod runtime;
 pub mod scope;
+pub mod socket;
 pub mod sync;

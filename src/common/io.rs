@@ -21,8 +21,10 @@ use super::task::{Task, TaskBody, Waker};
 use super::util::lock;
 use super::waitqueue::WaiterKey;
 
-/// Wraps an accepted socket id into the Python socket object (provided by the bindings).
-pub type WrapSocket = fn(Python<'_>, SocketId) -> PyResult<Py<PyAny>>;
+/// Wraps an accepted socket id into the Python object `accept` evaluates to (provided by the
+/// bindings: a socket, or a stream around it).
+pub type WrapSocket =
+    Box<dyn Fn(Python<'_>, SocketId, &Address) -> PyResult<Py<PyAny>> + Send + Sync>;
 
 pub enum IoOp {
     Recv { max: usize },
@@ -167,11 +169,7 @@ impl IoCall {
             IoOp::Accept { wrap } => match net.accept(id) {
                 Err(e) if would_block(&e) => Attempt::Wait(Interest::Read),
                 Err(e) => done(Err(e)),
-                Ok((client, address)) => Attempt::Done((|| {
-                    let socket = wrap(py, client)?;
-                    let address = address_to_py(py, &address)?;
-                    Ok(PyTuple::new(py, [socket, address])?.into_any().unbind())
-                })()),
+                Ok((client, address)) => Attempt::Done(wrap(py, client, &address)),
             },
             IoOp::Connect { address, started } => {
                 let result = if *started {

@@ -17,7 +17,7 @@ from .._tasks import (
     spawn_blocking,
 )
 from .._tonio import Event, Scope
-from . import exceptions, sync, time
+from . import exceptions, net, sync, time
 from .time import sleep
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "main",
     "map",
     "map_blocking",
+    "net",
     "run",
     "runtime",
     "scope",

@@ -1,0 +1,489 @@
+//! `tonio.net.socket.socket`: the stdlib socket API with awaitable blocking methods.
+//!
+//! `bind`, `connect`, `accept`, `recv`, `recv_into`, `recvfrom`, `send`, `sendall`, `sendto`
+//! return awaitables (yield them or await them); `listen`, `setsockopt`, `getsockopt`,
+//! `getsockname`, `getpeername`, `shutdown`, `close`, `fileno` are plain calls. Errors are the
+//! stdlib's `OSError` subclasses with the OS errno. A socket belongs to the run that created
+//! it: sockets still open when the run ends are closed.
+
+use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use pyo3::exceptions::{PyOSError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyByteArray, PyBytes, PyInt, PyString, PyTuple};
+
+use crate::common::core::RuntimeCore;
+use crate::common::current;
+use crate::common::io::{address_to_py, os_error, IoCall, IoOp, WrapSocket};
+use crate::common::net::{bad_socket, Address, Family, Kind, Net, Shutdown, SocketId};
+use crate::common::suspend::{Suspend, SuspendKind};
+
+const AF_UNIX: i32 = libc::AF_UNIX;
+const AF_INET: i32 = libc::AF_INET;
+const AF_INET6: i32 = libc::AF_INET6;
+
+/// A non-blocking socket of the running tonio runtime.
+#[pyclass(frozen, module = "tonio._tonio", name = "socket")]
+pub struct Socket {
+    core: Arc<RuntimeCore>,
+    id: SocketId,
+    family: Family,
+    kind: Kind,
+    proto: i32,
+    closed: AtomicBool,
+}
+
+fn type_name(value: &Bound<'_, PyAny>) -> String {
+    value
+        .get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_default()
+}
+
+fn int_arg(value: &Bound<'_, PyAny>, what: &str) -> PyResult<i64> {
+    if value.is_instance_of::<PyBool>() || !value.is_instance_of::<PyInt>() {
+        return Err(PyTypeError::new_err(format!(
+            "{what} must be an int, not {}",
+            type_name(value)
+        )));
+    }
+    value
+        .extract::<i64>()
+        .map_err(|_| PyValueError::new_err(format!("{what} is out of range")))
+}
+
+/// Bytes to send: bytes, bytearray, memoryview (anything with the buffer protocol) or str
+/// (encoded as UTF-8).
+pub fn data_arg(value: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<u8>> {
+    if let Ok(bytes) = value.cast::<PyBytes>() {
+        return Ok(bytes.as_bytes().to_vec());
+    }
+    if let Ok(array) = value.cast::<PyByteArray>() {
+        return Ok(array.to_vec());
+    }
+    if let Ok(text) = value.cast::<PyString>() {
+        return Ok(text.to_str()?.as_bytes().to_vec());
+    }
+    match pyo3::buffer::PyBuffer::<u8>::get(value) {
+        Ok(buffer) => buffer.to_vec(value.py()),
+        Err(_) => Err(PyTypeError::new_err(format!(
+            "{what} must be bytes-like or str, not {}",
+            type_name(value)
+        ))),
+    }
+}
+
+impl Socket {
+    pub fn new(
+        core: Arc<RuntimeCore>,
+        id: SocketId,
+        family: Family,
+        kind: Kind,
+        proto: i32,
+    ) -> Socket {
+        Socket {
+            core,
+            id,
+            family,
+            kind,
+            proto,
+            closed: AtomicBool::new(false),
+        }
+    }
+
+    fn net(&self) -> PyResult<&dyn Net> {
+        self.core.platform.net().ok_or_else(|| {
+            pyo3::exceptions::PyRuntimeError::new_err(format!(
+                "the {} platform has no network",
+                self.core.platform.name()
+            ))
+        })
+    }
+
+    fn check_open(&self, py: Python<'_>) -> PyResult<()> {
+        if self.closed.load(Ordering::Acquire) {
+            return Err(os_error(py, &bad_socket()));
+        }
+        Ok(())
+    }
+
+    /// A Python address for this socket's family.
+    fn address_arg(&self, value: &Bound<'_, PyAny>, what: &str) -> PyResult<Address> {
+        parse_address(self.family, value, what)
+    }
+
+    fn io(&self, py: Python<'_>, op: IoOp) -> PyResult<Suspend> {
+        self.check_open(py)?;
+        Ok(Suspend::new(SuspendKind::Io(Arc::new(IoCall::new(
+            self.id, op,
+        )))))
+    }
+
+    /// `accept()` that wraps each accepted socket with `factory(socket)` (used by listeners).
+    pub fn accept_with(&self, py: Python<'_>, factory: Option<Py<PyAny>>) -> PyResult<Suspend> {
+        let core = self.core.clone();
+        let (family, kind, proto) = (self.family, self.kind, self.proto);
+        let wrap: WrapSocket = Box::new(move |py, id, address| {
+            let socket =
+                Py::new(py, Socket::new(core.clone(), id, family, kind, proto))?.into_any();
+            match &factory {
+                Some(factory) => Ok(factory.call1(py, (socket,))?),
+                None => Ok(PyTuple::new(py, [socket, address_to_py(py, address)?])?
+                    .into_any()
+                    .unbind()),
+            }
+        });
+        self.io(py, IoOp::Accept { wrap })
+    }
+}
+
+/// Parses `(host, port)` (resolving names), a `(host, port, flow, scope)` IPv6 tuple, or a
+/// Unix path.
+pub fn parse_address(family: Family, value: &Bound<'_, PyAny>, what: &str) -> PyResult<Address> {
+    if family == Family::Unix {
+        if let Ok(path) = value.extract::<std::path::PathBuf>() {
+            return Ok(Address::Unix(path));
+        }
+        return Err(PyTypeError::new_err(format!(
+            "{what} must be a path for an AF_UNIX socket, not {}",
+            type_name(value)
+        )));
+    }
+    let tuple = value.cast::<PyTuple>().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "{what} must be a (host, port) tuple, not {}",
+            type_name(value)
+        ))
+    })?;
+    if tuple.len() < 2 {
+        return Err(PyTypeError::new_err(format!(
+            "{what} must be a (host, port) tuple"
+        )));
+    }
+    let host: String = tuple
+        .get_item(0)?
+        .extract()
+        .map_err(|_| PyTypeError::new_err(format!("{what}: host must be a str")))?;
+    let port = int_arg(&tuple.get_item(1)?, &format!("{what}: port"))?;
+    let port = u16::try_from(port)
+        .map_err(|_| PyValueError::new_err(format!("{what}: port must be 0-65535, got {port}")))?;
+    let want_v6 = family == Family::Inet6;
+    let host = match host.as_str() {
+        "" => if want_v6 { "::" } else { "0.0.0.0" }.to_owned(),
+        "<broadcast>" => "255.255.255.255".to_owned(),
+        other => other.to_owned(),
+    };
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return Ok(Address::Inet(SocketAddr::new(ip, port)));
+    }
+    let resolved = (host.as_str(), port)
+        .to_socket_addrs()
+        .map_err(|err| PyOSError::new_err(format!("{what}: cannot resolve {host:?}: {err}")))?;
+    resolved
+        .into_iter()
+        .find(|addr| addr.is_ipv6() == want_v6)
+        .map(Address::Inet)
+        .ok_or_else(|| {
+            PyOSError::new_err(format!(
+                "{what}: no address of the socket's family for {host:?}"
+            ))
+        })
+}
+
+#[pymethods]
+impl Socket {
+    #[new]
+    #[pyo3(signature = (family=AF_INET, r#type=libc::SOCK_STREAM, proto=0, fileno=None))]
+    fn py_new(
+        family: i32,
+        r#type: i32,
+        proto: i32,
+        fileno: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        if fileno.is_some_and(|f| !f.is_none()) {
+            return Err(PyValueError::new_err(
+                "fileno: adopting an existing descriptor is not supported; create the socket with tonio",
+            ));
+        }
+        let family = match family {
+            AF_INET => Family::Inet,
+            AF_INET6 => Family::Inet6,
+            AF_UNIX => Family::Unix,
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "family: unsupported address family {other}"
+                )))
+            }
+        };
+        let kind = match r#type & !(libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC) {
+            libc::SOCK_STREAM => Kind::Stream,
+            libc::SOCK_DGRAM => Kind::Datagram,
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "type: unsupported socket type {other}"
+                )))
+            }
+        };
+        let core = current::require("socket.socket()")?;
+        let net = core.platform.net().ok_or_else(|| {
+            pyo3::exceptions::PyRuntimeError::new_err(format!(
+                "the {} platform has no network",
+                core.platform.name()
+            ))
+        })?;
+        let id = Python::attach(|py| net.open(family, kind, proto).map_err(|e| os_error(py, &e)))?;
+        Ok(Socket::new(core, id, family, kind, proto))
+    }
+
+    /// Awaitable: binds to `address`.
+    fn bind(&self, py: Python<'_>, address: Bound<'_, PyAny>) -> PyResult<Suspend> {
+        self.check_open(py)?;
+        let address = self.address_arg(&address, "bind: address")?;
+        self.net()?
+            .bind(self.id, &address)
+            .map_err(|e| os_error(py, &e))?;
+        Ok(Suspend::new(SuspendKind::Value(py.None())))
+    }
+
+    /// Starts listening for connections.
+    #[pyo3(signature = (backlog=128))]
+    fn listen(&self, py: Python<'_>, backlog: i32) -> PyResult<()> {
+        self.check_open(py)?;
+        self.net()?
+            .listen(self.id, backlog.max(0))
+            .map_err(|e| os_error(py, &e))
+    }
+
+    /// Awaitable: connects to `address`.
+    fn connect(&self, py: Python<'_>, address: Bound<'_, PyAny>) -> PyResult<Suspend> {
+        let address = self.address_arg(&address, "connect: address")?;
+        self.io(
+            py,
+            IoOp::Connect {
+                address,
+                started: false,
+            },
+        )
+    }
+
+    /// Awaitable: evaluates to `(socket, address)` for the next connection.
+    fn accept(&self, py: Python<'_>) -> PyResult<Suspend> {
+        self.accept_with(py, None)
+    }
+
+    /// Awaitable used by listeners: evaluates to `factory(socket)` for the next connection.
+    fn _accept_as(&self, py: Python<'_>, factory: Py<PyAny>) -> PyResult<Suspend> {
+        self.accept_with(py, Some(factory))
+    }
+
+    /// Awaitable: evaluates to up to `bufsize` bytes (`b''` at end of stream).
+    #[pyo3(signature = (bufsize, flags=0))]
+    fn recv(&self, py: Python<'_>, bufsize: Bound<'_, PyAny>, flags: i32) -> PyResult<Suspend> {
+        let _ = flags;
+        let max = int_arg(&bufsize, "recv: bufsize")?;
+        let max = usize::try_from(max)
+            .map_err(|_| PyValueError::new_err("recv: bufsize must be >= 0"))?;
+        self.io(py, IoOp::Recv { max })
+    }
+
+    /// Awaitable: receives into `buffer` (a bytearray), evaluates to the byte count.
+    #[pyo3(signature = (buffer, nbytes=0, flags=0))]
+    fn recv_into(
+        &self,
+        py: Python<'_>,
+        buffer: Bound<'_, PyAny>,
+        nbytes: usize,
+        flags: i32,
+    ) -> PyResult<Suspend> {
+        let _ = flags;
+        if !buffer.is_instance_of::<PyByteArray>() {
+            return Err(PyTypeError::new_err(format!(
+                "recv_into: buffer must be a bytearray, not {}",
+                type_name(&buffer)
+            )));
+        }
+        self.io(
+            py,
+            IoOp::RecvInto {
+                buffer: buffer.unbind(),
+                nbytes,
+            },
+        )
+    }
+
+    /// Awaitable: evaluates to `(bytes, address)`.
+    #[pyo3(signature = (bufsize, flags=0))]
+    fn recvfrom(&self, py: Python<'_>, bufsize: usize, flags: i32) -> PyResult<Suspend> {
+        let _ = flags;
+        self.io(py, IoOp::RecvFrom { max: bufsize })
+    }
+
+    /// Awaitable: sends some of `data`, evaluates to the count sent.
+    #[pyo3(signature = (data, flags=0))]
+    fn send(&self, py: Python<'_>, data: Bound<'_, PyAny>, flags: i32) -> PyResult<Suspend> {
+        let _ = flags;
+        let data = data_arg(&data, "send: data")?;
+        self.io(py, IoOp::Send { data })
+    }
+
+    /// Awaitable: sends all of `data`.
+    #[pyo3(signature = (data, flags=0))]
+    fn sendall(&self, py: Python<'_>, data: Bound<'_, PyAny>, flags: i32) -> PyResult<Suspend> {
+        let _ = flags;
+        let data = data_arg(&data, "sendall: data")?;
+        self.io(py, IoOp::SendAll { data, sent: 0 })
+    }
+
+    /// Awaitable: sends `data` to `address` (datagram sockets).
+    fn sendto(
+        &self,
+        py: Python<'_>,
+        data: Bound<'_, PyAny>,
+        address: Bound<'_, PyAny>,
+    ) -> PyResult<Suspend> {
+        let data = data_arg(&data, "sendto: data")?;
+        let address = self.address_arg(&address, "sendto: address")?;
+        self.io(py, IoOp::SendTo { data, address })
+    }
+
+    /// Sets an integer socket option.
+    fn setsockopt(
+        &self,
+        py: Python<'_>,
+        level: i32,
+        optname: i32,
+        value: Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        self.check_open(py)?;
+        let value = if value.is_instance_of::<PyBool>() {
+            i64::from(value.extract::<bool>()?)
+        } else {
+            int_arg(&value, "setsockopt: value")?
+        };
+        let value = i32::try_from(value)
+            .map_err(|_| PyValueError::new_err("setsockopt: value out of range"))?;
+        self.net()?
+            .set_option(self.id, level, optname, value)
+            .map_err(|e| os_error(py, &e))
+    }
+
+    /// Reads an integer socket option.
+    fn getsockopt(&self, py: Python<'_>, level: i32, optname: i32) -> PyResult<i32> {
+        self.check_open(py)?;
+        self.net()?
+            .get_option(self.id, level, optname)
+            .map_err(|e| os_error(py, &e))
+    }
+
+    fn getsockname(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        self.check_open(py)?;
+        let address = self
+            .net()?
+            .local_addr(self.id)
+            .map_err(|e| os_error(py, &e))?;
+        address_to_py(py, &address)
+    }
+
+    fn getpeername(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        self.check_open(py)?;
+        let address = self
+            .net()?
+            .peer_addr(self.id)
+            .map_err(|e| os_error(py, &e))?;
+        address_to_py(py, &address)
+    }
+
+    /// Shuts down reading (`SHUT_RD`), writing (`SHUT_WR`) or both (`SHUT_RDWR`).
+    fn shutdown(&self, py: Python<'_>, how: i32) -> PyResult<()> {
+        self.check_open(py)?;
+        let how = match how {
+            libc::SHUT_RD => Shutdown::Read,
+            libc::SHUT_WR => Shutdown::Write,
+            libc::SHUT_RDWR => Shutdown::Both,
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "shutdown: how must be SHUT_RD, SHUT_WR or SHUT_RDWR, got {other}"
+                )))
+            }
+        };
+        self.net()?
+            .shutdown(self.id, how)
+            .map_err(|e| os_error(py, &e))
+    }
+
+    /// Closes the socket (idempotent); tasks waiting on it get `OSError(EBADF)`.
+    fn close(&self) {
+        if !self.closed.swap(true, Ordering::AcqRel) {
+            if let Some(net) = self.core.platform.net() {
+                let _ = net.close(self.id);
+            }
+        }
+    }
+
+    /// The OS descriptor (-1 once closed).
+    fn fileno(&self) -> i64 {
+        if self.closed.load(Ordering::Acquire) {
+            return -1;
+        }
+        self.core
+            .platform
+            .net()
+            .and_then(|net| net.fileno(self.id).ok().flatten())
+            .unwrap_or(-1)
+    }
+
+    #[getter]
+    fn family(&self) -> i32 {
+        match self.family {
+            Family::Inet => AF_INET,
+            Family::Inet6 => AF_INET6,
+            Family::Unix => AF_UNIX,
+        }
+    }
+
+    #[getter]
+    fn r#type(&self) -> i32 {
+        match self.kind {
+            Kind::Stream => libc::SOCK_STREAM,
+            Kind::Datagram => libc::SOCK_DGRAM,
+        }
+    }
+
+    #[getter]
+    fn proto(&self) -> i32 {
+        self.proto
+    }
+
+    fn __enter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
+        slf
+    }
+
+    #[pyo3(signature = (*_exc))]
+    fn __exit__(&self, _exc: &Bound<'_, PyTuple>) -> bool {
+        self.close();
+        false
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<tonio socket fd={} family={} type={}{}>",
+            self.fileno(),
+            self.family(),
+            self.r#type(),
+            if self.closed.load(Ordering::Acquire) {
+                " [closed]"
+            } else {
+                ""
+            }
+        )
+    }
+}
+
+impl Drop for Socket {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
