@@ -5,7 +5,7 @@ This is the yield flavour: coroutines are plain generator functions that suspend
 flavour lives in :mod:`tonio.colored` and shares the same runtime.
 """
 
-from . import exceptions, net, sync, time
+from . import exceptions, net, signals, sync, time
 from ._runtime import Runtime, main, run, runtime
 from ._tasks import (
     as_completed,
@@ -18,6 +18,7 @@ from ._tasks import (
     spawn_blocking,
 )
 from ._tonio import Event, Scope
+from .signals import signal_receiver
 from .time import sleep
 
 __all__ = [
@@ -35,6 +36,8 @@ __all__ = [
     "runtime",
     "scope",
     "select",
+    "signal_receiver",
+    "signals",
     "sleep",
     "spawn",
     "spawn_blocking",

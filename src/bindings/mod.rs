@@ -9,5 +9,6 @@ pub mod interval;
 pub mod options;
 pub mod runtime;
 pub mod scope;
+pub mod signals;
 pub mod socket;
 pub mod sync;

@@ -190,6 +190,11 @@ pub fn parse_signals(value: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<i32>> {
                 "signals: {number} is not a valid signal number"
             )));
         }
+        if crate::real::signals::FORBIDDEN.contains(&(number as i32)) {
+            return Err(PyValueError::new_err(format!(
+                "signals: signal {number} cannot be handled (SIGKILL, SIGSTOP and fault signals are refused)"
+            )));
+        }
         signals.push(number as i32);
     }
     Ok(signals)

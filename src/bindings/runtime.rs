@@ -218,7 +218,11 @@ impl Runtime {
         let platform: Arc<dyn Platform> = match &self.options.platform {
             PlatformChoice::Real => {
                 check_free_threaded(py)?;
-                Arc::new(RealPlatform::new(self.options.threads, self.pool.clone())?)
+                Arc::new(RealPlatform::new(
+                    self.options.threads,
+                    self.pool.clone(),
+                    &self.options.signals,
+                )?)
             }
             PlatformChoice::Sim(config) => {
                 let platform = Arc::new(SimPlatform::new(config.clone()));

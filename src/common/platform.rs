@@ -42,6 +42,7 @@ use pyo3::prelude::*;
 use super::blocking::BlockingJob;
 use super::core::RuntimeCore;
 use super::net::Net;
+use super::signals::SignalHub;
 use super::task::Task;
 use super::time::Ticks;
 
@@ -65,6 +66,11 @@ pub trait Platform: Send + Sync + 'static {
 
     /// Random bits.
     fn entropy(&self) -> u64;
+
+    /// The OS signals this run listens to, if the platform has any.
+    fn signals(&self) -> Option<&SignalHub> {
+        None
+    }
 
     /// The network, if this platform has one.
     fn net(&self) -> Option<&dyn Net> {

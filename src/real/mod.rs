@@ -11,4 +11,5 @@ pub mod net;
 pub mod platform;
 pub mod reactor;
 pub mod scheduler;
+pub mod signals;
 pub mod worker;

@@ -20,6 +20,7 @@ use crate::common::blocking::BlockingJob;
 use crate::common::core::RuntimeCore;
 use crate::common::net::Net;
 use crate::common::platform::Platform;
+use crate::common::signals::SignalHub;
 use crate::common::task::Task;
 use crate::common::time::Ticks;
 
@@ -29,6 +30,7 @@ const SIGNAL_CHECK: Duration = Duration::from_millis(50);
 pub struct RealPlatform {
     epoch: Instant,
     net: RealNet,
+    signals: Arc<SignalHub>,
     scheduler: Arc<Scheduler>,
     queues: std::sync::Mutex<Vec<crossbeam_deque::Worker<Arc<Task>>>>,
     pool: Arc<BlockingPool>,
@@ -36,8 +38,16 @@ pub struct RealPlatform {
 }
 
 impl RealPlatform {
-    pub fn new(threads: usize, pool: Arc<BlockingPool>) -> std::io::Result<RealPlatform> {
+    pub fn new(
+        threads: usize,
+        pool: Arc<BlockingPool>,
+        signals: &[i32],
+    ) -> std::io::Result<RealPlatform> {
         let reactor = Arc::new(Reactor::new()?);
+        let hub = Arc::new(SignalHub::new(signals.to_vec()));
+        if !signals.is_empty() {
+            reactor.listen_signals(signals, hub.clone())?;
+        }
         let (scheduler, queues) = Scheduler::new(threads.max(1), reactor.clone());
         let seed = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -45,6 +55,7 @@ impl RealPlatform {
         Ok(RealPlatform {
             epoch: Instant::now(),
             net: RealNet::new(reactor),
+            signals: hub,
             scheduler,
             queues: std::sync::Mutex::new(queues),
             pool,
@@ -88,6 +99,10 @@ impl Platform for RealPlatform {
         Some(&self.net)
     }
 
+    fn signals(&self) -> Option<&SignalHub> {
+        Some(&self.signals)
+    }
+
     fn run(&self, py: Python<'_>, core: &Arc<RuntimeCore>) -> PyResult<()> {
         let queues = std::mem::take(&mut *crate::common::util::lock(&self.queues));
         let mut handles = Vec::with_capacity(queues.len());
@@ -125,8 +140,10 @@ impl Platform for RealPlatform {
                 let _ = handle.join();
             }
         });
-        // Sockets belong to the run: whatever the program left open is closed now.
+        // Sockets and signal subscriptions belong to the run: whatever the program left open is
+        // closed now, and the signals get their previous dispositions back.
         self.net.close_all();
+        self.scheduler.reactor.stop_signals();
         Ok(())
     }
 }

@@ -19,10 +19,14 @@ use std::time::Duration;
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Registry, Token, Waker};
 
+use super::signals::SignalSource;
 use crate::common::readiness::Readiness;
+use crate::common::signals::SignalHub;
 use crate::common::util::lock;
 
 const WAKER: Token = Token(0);
+/// The signal source's token (socket ids never get this high).
+const SIGNALS: Token = Token(usize::MAX - 1);
 
 pub struct Reactor {
     poll: Mutex<(Poll, Events)>,
@@ -30,6 +34,8 @@ pub struct Reactor {
     waker: Waker,
     /// Readiness per registered token.
     sources: Mutex<BTreeMap<usize, Arc<Readiness>>>,
+    /// OS signals of this run and where to deliver them.
+    signals: Mutex<Option<(SignalSource, Arc<SignalHub>)>>,
 }
 
 pub type PollGuard<'a> = MutexGuard<'a, (Poll, Events)>;
@@ -44,7 +50,35 @@ impl Reactor {
             registry,
             waker,
             sources: Mutex::new(BTreeMap::new()),
+            signals: Mutex::new(None),
         })
+    }
+
+    /// Starts listening for `numbers`, delivering them to `hub`.
+    pub fn listen_signals(&self, numbers: &[i32], hub: Arc<SignalHub>) -> io::Result<()> {
+        let mut source = SignalSource::new(numbers)?;
+        self.registry
+            .register(&mut source.signals, SIGNALS, Interest::READABLE)?;
+        *lock(&self.signals) = Some((source, hub));
+        Ok(())
+    }
+
+    /// Stops listening for signals and restores their previous dispositions.
+    pub fn stop_signals(&self) {
+        if let Some((mut source, _)) = lock(&self.signals).take() {
+            let _ = self.registry.deregister(&mut source.signals);
+        }
+    }
+
+    fn deliver_signals(&self) {
+        let received = lock(&self.signals)
+            .as_mut()
+            .map(|(source, hub)| (source.pending(), hub.clone()));
+        if let Some((numbers, hub)) = received {
+            if !numbers.is_empty() {
+                pyo3::Python::attach(|py| numbers.iter().for_each(|&n| hub.deliver(py, n)));
+            }
+        }
     }
 
     /// Registers `fd` under `token` (never 0) and returns its readiness tracker.
@@ -86,6 +120,10 @@ impl Reactor {
         let mut woken = 0;
         for event in events.iter() {
             if event.token() == WAKER {
+                continue;
+            }
+            if event.token() == SIGNALS {
+                self.deliver_signals();
                 continue;
             }
             let readiness = lock(&self.sources).get(&event.token().0).cloned();

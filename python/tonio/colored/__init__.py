@@ -17,7 +17,8 @@ from .._tasks import (
     spawn_blocking,
 )
 from .._tonio import Event, Scope
-from . import exceptions, net, sync, time
+from . import exceptions, net, signals, sync, time
+from .signals import signal_receiver
 from .time import sleep
 
 __all__ = [
@@ -35,6 +36,8 @@ __all__ = [
     "runtime",
     "scope",
     "select",
+    "signal_receiver",
+    "signals",
     "sleep",
     "spawn",
     "spawn_blocking",

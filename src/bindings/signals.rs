@@ -1,0 +1,134 @@
+//! `signal_receiver(*signals)`: a context manager subscribing to OS signals.
+//!
+//! Yield flavour: `with signal_receiver(SIGHUP) as sigs: for ev in sigs: sig = yield ev`.
+//! Colored: `with signal_receiver(SIGHUP) as sigs: async for sig in sigs: ...`. Only signals
+//! the runtime was configured for (`signals=[...]`) can be received; leaving the context ends
+//! the subscription.
+
+use std::sync::{Arc, Mutex};
+
+use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyInt, PyTuple};
+
+use crate::common::core::RuntimeCore;
+use crate::common::current;
+use crate::common::suspend::{Suspend, SuspendKind};
+use crate::common::sync::channel::ChannelCore;
+use crate::common::util::lock;
+
+/// A subscription to some of the runtime's signals.
+#[pyclass(frozen, module = "tonio._tonio")]
+pub struct SignalReceiver {
+    core: Arc<RuntimeCore>,
+    signals: Vec<i32>,
+    subscription: Mutex<Option<(u64, Arc<ChannelCore>)>>,
+}
+
+impl SignalReceiver {
+    fn next(&self) -> PyResult<Suspend> {
+        match &*lock(&self.subscription) {
+            Some((_, channel)) => Ok(Suspend::new(SuspendKind::Receive(channel.clone()))),
+            None => Err(PyRuntimeError::new_err(
+                "use signal_receiver(...) as a context manager (with ... as sigs)",
+            )),
+        }
+    }
+}
+
+#[pymethods]
+impl SignalReceiver {
+    fn __enter__(slf: Bound<'_, Self>) -> PyResult<Bound<'_, Self>> {
+        let this = slf.get();
+        let mut subscription = lock(&this.subscription);
+        if subscription.is_some() {
+            return Err(PyRuntimeError::new_err(
+                "this signal_receiver is already entered",
+            ));
+        }
+        let hub = this.core.platform.signals().ok_or_else(|| {
+            PyRuntimeError::new_err(format!(
+                "the {} platform does not deliver signals",
+                this.core.platform.name()
+            ))
+        })?;
+        *subscription = Some(hub.subscribe(this.signals.clone()));
+        drop(subscription);
+        Ok(slf)
+    }
+
+    #[pyo3(signature = (*_exc))]
+    fn __exit__(&self, py: Python<'_>, _exc: &Bound<'_, PyTuple>) -> bool {
+        if let Some((id, _)) = lock(&self.subscription).take() {
+            if let Some(hub) = self.core.platform.signals() {
+                hub.unsubscribe(py, id);
+            }
+        }
+        false
+    }
+
+    fn __iter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
+        slf
+    }
+
+    /// An awaitable evaluating to the next signal number.
+    fn __next__(&self) -> PyResult<Suspend> {
+        self.next()
+    }
+
+    fn __aiter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
+        slf
+    }
+
+    fn __anext__(&self) -> PyResult<Suspend> {
+        self.next()
+    }
+}
+
+/// Subscribes to `signals` (each must be in the runtime's `signals=[...]`).
+#[pyfunction]
+#[pyo3(signature = (*signals))]
+pub fn signal_receiver(signals: &Bound<'_, PyTuple>) -> PyResult<SignalReceiver> {
+    let mut numbers = Vec::with_capacity(signals.len());
+    for item in signals.iter() {
+        if item.is_instance_of::<PyBool>() || !item.is_instance_of::<PyInt>() {
+            let name = item
+                .get_type()
+                .name()
+                .map(|n| n.to_string())
+                .unwrap_or_default();
+            return Err(PyTypeError::new_err(format!(
+                "signal_receiver takes signal numbers (int or signal.Signals), not {name}"
+            )));
+        }
+        let number: i64 = item.extract()?;
+        if !(1..=64).contains(&number) {
+            return Err(PyValueError::new_err(format!(
+                "signal_receiver: {number} is not a valid signal number"
+            )));
+        }
+        numbers.push(number as i32);
+    }
+    if numbers.is_empty() {
+        return Err(PyValueError::new_err(
+            "signal_receiver needs at least one signal",
+        ));
+    }
+    let core = current::require("signal_receiver")?;
+    let configured = core
+        .platform
+        .signals()
+        .map(|hub| hub.configured().to_vec())
+        .unwrap_or_default();
+    if let Some(missing) = numbers.iter().find(|n| !configured.contains(n)) {
+        return Err(PyValueError::new_err(format!(
+            "signal_receiver: signal {missing} is not one the runtime listens to; add it to \
+             runtime(signals=[...]) (configured: {configured:?})"
+        )));
+    }
+    Ok(SignalReceiver {
+        core,
+        signals: numbers,
+        subscription: Mutex::new(None),
+    })
+}

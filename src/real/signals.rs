@@ -1,0 +1,107 @@
+//! OS signals for the real platform, through signal-hook and its mio source.
+//!
+//! # Restoring dispositions
+//! When the run stops, the dispositions the signals had before it are put back with
+//! `sigaction`. signal-hook-registry cannot do that by itself: removing its actions leaves its
+//! handler installed (and a signal whose previous disposition was the default would then be
+//! ignored). Because the registry still believes its handler is installed afterwards, the
+//! handler it installed is remembered per signal and re-installed before a later run
+//! subscribes again.
+
+use std::collections::BTreeMap;
+use std::io;
+use std::sync::Mutex;
+
+use signal_hook_mio::v1_0::Signals;
+
+use crate::common::util::lock;
+
+/// Signals that cannot be caught, or must not be (they report faults in the process itself).
+pub const FORBIDDEN: [i32; 6] = [
+    libc::SIGKILL,
+    libc::SIGSTOP,
+    libc::SIGSEGV,
+    libc::SIGILL,
+    libc::SIGFPE,
+    libc::SIGBUS,
+];
+
+/// The handler signal-hook-registry installed, per signal, once it has.
+static REGISTRY_HANDLERS: Mutex<BTreeMap<i32, SigAction>> = Mutex::new(BTreeMap::new());
+
+#[derive(Clone, Copy)]
+struct SigAction(libc::sigaction);
+
+// Safety: a sigaction is plain data (a handler address, flags and a mask); it is only read
+// and written under the mutex and passed by value to `sigaction`.
+unsafe impl Send for SigAction {}
+
+fn current(signal: i32) -> io::Result<SigAction> {
+    // Safety: sigaction with a NULL new action only reads the current disposition into `old`,
+    // a zeroed, properly sized struct.
+    unsafe {
+        let mut old: libc::sigaction = std::mem::zeroed();
+        if libc::sigaction(signal, std::ptr::null(), &mut old) != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(SigAction(old))
+    }
+}
+
+fn install(signal: i32, action: &SigAction) {
+    // Safety: installs a disposition previously read from the kernel for this very signal.
+    unsafe {
+        libc::sigaction(signal, &action.0, std::ptr::null_mut());
+    }
+}
+
+pub struct SignalSource {
+    pub signals: Signals,
+    saved: Vec<(i32, SigAction)>,
+}
+
+impl SignalSource {
+    /// Starts listening for `numbers`.
+    pub fn new(numbers: &[i32]) -> io::Result<SignalSource> {
+        let mut saved = Vec::with_capacity(numbers.len());
+        for &signal in numbers {
+            saved.push((signal, current(signal)?));
+            if let Some(handler) = lock(&REGISTRY_HANDLERS).get(&signal) {
+                install(signal, handler);
+            }
+        }
+        let signals = match Signals::new(numbers) {
+            Ok(signals) => signals,
+            Err(err) => {
+                restore(&saved);
+                return Err(err);
+            }
+        };
+        let mut handlers = lock(&REGISTRY_HANDLERS);
+        for &signal in numbers {
+            if let (false, Ok(handler)) = (handlers.contains_key(&signal), current(signal)) {
+                handlers.insert(signal, handler);
+            }
+        }
+        Ok(SignalSource { signals, saved })
+    }
+
+    /// The signal numbers received since the last call.
+    pub fn pending(&mut self) -> Vec<i32> {
+        self.signals.pending().collect()
+    }
+}
+
+fn restore(saved: &[(i32, SigAction)]) {
+    for (signal, action) in saved {
+        install(*signal, action);
+    }
+}
+
+impl Drop for SignalSource {
+    /// Puts the previous dispositions back; dropping `signals` afterwards unregisters
+    /// signal-hook's actions (which does not touch the OS disposition).
+    fn drop(&mut self) {
+        restore(&self.saved);
+    }
+}
