@@ -13,10 +13,13 @@ use pyo3::prelude::*;
 use super::sync::channel::ChannelCore;
 use super::util::lock;
 
+/// One subscription: the signals it wants and the channel they go to.
+type Subscription = (Vec<i32>, Arc<ChannelCore>);
+
 pub struct SignalHub {
     /// The signals the runtime was configured for (`signals=[...]`).
     configured: Vec<i32>,
-    subscribers: Mutex<BTreeMap<u64, (Vec<i32>, Arc<ChannelCore>)>>,
+    subscribers: Mutex<BTreeMap<u64, Subscription>>,
     next: AtomicU64,
 }
 
