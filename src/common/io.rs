@@ -45,6 +45,8 @@ pub struct IoCall {
 /// What one attempt did.
 pub enum Attempt {
     Done(PyResult<Py<PyAny>>),
+    /// Completed, and drained the readiness it used (a read shorter than asked).
+    Drained(PyResult<Py<PyAny>>),
     Wait(Interest),
 }
 
@@ -104,6 +106,18 @@ impl IoCall {
         IoCall {
             socket,
             op: Mutex::new(op),
+        }
+    }
+
+    /// The readiness this operation needs, when waiting for it first is always right.
+    fn needs(&self) -> Option<Interest> {
+        match &*lock(&self.op) {
+            IoOp::Recv { .. }
+            | IoOp::RecvInto { .. }
+            | IoOp::RecvFrom { .. }
+            | IoOp::Accept { .. } => Some(Interest::Read),
+            IoOp::Send { .. } | IoOp::SendAll { .. } | IoOp::SendTo { .. } => Some(Interest::Write),
+            IoOp::Connect { .. } => None,
         }
     }
 
@@ -230,14 +244,26 @@ pub fn drive(
         ));
         return Ok(Resume::Throw(err.into_value(py).into_any()));
     };
+    let needs = call.needs();
     loop {
         let readiness = match net.readiness(call.socket) {
             Ok(readiness) => readiness,
             Err(err) => return Ok(Resume::Throw(os_error(py, &err).into_value(py).into_any())),
         };
-        let generation = readiness.generation();
-        match call.attempt(py, net) {
+        let (generation, ready) = readiness.snapshot(needs.unwrap_or(Interest::Write));
+        let attempt = match needs {
+            // Known not ready: wait for the next event instead of a syscall that would block.
+            Some(interest) if !ready => Attempt::Wait(interest),
+            _ => call.attempt(py, net),
+        };
+        match attempt {
             Attempt::Done(result) => return Ok(Resume::from_result(py, result)),
+            Attempt::Drained(result) => {
+                if let Some(interest) = needs {
+                    readiness.clear(interest, generation);
+                }
+                return Ok(Resume::from_result(py, result));
+            }
             Attempt::Wait(interest) => {
                 if let Some(key) = readiness.wait(interest, generation, || Waker::begin(task)) {
                     return Err((readiness, interest, key));

@@ -8,7 +8,8 @@
 //!
 //! # Invariants (under `state`)
 //! - A waiter is queued only while the readiness it waits for is clear.
-//! - `set` clears nothing; an attempt that would block clears the interest it waited on.
+//! - `set` clears nothing; an attempt that would block clears the interest it waited on, and
+//!   so does one that drained it (a short read), if the generation did not move meanwhile.
 
 use std::sync::Mutex;
 
@@ -32,7 +33,6 @@ impl Interest {
     }
 }
 
-#[derive(Default)]
 struct ReadinessState {
     generation: u64,
     readable: bool,
@@ -41,12 +41,49 @@ struct ReadinessState {
     write_waiters: WaitQueue<Waker>,
 }
 
-#[derive(Default)]
 pub struct Readiness {
     state: Mutex<ReadinessState>,
 }
 
+impl Default for Readiness {
+    /// A new socket is assumed ready both ways: the first attempt tries the operation.
+    fn default() -> Self {
+        Readiness {
+            state: Mutex::new(ReadinessState {
+                generation: 0,
+                readable: true,
+                writable: true,
+                read_waiters: WaitQueue::new(),
+                write_waiters: WaitQueue::new(),
+            }),
+        }
+    }
+}
+
 impl Readiness {
+    /// The generation now, and whether `interest` is believed ready.
+    pub fn snapshot(&self, interest: Interest) -> (u64, bool) {
+        let state = lock(&self.state);
+        let ready = match interest {
+            Interest::Read => state.readable,
+            Interest::Write => state.writable,
+        };
+        (state.generation, ready)
+    }
+
+    /// Marks `interest` not ready after an attempt (started at `generation`) drained it, e.g.
+    /// a read that returned less than asked: unless readiness changed since, the next attempt
+    /// waits for the platform's next event instead of trying in vain.
+    pub fn clear(&self, interest: Interest, generation: u64) {
+        let mut state = lock(&self.state);
+        if state.generation == generation {
+            match interest {
+                Interest::Read => state.readable = false,
+                Interest::Write => state.writable = false,
+            }
+        }
+    }
+
     /// The generation to pass to `wait` after an attempt made now.
     pub fn generation(&self) -> u64 {
         lock(&self.state).generation

@@ -26,6 +26,8 @@ use crate::common::time::NEVER;
 
 /// How many empty search rounds before parking.
 const SEARCH_ROUNDS: u32 = 64;
+/// How often (in search rounds) a searching worker polls the reactor without blocking.
+const POLL_EVERY: u32 = 8;
 /// How often (in tasks) the injector and the timers are looked at first, for fairness.
 const CHECK_INTERVAL: u32 = 61;
 
@@ -63,7 +65,8 @@ pub fn run_worker(
     Scheduler::uninstall_worker();
 }
 
-/// Spins over the queues for a short while. Returns true if work showed up.
+/// Spins over the queues (and polls the reactor without blocking) for a short while.
+/// Returns true if work showed up.
 fn search(scheduler: &Scheduler) -> bool {
     scheduler.begin_search();
     let mut found = false;
@@ -71,6 +74,14 @@ fn search(scheduler: &Scheduler) -> bool {
         if scheduler.has_work() || scheduler.is_stopping() {
             found = true;
             break;
+        }
+        if round % POLL_EVERY == 0 {
+            if let Some(mut poll) = scheduler.reactor.try_lock() {
+                if scheduler.reactor.poll(&mut poll, Some(Duration::ZERO)) > 0 {
+                    found = true;
+                    break;
+                }
+            }
         }
         if round < SEARCH_ROUNDS / 2 {
             std::hint::spin_loop();
