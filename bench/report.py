@@ -113,6 +113,18 @@ def sim_table() -> str:
     return out.stdout.strip()
 
 
+def echo_tables() -> str:
+    print("running the echo benchmark ...", file=sys.stderr)
+    out = subprocess.run(
+        [str(OURS), str(ROOT / "bench/echo.py")],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=3600,
+    )
+    return out.stdout.strip()
+
+
 def write_readme(section: str, body: str) -> None:
     readme = ROOT / "bench/README.md"
     text = readme.read_text()
@@ -136,6 +148,7 @@ def main() -> None:
         "coroutines": lambda: coroutine_table(args.n),
         "channels": lambda: channel_table(args.repeat),
         "sim": sim_table,
+        "echo": echo_tables,
     }
     for name, make_table in groups.items():
         if args.only and args.only != name:

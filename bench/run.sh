@@ -14,4 +14,5 @@ if [ ! -x bench/.venvs/peers/bin/python ]; then
     "$PY" -m venv bench/.venvs/peers
     bench/.venvs/peers/bin/python -m pip install -q trio
 fi
+cargo build --release --quiet --manifest-path bench/native/Cargo.toml
 .venv/bin/python bench/report.py "$@"
