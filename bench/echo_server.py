@@ -91,7 +91,9 @@ def tonio_colored(mode: str, threads: int) -> None:
         else:
             listeners = await open_tcp_listeners(0, host="127.0.0.1", backlog=4096)
             announce(listeners[0].socket.getsockname()[1])
-            await serve_listeners(stream_handler, listeners)
+            pending = await serve_listeners(stream_handler, listeners)
+            if pending is not None:  # tonio 0.6.0 returns its accept loops' join un-awaited
+                await pending
 
     tonio.runtime(threads=threads).run_until_complete(main())
 

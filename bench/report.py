@@ -139,7 +139,9 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help="update bench/README.md")
     parser.add_argument("--n", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=5, help="runs per channel scenario")
-    parser.add_argument("--only", choices=["coroutines", "channels", "sim"], help="one group only")
+    parser.add_argument(
+        "--only", choices=["coroutines", "channels", "sim", "echo"], help="one group only"
+    )
     args = parser.parse_args()
     impl = platform.python_implementation()
     machine = f"{platform.machine()}, {impl} {platform.python_version()}t"

@@ -8,6 +8,7 @@
    that calls back into the runtime with block_on.
 6. The simulator finding a planted race (and a deadlock) in examples/planted_bugs.py, and the
    exact replay of the failing run from its seed.
+7. The echo server of examples/echo_server.py: started, talked to, stopped.
 """
 
 import sys
@@ -166,6 +167,11 @@ def main():
     runtime.run_until_complete(blocking_demo())
     section("6. the simulator: find a race, replay it exactly")
     simulator_demo()
+    section("7. networking: the echo server of examples/echo_server.py")
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import echo_server
+
+    runtime.run_until_complete(echo_server.demo())
 
 
 if __name__ == "__main__":
