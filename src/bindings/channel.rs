@@ -4,7 +4,7 @@ use std::sync::{Arc, Mutex};
 
 use pyo3::prelude::*;
 
-use super::sync::count_arg;
+use super::args::count_arg;
 use crate::common::suspend::{Suspend, SuspendKind};
 use crate::common::sync::channel::{ChannelCore, Send};
 

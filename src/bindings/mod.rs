@@ -3,6 +3,7 @@
 //! Each file wraps one public concept; the behaviour lives in `common` (and the platforms).
 
 pub mod api;
+pub mod args;
 pub mod as_completed;
 pub mod channel;
 pub mod interval;

@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
+
+use super::args::{int_arg, type_name};
 use pyo3::types::{PyBool, PyFloat, PyInt};
 
 use crate::sim::platform::SimConfig;
@@ -34,7 +36,7 @@ pub fn parse_sim(
         StrategySpec::parse(strategy.unwrap_or("random")).map_err(PyValueError::new_err)?;
     let max_steps = match max_steps.filter(|v| !v.is_none()) {
         None => DEFAULT_MAX_STEPS,
-        Some(v) => match int_option(v, "max_steps")? {
+        Some(v) => match int_arg(v, "max_steps")? {
             n if n < 1 => {
                 return Err(PyValueError::new_err(format!(
                     "max_steps must be >= 1, got {n}"
@@ -85,27 +87,6 @@ pub struct RuntimeOptions {
     pub platform: PlatformChoice,
 }
 
-fn type_name(value: &Bound<'_, PyAny>) -> String {
-    value
-        .get_type()
-        .name()
-        .map(|n| n.to_string())
-        .unwrap_or_default()
-}
-
-/// An `int` (not a `bool`) option.
-fn int_option(value: &Bound<'_, PyAny>, name: &str) -> PyResult<i64> {
-    if value.is_instance_of::<PyBool>() || !value.is_instance_of::<PyInt>() {
-        return Err(PyTypeError::new_err(format!(
-            "{name} must be an int, not {}",
-            type_name(value)
-        )));
-    }
-    value
-        .extract::<i64>()
-        .map_err(|_| PyValueError::new_err(format!("{name} is out of range")))
-}
-
 pub fn parse_context(value: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
     match value {
         None => Ok(false),
@@ -122,7 +103,7 @@ pub fn parse_threads(value: Option<&Bound<'_, PyAny>>) -> PyResult<usize> {
     let Some(value) = value.filter(|v| !v.is_none()) else {
         return Ok(cores);
     };
-    match int_option(value, "threads")? {
+    match int_arg(value, "threads")? {
         n if n < 0 => Err(PyValueError::new_err(format!(
             "threads must be >= 0 (0 means one per CPU core), got {n}"
         ))),
@@ -136,7 +117,7 @@ pub fn parse_threads(value: Option<&Bound<'_, PyAny>>) -> PyResult<usize> {
 
 pub fn parse_pool_size(value: Option<&Bound<'_, PyAny>>) -> PyResult<usize> {
     let Some(value) = value else { return Ok(128) };
-    match int_option(value, "blocking_threadpool_size")? {
+    match int_arg(value, "blocking_threadpool_size")? {
         n if n < 1 => Err(PyValueError::new_err(format!(
             "blocking_threadpool_size must be >= 1, got {n}"
         ))),
@@ -179,7 +160,7 @@ pub fn parse_signals(value: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<i32>> {
     for item in iter {
         let item = item?;
         // `signal.Signals` members are IntEnum, which `int_option` accepts.
-        let number = int_option(&item, "each signal").map_err(|_| {
+        let number = int_arg(&item, "each signal").map_err(|_| {
             PyTypeError::new_err(format!(
                 "signals must contain signal numbers (int or signal.Signals), not {}",
                 type_name(&item)
@@ -213,6 +194,6 @@ pub fn parse_hook(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Arc<Py<Py
 }
 
 pub fn parse_seed(value: &Bound<'_, PyAny>) -> PyResult<u64> {
-    let seed = int_option(value, "seed")?;
+    let seed = int_arg(value, "seed")?;
     u64::try_from(seed).map_err(|_| PyValueError::new_err(format!("seed must be >= 0, got {seed}")))
 }

@@ -9,8 +9,9 @@ use std::sync::{Arc, Mutex};
 
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyInt, PyTuple};
+use pyo3::types::PyTuple;
 
+use super::args::{int_arg, type_name};
 use crate::common::core::RuntimeCore;
 use crate::common::current;
 use crate::common::suspend::{Suspend, SuspendKind};
@@ -91,17 +92,12 @@ impl SignalReceiver {
 pub fn signal_receiver(signals: &Bound<'_, PyTuple>) -> PyResult<SignalReceiver> {
     let mut numbers = Vec::with_capacity(signals.len());
     for item in signals.iter() {
-        if item.is_instance_of::<PyBool>() || !item.is_instance_of::<PyInt>() {
-            let name = item
-                .get_type()
-                .name()
-                .map(|n| n.to_string())
-                .unwrap_or_default();
-            return Err(PyTypeError::new_err(format!(
-                "signal_receiver takes signal numbers (int or signal.Signals), not {name}"
-            )));
-        }
-        let number: i64 = item.extract()?;
+        let number = int_arg(&item, "signal_receiver: each signal").map_err(|_| {
+            PyTypeError::new_err(format!(
+                "signal_receiver takes signal numbers (int or signal.Signals), not {}",
+                type_name(&item)
+            ))
+        })?;
         if !(1..=64).contains(&number) {
             return Err(PyValueError::new_err(format!(
                 "signal_receiver: {number} is not a valid signal number"

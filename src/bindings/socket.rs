@@ -12,8 +12,9 @@ use std::sync::Arc;
 
 use pyo3::exceptions::{PyOSError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyByteArray, PyBytes, PyInt, PyString, PyTuple};
+use pyo3::types::{PyBool, PyByteArray, PyBytes, PyString, PyTuple};
 
+use super::args::{int_arg, type_name};
 use crate::common::core::RuntimeCore;
 use crate::common::current;
 use crate::common::io::{address_to_py, os_error, IoCall, IoOp, WrapSocket};
@@ -33,26 +34,6 @@ pub struct Socket {
     kind: Kind,
     proto: i32,
     closed: AtomicBool,
-}
-
-fn type_name(value: &Bound<'_, PyAny>) -> String {
-    value
-        .get_type()
-        .name()
-        .map(|n| n.to_string())
-        .unwrap_or_default()
-}
-
-fn int_arg(value: &Bound<'_, PyAny>, what: &str) -> PyResult<i64> {
-    if value.is_instance_of::<PyBool>() || !value.is_instance_of::<PyInt>() {
-        return Err(PyTypeError::new_err(format!(
-            "{what} must be an int, not {}",
-            type_name(value)
-        )));
-    }
-    value
-        .extract::<i64>()
-        .map_err(|_| PyValueError::new_err(format!("{what} is out of range")))
 }
 
 /// Bytes to send: bytes, bytearray, memoryview (anything with the buffer protocol) or str

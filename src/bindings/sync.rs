@@ -7,10 +7,11 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyInt, PyTuple};
+use pyo3::types::PyTuple;
 
+use super::args::count_arg;
 use crate::common::current;
 use crate::common::errors::WouldBlock;
 use crate::common::ready::ready;
@@ -18,29 +19,6 @@ use crate::common::suspend::{Suspend, SuspendKind};
 use crate::common::sync::barrier::BarrierCore;
 use crate::common::sync::guard::not_held;
 use crate::common::sync::semaphore::{SemaphoreCore, TryAcquire};
-
-/// A non-negative int argument (not a bool).
-pub fn count_arg(value: &Bound<'_, PyAny>, what: &str, min: i64) -> PyResult<usize> {
-    if value.is_instance_of::<PyBool>() || !value.is_instance_of::<PyInt>() {
-        let name = value
-            .get_type()
-            .name()
-            .map(|n| n.to_string())
-            .unwrap_or_default();
-        return Err(PyTypeError::new_err(format!(
-            "{what} must be an int, not {name}"
-        )));
-    }
-    let n: i64 = value
-        .extract()
-        .map_err(|_| PyValueError::new_err(format!("{what} is too large")))?;
-    if n < min {
-        return Err(PyValueError::new_err(format!(
-            "{what} must be >= {min}, got {n}"
-        )));
-    }
-    usize::try_from(n).map_err(|_| PyValueError::new_err(format!("{what} is too large")))
-}
 
 fn acquire(core: &Arc<SemaphoreCore>, guard: bool) -> Suspend {
     Suspend::new(SuspendKind::Acquire {

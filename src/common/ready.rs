@@ -36,11 +36,7 @@ impl Ready {
         val: Option<Bound<'_, PyAny>>,
         tb: Option<Bound<'_, PyAny>>,
     ) -> PyResult<()> {
-        let _ = tb;
-        Err(match val {
-            Some(val) if !val.is_none() => PyErr::from_value(val),
-            _ => PyErr::from_value(typ),
-        })
+        Err(super::suspend::thrown(typ, val, tb))
     }
 
     fn close(&self) {}

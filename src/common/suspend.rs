@@ -130,11 +130,7 @@ impl Suspend {
         val: Option<Bound<'_, PyAny>>,
         tb: Option<Bound<'_, PyAny>>,
     ) -> PyResult<()> {
-        let _ = tb;
-        Err(match val {
-            Some(val) if !val.is_none() => PyErr::from_value(val),
-            _ => PyErr::from_value(typ),
-        })
+        Err(thrown(typ, val, tb))
     }
 
     fn close(&self) {}
@@ -173,6 +169,20 @@ impl Suspend {
                 Ok(Some(slf))
             }
         }
+    }
+}
+
+/// The exception `throw(typ, val, tb)` raises: `val` if given, else `typ` (an instance or a
+/// class). Shared by every awaitable that is its own iterator.
+pub fn thrown(
+    typ: Bound<'_, PyAny>,
+    val: Option<Bound<'_, PyAny>>,
+    tb: Option<Bound<'_, PyAny>>,
+) -> PyErr {
+    let _ = tb;
+    match val {
+        Some(val) if !val.is_none() => PyErr::from_value(val),
+        _ => PyErr::from_value(typ),
     }
 }
 

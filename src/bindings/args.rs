@@ -1,0 +1,39 @@
+//! Checks shared by every binding that takes arguments from Python: each failure is a
+//! `TypeError`/`ValueError` whose message names the argument.
+
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyInt};
+
+/// The name of `value`'s type, for messages.
+pub fn type_name(value: &Bound<'_, PyAny>) -> String {
+    value
+        .get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_default()
+}
+
+/// An `int` (a `bool` is refused) that fits in an `i64`.
+pub fn int_arg(value: &Bound<'_, PyAny>, what: &str) -> PyResult<i64> {
+    if value.is_instance_of::<PyBool>() || !value.is_instance_of::<PyInt>() {
+        return Err(PyTypeError::new_err(format!(
+            "{what} must be an int, not {}",
+            type_name(value)
+        )));
+    }
+    value
+        .extract::<i64>()
+        .map_err(|_| PyValueError::new_err(format!("{what} is out of range")))
+}
+
+/// An `int` of at least `min`, as a count.
+pub fn count_arg(value: &Bound<'_, PyAny>, what: &str, min: i64) -> PyResult<usize> {
+    let n = int_arg(value, what)?;
+    if n < min {
+        return Err(PyValueError::new_err(format!(
+            "{what} must be >= {min}, got {n}"
+        )));
+    }
+    usize::try_from(n).map_err(|_| PyValueError::new_err(format!("{what} is out of range")))
+}
