@@ -273,6 +273,30 @@ pub fn drive(
     }
 }
 
+/// One attempt outside the driver (the colored flavour's eager path): the result if the
+/// operation completed at once, `None` if the task must go through the driver and wait. An
+/// attempt that would block clears the readiness it needs, so the driver then waits for the
+/// next event without a second syscall.
+pub fn try_now(py: Python<'_>, net: &dyn Net, call: &IoCall) -> Option<PyResult<Py<PyAny>>> {
+    let needs = call.needs()?;
+    let readiness = net.readiness(call.socket).ok()?;
+    let (generation, ready) = readiness.snapshot(needs);
+    if !ready {
+        return None;
+    }
+    match call.attempt(py, net) {
+        Attempt::Done(result) => Some(result),
+        Attempt::Drained(result) => {
+            readiness.clear(needs, generation);
+            Some(result)
+        }
+        Attempt::Wait(interest) => {
+            readiness.clear(interest, generation);
+            None
+        }
+    }
+}
+
 /// Starts an I/O suspension (called by `Suspend::start`).
 pub fn start(py: Python<'_>, task: &Arc<Task>, body: &mut TaskBody, call: &Arc<IoCall>) -> Started {
     match drive(py, task, call) {

@@ -51,6 +51,10 @@ pub fn complete(py: Python<'_>, kind: &SuspendKind) -> Option<PyResult<Py<PyAny>
                 Send::Queued(_) => Some(Err(PyRuntimeError::new_err("send queued without a task"))),
             }
         }
+        SuspendKind::Io(call) => {
+            let core = current::get()?;
+            crate::common::io::try_now(py, core.platform.net()?, call)
+        }
         _ => None,
     }
 }
