@@ -359,6 +359,7 @@ impl Socket {
             .map_err(|e| os_error(py, &e))
     }
 
+    /// The socket's own address: `(host, port)` or a path.
     fn getsockname(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         self.check_open(py)?;
         let address = self
@@ -368,6 +369,7 @@ impl Socket {
         address_to_py(py, &address)
     }
 
+    /// The address of the connected peer.
     fn getpeername(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         self.check_open(py)?;
         let address = self

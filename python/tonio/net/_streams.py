@@ -93,6 +93,7 @@ class SocketListener:
         return self.socket._accept_as(SocketStream)
 
     def close(self) -> None:
+        """Stops listening (idempotent); a task waiting in ``accept`` gets ``OSError``."""
         self.socket.close()
 
     def __enter__(self) -> SocketListener:
