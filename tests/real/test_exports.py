@@ -20,7 +20,9 @@ STDLIB_CONSTANTS = {"AF_", "SOCK_", "SOL_", "SO_", "IPPROTO_", "TCP_", "SHUT_"}
 
 
 def public(module):
-    return [name for name in module.__all__ if not any(name.startswith(p) for p in STDLIB_CONSTANTS)]
+    return [
+        name for name in module.__all__ if not any(name.startswith(p) for p in STDLIB_CONSTANTS)
+    ]
 
 
 @pytest.mark.parametrize("name", MODULES)
