@@ -19,7 +19,8 @@ use pyo3::prelude::*;
 
 use super::errors::{bad_yield, cancelled};
 use super::outcome::{Outcome, Resume};
-use super::suspend::{Finish, Registration, Started, Suspend};
+use super::registration::{Finish, Registration};
+use super::suspend::{Started, Suspend};
 use super::task::{Park, Task, TaskBody};
 use super::util::lock;
 

@@ -20,6 +20,7 @@ pub mod outcome;
 pub mod platform;
 pub mod readiness;
 pub mod ready;
+pub mod registration;
 pub mod signals;
 pub mod suspend;
 pub mod suspend_args;

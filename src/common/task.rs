@@ -32,7 +32,7 @@ use pyo3::prelude::*;
 use super::core::RuntimeCore;
 use super::group::TaskGroup;
 use super::outcome::Resume;
-use super::suspend::Registration;
+use super::registration::Registration;
 use super::util::lock;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

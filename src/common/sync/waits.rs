@@ -11,7 +11,8 @@ use super::guard::Guard;
 use super::semaphore::{Acquire, SemaphoreCore};
 use super::Side;
 use crate::common::outcome::Resume;
-use crate::common::suspend::{OnValue, Registration, Started};
+use crate::common::registration::{OnValue, Registration};
+use crate::common::suspend::Started;
 use crate::common::task::{Task, TaskBody};
 use crate::common::waitqueue::WaiterKey;
 

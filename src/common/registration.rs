@@ -1,0 +1,260 @@
+//! What a suspended task leaves behind, and how it resumes.
+//!
+//! When `Suspend::start` has to wait it records a [`Registration`] in the task body: which
+//! queue, timer, group or socket holds the task's waker. When the task resumes, for whatever
+//! reason (woken, timed out, cancelled), `Registration::finish` removes whatever is left of the
+//! registration and turns the wake into the value or exception the task sees.
+
+use std::sync::Arc;
+
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+
+use super::blocking::BlockingJob;
+use super::event::EventCore;
+use super::group::{GroupKind, TaskGroup};
+use super::io::IoCall;
+use super::outcome::Resume;
+use super::readiness::{Interest, Readiness};
+use super::suspend::Started;
+use super::sync::semaphore::SemaphoreCore;
+use super::sync::{Side, WaitSource};
+use super::task::{Task, TaskBody, Waker};
+use super::timers::TimerKey;
+use super::waitqueue::WaiterKey;
+
+/// What to do with a group waiter's wake.
+pub enum OnReady {
+    /// Resume with the group's join result.
+    JoinResult,
+    /// Colored scope exit: merge the body's error with the tasks' errors.
+    ScopeExit(Option<Py<PyAny>>),
+    /// The owner was cancelled and waited for the group to unwind: throw `CancelledError`.
+    Cancelled,
+}
+
+/// What a suspended task must undo or translate when it resumes.
+pub enum Registration {
+    None,
+    Timer(TimerKey),
+    Event {
+        event: Arc<EventCore>,
+        key: Option<WaiterKey>,
+        timer: Option<TimerKey>,
+    },
+    Group {
+        group: Arc<TaskGroup>,
+        key: WaiterKey,
+        on_ready: OnReady,
+    },
+    Blocking(Arc<BlockingJob>),
+    /// Queued on a sync primitive or channel.
+    Queued {
+        source: Arc<dyn WaitSource>,
+        side: Side,
+        key: WaiterKey,
+        on_value: OnValue,
+    },
+    /// Waiting for socket readiness, to attempt `call` again.
+    Io {
+        call: Arc<IoCall>,
+        readiness: Arc<Readiness>,
+        interest: Interest,
+        key: WaiterKey,
+    },
+}
+
+/// How a queued wait's grant becomes the value the task sees.
+pub enum OnValue {
+    Pass,
+    /// A granted permit becomes a `Guard` owning it.
+    Guard(Arc<SemaphoreCore>),
+}
+
+/// What `finish` decided.
+pub enum Finish {
+    Resume(Resume),
+    /// A new registration was recorded: park again, shielded from cancellation.
+    WaitAgain,
+    /// A new registration was recorded: park again (an I/O retry that would still block).
+    Park,
+}
+
+pub(crate) fn wait_group(
+    py: Python<'_>,
+    task: &Arc<Task>,
+    body: &mut TaskBody,
+    group: &Arc<TaskGroup>,
+    on_ready: OnReady,
+) -> Started {
+    let token = task.begin_wait();
+    match group.add_waiter(Waker {
+        task: task.clone(),
+        token,
+    }) {
+        None => Started::Ready(ready_value(py, group, on_ready)),
+        Some(key) => {
+            body.wait = Registration::Group {
+                group: group.clone(),
+                key,
+                on_ready,
+            };
+            Started::Pending
+        }
+    }
+}
+
+fn ready_value(py: Python<'_>, group: &TaskGroup, on_ready: OnReady) -> Resume {
+    match on_ready {
+        OnReady::JoinResult => group.join_result(py),
+        OnReady::Cancelled => Resume::Cancel,
+        OnReady::ScopeExit(body_error) => {
+            let mut errors = group.take_scope_errors(py);
+            match body_error {
+                None if errors.is_empty() => Resume::Value(py.None()),
+                Some(_) if errors.is_empty() => Resume::Value(bool_object(py, false)),
+                body_error => {
+                    if let Some(body_error) = body_error {
+                        errors.insert(0, body_error);
+                    }
+                    let err = super::errors::exception_group(py, "ScopeExceptionGroup", errors);
+                    Resume::Throw(err.into_value(py).into_any())
+                }
+            }
+        }
+    }
+}
+
+pub(crate) fn bool_object(py: Python<'_>, value: bool) -> Py<PyAny> {
+    pyo3::types::PyBool::new(py, value)
+        .to_owned()
+        .into_any()
+        .unbind()
+}
+
+pub(crate) fn already_awaited(py: Python<'_>, what: &str) -> Resume {
+    let err = PyRuntimeError::new_err(format!(
+        "{what} can be awaited only once; call it again for a new one"
+    ));
+    Resume::Throw(err.into_value(py).into_any())
+}
+
+impl Registration {
+    /// What the task waits on, for reports.
+    pub fn describe(&self) -> String {
+        match self {
+            Registration::None => "yield".into(),
+            Registration::Timer(_) => "sleep".into(),
+            Registration::Event { .. } => "Event.wait".into(),
+            Registration::Blocking(_) => "spawn_blocking".into(),
+            Registration::Queued { source, side, .. } => source.describe(*side).into(),
+            Registration::Io { interest, .. } => interest.describe().into(),
+            Registration::Group { group, .. } => match group.kind {
+                GroupKind::Join { .. } | GroupKind::JoinNoResults | GroupKind::Untracked => {
+                    "spawn join".into()
+                }
+                GroupKind::Scope => "scope wait".into(),
+                GroupKind::Select => "select".into(),
+                GroupKind::Timeout => "timeout".into(),
+                GroupKind::AsCompleted => "as_completed".into(),
+                GroupKind::Main | GroupKind::BlockOn => "block_on".into(),
+            },
+        }
+    }
+
+    /// Undoes what is left of the registration and turns `resume` into the value to deliver.
+    pub fn finish(
+        self,
+        py: Python<'_>,
+        task: &Arc<Task>,
+        body: &mut TaskBody,
+        resume: Resume,
+    ) -> Finish {
+        match self {
+            Registration::None => Finish::Resume(resume),
+            Registration::Timer(key) => {
+                if !matches!(resume, Resume::Nothing) {
+                    drop(task.core.timers.cancel(key));
+                }
+                Finish::Resume(resume)
+            }
+            Registration::Event { event, key, timer } => {
+                if let Some(key) = key {
+                    drop(event.remove_waiter(key));
+                }
+                if let Some(timer) = timer {
+                    drop(task.core.timers.cancel(timer));
+                }
+                Finish::Resume(resume)
+            }
+            Registration::Blocking(job) => {
+                if matches!(resume, Resume::Cancel) {
+                    job.cancel(py);
+                }
+                Finish::Resume(resume)
+            }
+            Registration::Io {
+                call,
+                readiness,
+                interest,
+                key,
+            } => match resume {
+                Resume::Nothing => match super::io::drive(py, task, &call) {
+                    Ok(resume) => Finish::Resume(resume),
+                    Err((readiness, interest, key)) => {
+                        body.wait = Registration::Io {
+                            call,
+                            readiness,
+                            interest,
+                            key,
+                        };
+                        Finish::Park
+                    }
+                },
+                other => {
+                    drop(readiness.remove(interest, key));
+                    Finish::Resume(other)
+                }
+            },
+            Registration::Queued {
+                source,
+                side,
+                key,
+                on_value,
+            } => {
+                if matches!(resume, Resume::Cancel) {
+                    source.remove_waiter(side, key);
+                    return Finish::Resume(resume);
+                }
+                Finish::Resume(on_value.apply(py, resume))
+            }
+            Registration::Group {
+                group,
+                key,
+                on_ready,
+            } => match resume {
+                Resume::Ready => Finish::Resume(ready_value(py, &group, on_ready)),
+                Resume::Cancel => {
+                    drop(group.remove_waiter(key));
+                    let owns_tasks = matches!(
+                        group.kind,
+                        GroupKind::Scope | GroupKind::Select | GroupKind::Timeout
+                    );
+                    if !owns_tasks || group.is_finished() {
+                        return Finish::Resume(Resume::Cancel);
+                    }
+                    // The owner is cancelled: cancel what it owns and wait for it to unwind.
+                    group.cancel_tasks(false);
+                    match wait_group(py, task, body, &group, OnReady::Cancelled) {
+                        Started::Pending => Finish::WaitAgain,
+                        _ => Finish::Resume(Resume::Cancel),
+                    }
+                }
+                other => {
+                    drop(group.remove_waiter(key));
+                    Finish::Resume(other)
+                }
+            },
+        }
+    }
+}
