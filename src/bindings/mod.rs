@@ -2,6 +2,7 @@
 //!
 //! Each file wraps one public concept; the behaviour lives in `common` (and the platforms).
 
+pub mod address;
 pub mod api;
 pub mod args;
 pub mod as_completed;
