@@ -156,6 +156,7 @@ fn send_value(py: Python<'_>, target: &Py<PyAny>, value: Py<PyAny>) -> Sent {
     // an exception is set and `result` is NULL.
     let status = unsafe { ffi::PyIter_Send(target.as_ptr(), value.as_ptr(), &mut result) };
     match status {
+        // Safety (both arms): PyIter_Send returned a new, non-NULL reference in `result`.
         ffi::PySendResult::PYGEN_NEXT => {
             Sent::Yielded(unsafe { Bound::from_owned_ptr(py, result) }.unbind())
         }
