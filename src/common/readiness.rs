@@ -143,3 +143,42 @@ impl Readiness {
         self.set(true, true)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_socket_is_assumed_ready_both_ways() {
+        let readiness = Readiness::default();
+        assert_eq!(readiness.snapshot(Interest::Read), (0, true));
+        assert_eq!(readiness.snapshot(Interest::Write), (0, true));
+    }
+
+    #[test]
+    fn a_drained_interest_stays_clear_until_the_next_event() {
+        let readiness = Readiness::default();
+        let (generation, _) = readiness.snapshot(Interest::Read);
+        readiness.clear(Interest::Read, generation);
+        assert_eq!(readiness.snapshot(Interest::Read), (generation, false));
+        assert!(readiness.snapshot(Interest::Write).1);
+        assert!(readiness.set(true, false).is_empty());
+        assert_eq!(readiness.snapshot(Interest::Read), (generation + 1, true));
+    }
+
+    #[test]
+    fn an_event_during_an_attempt_wins_over_the_clear_and_the_wait() {
+        let readiness = Readiness::default();
+        let (before, _) = readiness.snapshot(Interest::Read);
+        readiness.set(true, false); // arrives while the attempt is in flight
+        readiness.clear(Interest::Read, before);
+        assert!(
+            readiness.snapshot(Interest::Read).1,
+            "a stale clear must not hide the new edge"
+        );
+        let waited = readiness.wait(Interest::Read, before, || {
+            unreachable!("must retry, not wait")
+        });
+        assert!(waited.is_none());
+    }
+}
