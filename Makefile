@@ -16,8 +16,10 @@ test: setup test-rust test-python
 setup:
 	@scripts/setup-venv.sh
 
+# Rust tests that touch Python objects link libpython: point the loader at the interpreter's.
 test-rust:
-	cargo test --quiet
+	LD_LIBRARY_PATH="$$($(PY) -c 'import sysconfig; print(sysconfig.get_config_var("LIBDIR"))')$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH}" \
+		cargo test --quiet
 
 test-python:
 	$(PY) -m pytest -q tests
