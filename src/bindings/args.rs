@@ -37,3 +37,9 @@ pub fn count_arg(value: &Bound<'_, PyAny>, what: &str, min: i64) -> PyResult<usi
     }
     usize::try_from(n).map_err(|_| PyValueError::new_err(format!("{what} is out of range")))
 }
+
+/// An `int` that fits a C `int` (socket levels, options, flags, families).
+pub fn i32_arg(value: &Bound<'_, PyAny>, what: &str) -> PyResult<i32> {
+    let n = int_arg(value, what)?;
+    i32::try_from(n).map_err(|_| PyValueError::new_err(format!("{what} is out of range: {n}")))
+}

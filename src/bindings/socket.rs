@@ -14,7 +14,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyByteArray, PyTuple};
 
 use super::address::{data_arg, parse_address};
-use super::args::{int_arg, type_name};
+use super::args::{i32_arg, int_arg, type_name};
 use crate::common::core::RuntimeCore;
 use crate::common::current;
 use crate::common::io::{address_to_py, os_error, IoCall, IoOp, WrapSocket};
@@ -34,6 +34,14 @@ pub struct Socket {
     kind: Kind,
     proto: i32,
     closed: AtomicBool,
+}
+
+/// An optional C `int` argument with its default.
+fn optional_i32(value: Option<&Bound<'_, PyAny>>, what: &str, default: i32) -> PyResult<i32> {
+    match value {
+        Some(value) if !value.is_none() => i32_arg(value, what),
+        _ => Ok(default),
+    }
 }
 
 impl Socket {
@@ -103,13 +111,16 @@ impl Socket {
 #[pymethods]
 impl Socket {
     #[new]
-    #[pyo3(signature = (family=AF_INET, r#type=libc::SOCK_STREAM, proto=0, fileno=None))]
+    #[pyo3(signature = (family=None, r#type=None, proto=None, fileno=None))]
     fn py_new(
-        family: i32,
-        r#type: i32,
-        proto: i32,
+        family: Option<Bound<'_, PyAny>>,
+        r#type: Option<Bound<'_, PyAny>>,
+        proto: Option<Bound<'_, PyAny>>,
         fileno: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
+        let family = optional_i32(family.as_ref(), "family", AF_INET)?;
+        let r#type = optional_i32(r#type.as_ref(), "type", libc::SOCK_STREAM)?;
+        let proto = optional_i32(proto.as_ref(), "proto", 0)?;
         if fileno.is_some_and(|f| !f.is_none()) {
             return Err(PyValueError::new_err(
                 "fileno: adopting an existing descriptor is not supported; create the socket with tonio",
@@ -156,8 +167,9 @@ impl Socket {
     }
 
     /// Starts listening for connections.
-    #[pyo3(signature = (backlog=128))]
-    fn listen(&self, py: Python<'_>, backlog: i32) -> PyResult<()> {
+    #[pyo3(signature = (backlog=None))]
+    fn listen(&self, py: Python<'_>, backlog: Option<Bound<'_, PyAny>>) -> PyResult<()> {
+        let backlog = optional_i32(backlog.as_ref(), "listen: backlog", 128)?;
         self.check_open(py)?;
         self.net()?
             .listen(self.id, backlog.max(0))
@@ -187,9 +199,14 @@ impl Socket {
     }
 
     /// Awaitable: evaluates to up to `bufsize` bytes (`b''` at end of stream).
-    #[pyo3(signature = (bufsize, flags=0))]
-    fn recv(&self, py: Python<'_>, bufsize: Bound<'_, PyAny>, flags: i32) -> PyResult<Suspend> {
-        let _ = flags;
+    #[pyo3(signature = (bufsize, flags=None))]
+    fn recv(
+        &self,
+        py: Python<'_>,
+        bufsize: Bound<'_, PyAny>,
+        flags: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<Suspend> {
+        optional_i32(flags.as_ref(), "flags", 0)?;
         let max = int_arg(&bufsize, "recv: bufsize")?;
         let max = usize::try_from(max)
             .map_err(|_| PyValueError::new_err("recv: bufsize must be >= 0"))?;
@@ -197,21 +214,24 @@ impl Socket {
     }
 
     /// Awaitable: receives into `buffer` (a bytearray), evaluates to the byte count.
-    #[pyo3(signature = (buffer, nbytes=0, flags=0))]
+    #[pyo3(signature = (buffer, nbytes=None, flags=None))]
     fn recv_into(
         &self,
         py: Python<'_>,
         buffer: Bound<'_, PyAny>,
-        nbytes: usize,
-        flags: i32,
+        nbytes: Option<Bound<'_, PyAny>>,
+        flags: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Suspend> {
-        let _ = flags;
+        optional_i32(flags.as_ref(), "flags", 0)?;
         if !buffer.is_instance_of::<PyByteArray>() {
             return Err(PyTypeError::new_err(format!(
                 "recv_into: buffer must be a bytearray, not {}",
                 type_name(&buffer)
             )));
         }
+        let nbytes = optional_i32(nbytes.as_ref(), "recv_into: nbytes", 0)?;
+        let nbytes = usize::try_from(nbytes)
+            .map_err(|_| PyValueError::new_err("recv_into: nbytes must be >= 0"))?;
         self.io(
             py,
             IoOp::RecvInto {
@@ -222,24 +242,41 @@ impl Socket {
     }
 
     /// Awaitable: evaluates to `(bytes, address)`.
-    #[pyo3(signature = (bufsize, flags=0))]
-    fn recvfrom(&self, py: Python<'_>, bufsize: usize, flags: i32) -> PyResult<Suspend> {
-        let _ = flags;
-        self.io(py, IoOp::RecvFrom { max: bufsize })
+    #[pyo3(signature = (bufsize, flags=None))]
+    fn recvfrom(
+        &self,
+        py: Python<'_>,
+        bufsize: Bound<'_, PyAny>,
+        flags: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<Suspend> {
+        optional_i32(flags.as_ref(), "flags", 0)?;
+        let max = usize::try_from(i32_arg(&bufsize, "recvfrom: bufsize")?)
+            .map_err(|_| PyValueError::new_err("recvfrom: bufsize must be >= 0"))?;
+        self.io(py, IoOp::RecvFrom { max })
     }
 
     /// Awaitable: sends some of `data`, evaluates to the count sent.
-    #[pyo3(signature = (data, flags=0))]
-    fn send(&self, py: Python<'_>, data: Bound<'_, PyAny>, flags: i32) -> PyResult<Suspend> {
-        let _ = flags;
+    #[pyo3(signature = (data, flags=None))]
+    fn send(
+        &self,
+        py: Python<'_>,
+        data: Bound<'_, PyAny>,
+        flags: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<Suspend> {
+        optional_i32(flags.as_ref(), "flags", 0)?;
         let data = data_arg(&data, "send: data")?;
         self.io(py, IoOp::Send { data })
     }
 
     /// Awaitable: sends all of `data`.
-    #[pyo3(signature = (data, flags=0))]
-    fn sendall(&self, py: Python<'_>, data: Bound<'_, PyAny>, flags: i32) -> PyResult<Suspend> {
-        let _ = flags;
+    #[pyo3(signature = (data, flags=None))]
+    fn sendall(
+        &self,
+        py: Python<'_>,
+        data: Bound<'_, PyAny>,
+        flags: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<Suspend> {
+        optional_i32(flags.as_ref(), "flags", 0)?;
         let data = data_arg(&data, "sendall: data")?;
         self.io(py, IoOp::SendAll { data, sent: 0 })
     }
@@ -260,11 +297,13 @@ impl Socket {
     fn setsockopt(
         &self,
         py: Python<'_>,
-        level: i32,
-        optname: i32,
+        level: Bound<'_, PyAny>,
+        optname: Bound<'_, PyAny>,
         value: Bound<'_, PyAny>,
     ) -> PyResult<()> {
         self.check_open(py)?;
+        let level = i32_arg(&level, "setsockopt: level")?;
+        let optname = i32_arg(&optname, "setsockopt: optname")?;
         let value = if value.is_instance_of::<PyBool>() {
             i64::from(value.extract::<bool>()?)
         } else {
@@ -278,7 +317,16 @@ impl Socket {
     }
 
     /// Reads an integer socket option.
-    fn getsockopt(&self, py: Python<'_>, level: i32, optname: i32) -> PyResult<i32> {
+    fn getsockopt(
+        &self,
+        py: Python<'_>,
+        level: Bound<'_, PyAny>,
+        optname: Bound<'_, PyAny>,
+    ) -> PyResult<i32> {
+        let (level, optname) = (
+            i32_arg(&level, "getsockopt: level")?,
+            i32_arg(&optname, "getsockopt: optname")?,
+        );
         self.check_open(py)?;
         self.net()?
             .get_option(self.id, level, optname)
@@ -306,7 +354,8 @@ impl Socket {
     }
 
     /// Shuts down reading (`SHUT_RD`), writing (`SHUT_WR`) or both (`SHUT_RDWR`).
-    fn shutdown(&self, py: Python<'_>, how: i32) -> PyResult<()> {
+    fn shutdown(&self, py: Python<'_>, how: Bound<'_, PyAny>) -> PyResult<()> {
+        let how = i32_arg(&how, "shutdown: how")?;
         self.check_open(py)?;
         let how = match how {
             libc::SHUT_RD => Shutdown::Read,
