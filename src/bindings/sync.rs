@@ -57,54 +57,59 @@ pub struct Lock {
     core: Arc<SemaphoreCore>,
 }
 
-#[pymethods]
-impl Lock {
+/// The `#[pymethods]` of a permit primitive (`Lock`, `Semaphore`): its own items, then the
+/// methods both share (acquire awaitable, `async with`, `or_raise`, `waiters`).
+macro_rules! permit_methods {
+    ($ty:ident { $($own:tt)* }) => {
+        #[pymethods]
+        impl $ty {
+            $($own)*
+
+            /// An awaitable that acquires and evaluates to a guard: `with (yield prim()):`.
+            fn __call__(&self) -> Suspend {
+                acquire(&self.core, true)
+            }
+
+            fn __aenter__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+                acquire_for_aenter(py, &self.core)
+            }
+
+            #[pyo3(signature = (_exc_type=None, _exc=None, _tb=None))]
+            fn __aexit__(
+                &self,
+                py: Python<'_>,
+                _exc_type: Option<&Bound<'_, PyAny>>,
+                _exc: Option<&Bound<'_, PyAny>>,
+                _tb: Option<&Bound<'_, PyAny>>,
+            ) -> PyResult<Py<PyAny>> {
+                release_for_aexit(py, &self.core)
+            }
+
+            /// A context manager that acquires without waiting, or raises `WouldBlock`.
+            fn or_raise(&self) -> OrRaise {
+                OrRaise { core: self.core.clone(), held: AtomicBool::new(false) }
+            }
+
+            /// The number of tasks queued to acquire.
+            #[getter]
+            fn waiters(&self) -> usize {
+                self.core.waiting()
+            }
+        }
+    };
+}
+
+permit_methods!(Lock {
     #[new]
     fn new() -> Self {
-        Lock {
-            core: Arc::new(SemaphoreCore::new(1, true)),
-        }
-    }
-
-    /// An awaitable that acquires the lock and evaluates to a guard: `with (yield lock()):`.
-    fn __call__(&self) -> Suspend {
-        acquire(&self.core, true)
-    }
-
-    fn __aenter__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        acquire_for_aenter(py, &self.core)
-    }
-
-    #[pyo3(signature = (_exc_type=None, _exc=None, _tb=None))]
-    fn __aexit__(
-        &self,
-        py: Python<'_>,
-        _exc_type: Option<&Bound<'_, PyAny>>,
-        _exc: Option<&Bound<'_, PyAny>>,
-        _tb: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Py<PyAny>> {
-        release_for_aexit(py, &self.core)
-    }
-
-    /// A context manager that acquires without waiting, or raises `WouldBlock`.
-    fn or_raise(&self) -> OrRaise {
-        OrRaise {
-            core: self.core.clone(),
-            held: AtomicBool::new(false),
-        }
+        Lock { core: Arc::new(SemaphoreCore::new(1, true)) }
     }
 
     /// True while some task holds the lock.
     fn locked(&self) -> bool {
         self.core.available() == 0
     }
-
-    /// The number of tasks queued for the lock.
-    #[getter]
-    fn waiters(&self) -> usize {
-        self.core.waiting()
-    }
-}
+});
 
 /// A counting semaphore for tasks: FIFO hand-off.
 #[pyclass(frozen, module = "tonio._tonio")]
@@ -112,55 +117,18 @@ pub struct Semaphore {
     core: Arc<SemaphoreCore>,
 }
 
-#[pymethods]
-impl Semaphore {
+permit_methods!(Semaphore {
     #[new]
     fn new(value: Bound<'_, PyAny>) -> PyResult<Self> {
         let permits = count_arg(&value, "Semaphore value", 0)?;
-        Ok(Semaphore {
-            core: Arc::new(SemaphoreCore::new(permits, false)),
-        })
-    }
-
-    /// An awaitable that takes a token and evaluates to a guard: `with (yield sem()):`.
-    fn __call__(&self) -> Suspend {
-        acquire(&self.core, true)
-    }
-
-    fn __aenter__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        acquire_for_aenter(py, &self.core)
-    }
-
-    #[pyo3(signature = (_exc_type=None, _exc=None, _tb=None))]
-    fn __aexit__(
-        &self,
-        py: Python<'_>,
-        _exc_type: Option<&Bound<'_, PyAny>>,
-        _exc: Option<&Bound<'_, PyAny>>,
-        _tb: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Py<PyAny>> {
-        release_for_aexit(py, &self.core)
-    }
-
-    /// A context manager that takes a token without waiting, or raises `WouldBlock`.
-    fn or_raise(&self) -> OrRaise {
-        OrRaise {
-            core: self.core.clone(),
-            held: AtomicBool::new(false),
-        }
+        Ok(Semaphore { core: Arc::new(SemaphoreCore::new(permits, false)) })
     }
 
     /// The number of free tokens.
     fn tokens(&self) -> usize {
         self.core.available()
     }
-
-    /// The number of tasks queued for a token.
-    #[getter]
-    fn waiters(&self) -> usize {
-        self.core.waiting()
-    }
-}
+});
 
 /// The context manager returned by `or_raise()`.
 #[pyclass(frozen, module = "tonio._tonio")]
