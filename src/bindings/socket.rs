@@ -19,6 +19,7 @@ use crate::common::core::RuntimeCore;
 use crate::common::current;
 use crate::common::io::{address_to_py, os_error, IoCall, IoOp, WrapSocket};
 use crate::common::net::{bad_socket, Address, Family, Kind, Net, Shutdown, SocketId};
+use crate::common::readiness::Readiness;
 use crate::common::suspend::{Suspend, SuspendKind};
 
 const AF_UNIX: i32 = libc::AF_UNIX;
@@ -30,6 +31,8 @@ const AF_INET6: i32 = libc::AF_INET6;
 pub struct Socket {
     core: Arc<RuntimeCore>,
     id: SocketId,
+    /// The socket's readiness tracker, handed to each operation.
+    readiness: Arc<Readiness>,
     family: Family,
     kind: Kind,
     proto: i32,
@@ -45,21 +48,28 @@ fn optional_i32(value: Option<&Bound<'_, PyAny>>, what: &str, default: i32) -> P
 }
 
 impl Socket {
+    /// Wraps socket `id` of the run's network (its readiness tracker is looked up once here).
     pub fn new(
+        py: Python<'_>,
         core: Arc<RuntimeCore>,
         id: SocketId,
         family: Family,
         kind: Kind,
         proto: i32,
-    ) -> Socket {
-        Socket {
+    ) -> PyResult<Socket> {
+        let readiness = match core.platform.net() {
+            Some(net) => net.readiness(id).map_err(|e| os_error(py, &e))?,
+            None => return Err(os_error(py, &bad_socket())),
+        };
+        Ok(Socket {
             core,
             id,
+            readiness,
             family,
             kind,
             proto,
             closed: AtomicBool::new(false),
-        }
+        })
     }
 
     fn net(&self) -> PyResult<&dyn Net> {
@@ -85,9 +95,8 @@ impl Socket {
 
     fn io(&self, py: Python<'_>, op: IoOp) -> PyResult<Suspend> {
         self.check_open(py)?;
-        Ok(Suspend::new(SuspendKind::Io(Arc::new(IoCall::new(
-            self.id, op,
-        )))))
+        let call = IoCall::new(self.id, self.readiness.clone(), op);
+        Ok(Suspend::new(SuspendKind::Io(Arc::new(call))))
     }
 
     /// `accept()` that wraps each accepted socket with `factory(socket)` (used by listeners).
@@ -96,7 +105,7 @@ impl Socket {
         let (family, kind, proto) = (self.family, self.kind, self.proto);
         let wrap: WrapSocket = Box::new(move |py, id, address| {
             let socket =
-                Py::new(py, Socket::new(core.clone(), id, family, kind, proto))?.into_any();
+                Py::new(py, Socket::new(py, core.clone(), id, family, kind, proto)?)?.into_any();
             match &factory {
                 Some(factory) => Ok(factory.call1(py, (socket,))?),
                 None => Ok(PyTuple::new(py, [socket, address_to_py(py, address)?])?
@@ -152,8 +161,12 @@ impl Socket {
                 core.platform.name()
             ))
         })?;
-        let id = Python::attach(|py| net.open(family, kind, proto).map_err(|e| os_error(py, &e)))?;
-        Ok(Socket::new(core, id, family, kind, proto))
+        Python::attach(|py| {
+            let id = net
+                .open(family, kind, proto)
+                .map_err(|e| os_error(py, &e))?;
+            Socket::new(py, core.clone(), id, family, kind, proto)
+        })
     }
 
     /// Awaitable: binds to `address`.

@@ -40,6 +40,10 @@ pub enum IoOp {
 
 pub struct IoCall {
     pub socket: SocketId,
+    /// The socket's readiness tracker (looked up once, when the socket was created).
+    readiness: Arc<Readiness>,
+    /// The readiness the operation needs, when waiting for it first is always right.
+    needs: Option<Interest>,
     pub op: Mutex<IoOp>,
 }
 
@@ -103,22 +107,20 @@ fn would_block(err: &io::Error) -> bool {
 }
 
 impl IoCall {
-    pub fn new(socket: SocketId, op: IoOp) -> IoCall {
-        IoCall {
-            socket,
-            op: Mutex::new(op),
-        }
-    }
-
-    /// The readiness this operation needs, when waiting for it first is always right.
-    fn needs(&self) -> Option<Interest> {
-        match &*lock(&self.op) {
+    pub fn new(socket: SocketId, readiness: Arc<Readiness>, op: IoOp) -> IoCall {
+        let needs = match &op {
             IoOp::Recv { .. }
             | IoOp::RecvInto { .. }
             | IoOp::RecvFrom { .. }
             | IoOp::Accept { .. } => Some(Interest::Read),
             IoOp::Send { .. } | IoOp::SendAll { .. } | IoOp::SendTo { .. } => Some(Interest::Write),
             IoOp::Connect { .. } => None,
+        };
+        IoCall {
+            socket,
+            readiness,
+            needs,
+            op: Mutex::new(op),
         }
     }
 
@@ -245,12 +247,9 @@ pub fn drive(
         ));
         return Ok(Resume::Throw(err.into_value(py).into_any()));
     };
-    let needs = call.needs();
+    let needs = call.needs;
+    let readiness = &call.readiness;
     loop {
-        let readiness = match net.readiness(call.socket) {
-            Ok(readiness) => readiness,
-            Err(err) => return Ok(Resume::Throw(os_error(py, &err).into_value(py).into_any())),
-        };
         let (generation, ready) = readiness.snapshot(needs.unwrap_or(Interest::Write));
         let attempt = match needs {
             // Known not ready: wait for the next event instead of a syscall that would block.
@@ -267,7 +266,7 @@ pub fn drive(
             }
             Attempt::Wait(interest) => {
                 if let Some(key) = readiness.wait(interest, generation, || Waker::begin(task)) {
-                    return Err((readiness, interest, key));
+                    return Err((readiness.clone(), interest, key));
                 }
             }
         }
@@ -279,8 +278,8 @@ pub fn drive(
 /// attempt that would block clears the readiness it needs, so the driver then waits for the
 /// next event without a second syscall.
 pub fn try_now(py: Python<'_>, net: &dyn Net, call: &IoCall) -> Option<PyResult<Py<PyAny>>> {
-    let needs = call.needs()?;
-    let readiness = net.readiness(call.socket).ok()?;
+    let needs = call.needs?;
+    let readiness = &call.readiness;
     let (generation, ready) = readiness.snapshot(needs);
     if !ready {
         return None;
