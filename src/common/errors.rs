@@ -98,8 +98,3 @@ pub fn exception_group(py: Python<'_>, message: &str, errors: Vec<Py<PyAny>>) ->
     };
     build().unwrap_or_else(|err| err)
 }
-
-/// Restores `err` as a Python exception object to throw into a task.
-pub fn to_exception(py: Python<'_>, err: PyErr) -> Py<PyAny> {
-    err.into_value(py).into_any()
-}

@@ -61,11 +61,6 @@ impl EventCore {
     pub fn remove_waiter(&self, key: WaiterKey) -> Option<Waker> {
         lock(&self.waiters).remove(key)
     }
-
-    /// Number of queued waiters (for tests and reports).
-    pub fn waiter_count(&self) -> usize {
-        lock(&self.waiters).len()
-    }
 }
 
 /// An event flag, initially unset. `wait()` suspends until it is set.

@@ -168,10 +168,6 @@ impl TaskGroup {
         }
     }
 
-    pub fn is_open(&self) -> bool {
-        lock(&self.inner).open
-    }
-
     pub fn is_finished(&self) -> bool {
         lock(&self.inner).finished
     }
@@ -365,11 +361,6 @@ impl TaskGroup {
     /// The unfinished tasks, in spawn order.
     pub fn live_tasks(&self) -> Vec<Arc<Task>> {
         lock(&self.inner).tasks.iter().flatten().cloned().collect()
-    }
-
-    /// Number of tasks ever added.
-    pub fn task_count(&self) -> usize {
-        lock(&self.inner).tasks.len()
     }
 }
 

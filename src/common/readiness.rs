@@ -84,11 +84,6 @@ impl Readiness {
         }
     }
 
-    /// The generation to pass to `wait` after an attempt made now.
-    pub fn generation(&self) -> u64 {
-        lock(&self.state).generation
-    }
-
     /// Queues `waker` for `interest`, unless readiness changed since `generation` (then `None`:
     /// try again).
     pub fn wait(

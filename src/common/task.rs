@@ -121,12 +121,6 @@ impl Waker {
     pub fn claim(self, resume: Resume) -> Option<Claimed> {
         self.task.claim(self.token, resume)
     }
-
-    /// True if a wake now would be refused (the wait already ended).
-    pub fn is_stale(&self) -> bool {
-        let state = lock(&self.task.state);
-        state.token != self.token || state.notified || state.phase == Phase::Done
-    }
 }
 
 /// A successful wake that still has to put the task on a run queue (see `Task::claim`).
@@ -319,19 +313,10 @@ impl Task {
         }
     }
 
-    /// True once `cancel` was called on this task.
-    pub fn cancel_requested(&self) -> bool {
-        lock(&self.state).cancel_requested
-    }
-
     /// `Running -> Done`.
     pub fn mark_done(&self) {
         let mut state = lock(&self.state);
         state.phase = Phase::Done;
         state.resume = None;
-    }
-
-    pub fn phase(&self) -> Phase {
-        lock(&self.state).phase
     }
 }

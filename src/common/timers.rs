@@ -89,15 +89,6 @@ impl Timers {
         self.next.load(Ordering::Acquire)
     }
 
-    /// Number of armed timers.
-    pub fn len(&self) -> usize {
-        lock(&self.entries).map.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// Removes the timers due at `now`, in firing order.
     pub fn take_due(&self, now: Ticks) -> Vec<TimerAction> {
         if self.next_deadline() > now {

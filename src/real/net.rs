@@ -80,11 +80,6 @@ impl RealNet {
             let _ = self.close(id);
         }
     }
-
-    /// Number of open sockets (for tests and reports).
-    pub fn open_count(&self) -> usize {
-        lock(&self.sockets).len()
-    }
 }
 
 fn in_progress(err: io::Error) -> io::Error {

@@ -70,10 +70,6 @@ impl Scheduler {
         (scheduler, queues)
     }
 
-    pub fn workers(&self) -> usize {
-        self.stealers.len()
-    }
-
     /// Installs the calling thread as worker `index` with its deque.
     pub fn install_worker(self: &Arc<Self>, index: usize, queue: Worker<TaskRef>) {
         let _ = self.threads[index].set(std::thread::current());
