@@ -43,3 +43,22 @@ pub fn i32_arg(value: &Bound<'_, PyAny>, what: &str) -> PyResult<i32> {
     let n = int_arg(value, what)?;
     i32::try_from(n).map_err(|_| PyValueError::new_err(format!("{what} is out of range: {n}")))
 }
+
+/// A signal number: an `int` (a `signal.Signals` member is one) in `1..=64`.
+pub fn signal_arg(value: &Bound<'_, PyAny>, what: &str) -> PyResult<i32> {
+    if value.is_instance_of::<PyBool>() || !value.is_instance_of::<PyInt>() {
+        return Err(PyTypeError::new_err(format!(
+            "{what} takes signal numbers (int or signal.Signals), not {}",
+            type_name(value)
+        )));
+    }
+    match value.extract::<i64>() {
+        Ok(number @ 1..=64) => Ok(number as i32),
+        Ok(number) => Err(PyValueError::new_err(format!(
+            "{what}: {number} is not a valid signal number"
+        ))),
+        Err(_) => Err(PyValueError::new_err(format!(
+            "{what}: not a valid signal number"
+        ))),
+    }
+}

@@ -6,7 +6,7 @@ use std::time::Duration;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 
-use super::args::{int_arg, type_name};
+use super::args::{int_arg, signal_arg, type_name};
 use pyo3::types::{PyBool, PyFloat, PyInt};
 
 use crate::sim::platform::SimConfig;
@@ -159,24 +159,13 @@ pub fn parse_signals(value: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<i32>> {
     let mut signals = Vec::new();
     for item in iter {
         let item = item?;
-        // `signal.Signals` members are IntEnum, which `int_option` accepts.
-        let number = int_arg(&item, "each signal").map_err(|_| {
-            PyTypeError::new_err(format!(
-                "signals must contain signal numbers (int or signal.Signals), not {}",
-                type_name(&item)
-            ))
-        })?;
-        if !(1..=64).contains(&number) {
-            return Err(PyValueError::new_err(format!(
-                "signals: {number} is not a valid signal number"
-            )));
-        }
-        if crate::real::signals::FORBIDDEN.contains(&(number as i32)) {
+        let number = signal_arg(&item, "signals")?;
+        if crate::real::signals::FORBIDDEN.contains(&number) {
             return Err(PyValueError::new_err(format!(
                 "signals: signal {number} cannot be handled (SIGKILL, SIGSTOP and fault signals are refused)"
             )));
         }
-        signals.push(number as i32);
+        signals.push(number);
     }
     Ok(signals)
 }

@@ -7,11 +7,11 @@
 
 use std::sync::{Arc, Mutex};
 
-use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
-use super::args::{int_arg, type_name};
+use super::args::signal_arg;
 use crate::common::core::RuntimeCore;
 use crate::common::current;
 use crate::common::suspend::{Suspend, SuspendKind};
@@ -92,18 +92,7 @@ impl SignalReceiver {
 pub fn signal_receiver(signals: &Bound<'_, PyTuple>) -> PyResult<SignalReceiver> {
     let mut numbers = Vec::with_capacity(signals.len());
     for item in signals.iter() {
-        let number = int_arg(&item, "signal_receiver: each signal").map_err(|_| {
-            PyTypeError::new_err(format!(
-                "signal_receiver takes signal numbers (int or signal.Signals), not {}",
-                type_name(&item)
-            ))
-        })?;
-        if !(1..=64).contains(&number) {
-            return Err(PyValueError::new_err(format!(
-                "signal_receiver: {number} is not a valid signal number"
-            )));
-        }
-        numbers.push(number as i32);
+        numbers.push(signal_arg(&item, "signal_receiver")?);
     }
     if numbers.is_empty() {
         return Err(PyValueError::new_err(
