@@ -81,6 +81,16 @@ impl Socket {
         })
     }
 
+    /// Runs `op` on this socket in the run's network, as a Python result (`OSError` subclass
+    /// with the errno on failure).
+    fn net_call<T>(
+        &self,
+        py: Python<'_>,
+        op: impl FnOnce(&dyn Net, SocketId) -> std::io::Result<T>,
+    ) -> PyResult<T> {
+        op(self.net()?, self.id).map_err(|e| os_error(py, &e))
+    }
+
     fn check_open(&self, py: Python<'_>) -> PyResult<()> {
         if self.closed.load(Ordering::Acquire) {
             return Err(os_error(py, &bad_socket()));
@@ -173,9 +183,7 @@ impl Socket {
     fn bind(&self, py: Python<'_>, address: Bound<'_, PyAny>) -> PyResult<Suspend> {
         self.check_open(py)?;
         let address = self.address_arg(&address, "bind: address")?;
-        self.net()?
-            .bind(self.id, &address)
-            .map_err(|e| os_error(py, &e))?;
+        self.net_call(py, |net, id| net.bind(id, &address))?;
         Ok(Suspend::new(SuspendKind::Value(py.None())))
     }
 
@@ -184,9 +192,7 @@ impl Socket {
     fn listen(&self, py: Python<'_>, backlog: Option<Bound<'_, PyAny>>) -> PyResult<()> {
         let backlog = optional_i32(backlog.as_ref(), "listen: backlog", 128)?;
         self.check_open(py)?;
-        self.net()?
-            .listen(self.id, backlog.max(0))
-            .map_err(|e| os_error(py, &e))
+        self.net_call(py, |net, id| net.listen(id, backlog.max(0)))
     }
 
     /// Awaitable: connects to `address`.
@@ -324,9 +330,7 @@ impl Socket {
         };
         let value = i32::try_from(value)
             .map_err(|_| PyValueError::new_err("setsockopt: value out of range"))?;
-        self.net()?
-            .set_option(self.id, level, optname, value)
-            .map_err(|e| os_error(py, &e))
+        self.net_call(py, |net, id| net.set_option(id, level, optname, value))
     }
 
     /// Reads an integer socket option.
@@ -341,28 +345,20 @@ impl Socket {
             i32_arg(&optname, "getsockopt: optname")?,
         );
         self.check_open(py)?;
-        self.net()?
-            .get_option(self.id, level, optname)
-            .map_err(|e| os_error(py, &e))
+        self.net_call(py, |net, id| net.get_option(id, level, optname))
     }
 
     /// The socket's own address: `(host, port)` or a path.
     fn getsockname(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         self.check_open(py)?;
-        let address = self
-            .net()?
-            .local_addr(self.id)
-            .map_err(|e| os_error(py, &e))?;
+        let address = self.net_call(py, |net, id| net.local_addr(id))?;
         address_to_py(py, &address)
     }
 
     /// The address of the connected peer.
     fn getpeername(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         self.check_open(py)?;
-        let address = self
-            .net()?
-            .peer_addr(self.id)
-            .map_err(|e| os_error(py, &e))?;
+        let address = self.net_call(py, |net, id| net.peer_addr(id))?;
         address_to_py(py, &address)
     }
 
@@ -380,9 +376,7 @@ impl Socket {
                 )))
             }
         };
-        self.net()?
-            .shutdown(self.id, how)
-            .map_err(|e| os_error(py, &e))
+        self.net_call(py, |net, id| net.shutdown(id, how))
     }
 
     /// Closes the socket (idempotent); tasks waiting on it get `OSError(EBADF)`.
