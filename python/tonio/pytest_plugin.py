@@ -191,15 +191,7 @@ def _run_simulated(item: pytest.Function, func: Any, kwargs: dict[str, Any]) -> 
         try:
             rt.run_until_complete(make())
             if check:
-                again = tonio.sim.Runtime(
-                    platform="sim", seed=seed, strategy=strategy, trace=True, **options
-                )
-                again.run_until_complete(make())
-                if again.last_trace_hash != rt.last_trace_hash:
-                    raise tonio.sim.NondeterminismError(
-                        f"seed {seed} gave two different schedules; "
-                        + tonio.sim._first_divergence(rt.last_trace or [], again.last_trace or [])
-                    )
+                tonio.sim._check_same_schedule(make, seed, strategy, rt, options)
         except BaseException:
             item._tonio_replay = (
                 f"failing run: seed={seed} strategy={strategy} trace_hash={rt.last_trace_hash}\n"

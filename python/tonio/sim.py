@@ -147,6 +147,20 @@ def _resolve_strategy(test: Callable[[], Any], strategy: str, options: dict[str,
     return f"{strategy}:{max(probe.last_steps or 1, 1)}"
 
 
+def _check_same_schedule(
+    make: Callable[[], Any], seed: int, strategy: str, first: Runtime, options: dict[str, Any]
+) -> None:
+    """Runs ``make()`` again with ``first``'s seed and strategy (``first`` ran with
+    ``trace=True``); raises NondeterminismError at the first step where the two differ."""
+    again = Runtime(platform="sim", seed=seed, strategy=strategy, trace=True, **options)
+    again.run_until_complete(make())
+    if again.last_trace_hash != first.last_trace_hash:
+        raise NondeterminismError(
+            f"seed {seed} ({strategy}) gave two different schedules; "
+            + _first_divergence(first.last_trace or [], again.last_trace or [])
+        )
+
+
 def _first_divergence(a: list[tuple], b: list[tuple]) -> str:
     for left, right in zip(a, b, strict=False):
         if left != right:
@@ -200,13 +214,7 @@ def explore(
                 replay=replay,
             ) from exc
         if check_determinism:
-            again = Runtime(platform="sim", seed=run_seed, strategy=strategy, trace=True, **options)
-            again.run_until_complete(test())
-            if again.last_trace_hash != rt.last_trace_hash:
-                raise NondeterminismError(
-                    f"seed {run_seed} ({strategy}) gave two different schedules; "
-                    + _first_divergence(rt.last_trace or [], again.last_trace or [])
-                )
+            _check_same_schedule(test, run_seed, strategy, rt, options)
         hashes.add(rt.last_trace_hash)
     return Summary(
         runs=len(seeds),
