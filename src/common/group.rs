@@ -242,13 +242,12 @@ impl TaskGroup {
                 handoff = Some(());
             }
             GroupKind::Main => {
-                drop(inner);
-                drop(finished_task);
-                self.core.main_finished(outcome);
-                inner = lock(&self.inner);
+                // The main group has exactly one task: it is finished now.
                 inner.finished = true;
                 drop(inner);
+                drop(finished_task);
                 self.core.unregister_group(self.id);
+                self.core.main_finished(outcome);
                 return;
             }
         }
