@@ -2,7 +2,8 @@
 //!
 //! Yield flavour: `for c in as_completed(...): v = yield c`. Colored: `async for v in ...`.
 //! Each step waits for the next task to finish and evaluates to its value or raises its
-//! exception.
+//! exception. A step whose wait is cancelled (or that is never awaited) consumes nothing: its
+//! place goes back to the iterator (`common/completions.rs`).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -11,6 +12,7 @@ use pyo3::exceptions::PyStopAsyncIteration;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
+use crate::common::completions::CompletionStep;
 use crate::common::current;
 use crate::common::group::{GroupKind, TaskGroup};
 use crate::common::suspend::{Suspend, SuspendKind};
@@ -20,15 +22,14 @@ use crate::common::suspend_args::coroutine;
 #[pyclass(frozen, module = "tonio._tonio")]
 pub struct AsCompleted {
     group: Arc<TaskGroup>,
-    remaining: AtomicUsize,
+    /// Steps still to hand out (a step that took nothing gives its place back).
+    remaining: Arc<AtomicUsize>,
 }
 
 impl AsCompleted {
     fn next_step(&self) -> Option<Suspend> {
-        self.remaining
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1))
-            .ok()
-            .map(|_| Suspend::new(SuspendKind::Join(self.group.clone())))
+        let step = CompletionStep::next(&self.group, &self.remaining)?;
+        Some(Suspend::new(SuspendKind::NextCompletion(Arc::new(step))))
     }
 }
 
@@ -71,6 +72,6 @@ pub fn as_completed(py: Python<'_>, coros: &Bound<'_, PyTuple>) -> PyResult<AsCo
     group.spawn(py, list)?;
     Ok(AsCompleted {
         group,
-        remaining: AtomicUsize::new(count),
+        remaining: Arc::new(AtomicUsize::new(count)),
     })
 }

@@ -48,7 +48,8 @@ impl UnboundedSender {
     fn send(&self, py: Python<'_>, message: Py<PyAny>) -> PyResult<()> {
         match self.core.send(py, message, None) {
             Send::Closed => Err(ChannelCore::closed_error(py)),
-            Send::Sent | Send::Queued(_) | Send::Full(_) => Ok(()),
+            // Without a task nothing queues or commits: an unbounded channel is never full.
+            Send::Sent | Send::Queued(_) | Send::Full(_) | Send::Refused(_) => Ok(()),
         }
     }
 

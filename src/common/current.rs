@@ -14,20 +14,33 @@ use super::core::RuntimeCore;
 use super::errors::not_running;
 use super::util::lock;
 
+/// What this thread knows about the task it runs.
+#[derive(Clone, Copy, Default)]
+pub struct RunningTask {
+    /// `Task::uid` (0: none).
+    pub uid: u64,
+    /// The task is a select/timeout branch: taking a message must go through the driver.
+    pub decides: bool,
+}
+
 thread_local! {
     static CURRENT: RefCell<Option<Arc<RuntimeCore>>> = const { RefCell::new(None) };
-    /// Id of the task this thread is running (0: none).
-    static TASK: Cell<u64> = const { Cell::new(0) };
+    static TASK: Cell<RunningTask> = const { Cell::new(RunningTask { uid: 0, decides: false }) };
 }
 
-/// Records that this thread runs task `id` (0: none); returns the previous value.
-pub fn set_task(id: u64) -> u64 {
-    TASK.with(|cell| cell.replace(id))
+/// Records the task this thread runs; returns the previous one.
+pub fn set_task(task: RunningTask) -> RunningTask {
+    TASK.with(|cell| cell.replace(task))
 }
 
-/// The id of the task this thread is running, if any.
+/// The process-unique id (`Task::uid`) of the task this thread is running, if any.
 pub fn task_id() -> Option<u64> {
-    TASK.with(|cell| Some(cell.get()).filter(|&id| id != 0))
+    TASK.with(|cell| Some(cell.get().uid).filter(|&id| id != 0))
+}
+
+/// True if the running task is a select/timeout branch.
+pub fn task_decides() -> bool {
+    TASK.with(|cell| cell.get().decides)
 }
 
 /// The cores of runs in progress, most recent last, for threads that belong to none (a plain

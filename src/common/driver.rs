@@ -35,7 +35,10 @@ enum Sent {
 pub fn run_task(py: Python<'_>, task: Arc<Task>) {
     let mut body = lock(&task.body);
     let resume = task.begin_run();
-    let previous_task = super::current::set_task(task.id);
+    let previous_task = super::current::set_task(super::current::RunningTask {
+        uid: task.uid,
+        decides: task.group.kind.decides(),
+    });
     task.started.store(true, Ordering::Relaxed);
     let entered = enter_context(py, &body);
     let resume = match finish_wait(py, &task, &mut body, resume) {
@@ -188,7 +191,7 @@ fn finish(py: Python<'_>, task: &Arc<Task>, body: &mut TaskBody, outcome: Outcom
     body.coro = None;
     body.children.clear();
     task.mark_done();
-    task.group.task_done(py, task.index, outcome);
+    task.group.task_done(py, task, outcome);
     task.core.task_finished();
 }
 

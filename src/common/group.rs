@@ -16,13 +16,21 @@
 //! # Cancellation
 //! `cancel_tasks` collects unfinished tasks under the lock and cancels them after releasing it.
 //! A group that was cancelled starts any task added later already cancelled.
+//!
+//! # Bounded memory
+//! A finished task's slot in `tasks` is freed at once; open groups (scopes, which may see
+//! thousands of tasks over their life) reuse freed slots, so their size follows the number of
+//! tasks running at once, not the number ever spawned. Errors are ordered by task id (spawn
+//! order), not by slot.
 
 use std::collections::VecDeque;
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::atomic::AtomicUsize;
+use std::sync::{Arc, Condvar, Mutex, OnceLock, Weak};
 
 use pyo3::prelude::*;
 
 use super::core::RuntimeCore;
+use super::decision::UNDECIDED;
 use super::errors::is_cancelled;
 use super::outcome::{Outcome, Resume};
 use super::task::{Task, Waker};
@@ -53,9 +61,15 @@ pub enum GroupKind {
 }
 
 pub(crate) struct GroupInner {
+    /// Unfinished tasks by slot (`Task::index`).
     pub tasks: Vec<Option<Arc<Task>>>,
+    /// Open groups: slots of finished tasks, reused by the next spawn.
+    pub free_slots: Vec<usize>,
+    /// Tasks ever added (a closed group accepts its first batch only).
+    pub spawned: usize,
     pub results: Vec<Option<Py<PyAny>>>,
-    pub errors: Vec<(usize, Py<PyAny>)>,
+    /// `(task id, exception)`: the id orders errors by spawn order.
+    pub errors: Vec<(u64, Py<PyAny>)>,
     pub remaining: usize,
     pub open: bool,
     pub cancelled: bool,
@@ -65,7 +79,6 @@ pub(crate) struct GroupInner {
     pub completions: VecDeque<Outcome>,
     /// `Select`/`Timeout`/`BlockOn`: the deciding outcome.
     pub winner: Option<Outcome>,
-    pub timed_out: bool,
     pub deadline: Option<TimerKey>,
     /// Errors were handed to a waiter (or reported): nothing left to report on drop.
     pub errors_taken: bool,
@@ -75,20 +88,42 @@ pub struct TaskGroup {
     pub id: u64,
     pub kind: GroupKind,
     pub core: Arc<RuntimeCore>,
+    /// Scopes: an exception escaping a task goes to the unhandled-error hook at once instead of
+    /// being kept for the scope's owner (servers: one failed connection must not pile up).
+    pub reports_errors: bool,
     pub(crate) inner: Mutex<GroupInner>,
     /// Signalled when a `BlockOn` group finishes.
     pub(crate) done: Condvar,
+    /// Select/timeout: who won (see `decision.rs`).
+    pub(crate) decision: AtomicUsize,
+    /// Select/timeout: the task waiting for the group (the next link of a commit chain).
+    owner: OnceLock<Weak<Task>>,
 }
 
 impl TaskGroup {
     /// Creates a group and registers it with the core. `open` groups accept tasks until `close`.
     pub fn new(core: &Arc<RuntimeCore>, kind: GroupKind, open: bool) -> Arc<TaskGroup> {
+        Self::with_reporting(core, kind, open, false)
+    }
+
+    /// Like `new`; `reports_errors` sends task errors to the hook as they happen (scopes).
+    pub fn with_reporting(
+        core: &Arc<RuntimeCore>,
+        kind: GroupKind,
+        open: bool,
+        reports_errors: bool,
+    ) -> Arc<TaskGroup> {
         let group = Arc::new(TaskGroup {
             id: core.next_id(),
             kind,
             core: core.clone(),
+            reports_errors,
+            decision: AtomicUsize::new(UNDECIDED),
+            owner: OnceLock::new(),
             inner: Mutex::new(GroupInner {
                 tasks: Vec::new(),
+                free_slots: Vec::new(),
+                spawned: 0,
                 results: Vec::new(),
                 errors: Vec::new(),
                 remaining: 0,
@@ -98,7 +133,6 @@ impl TaskGroup {
                 waiters: WaitQueue::new(),
                 completions: VecDeque::new(),
                 winner: None,
-                timed_out: false,
                 deadline: None,
                 errors_taken: false,
             }),
@@ -113,23 +147,28 @@ impl TaskGroup {
     pub fn spawn(self: &Arc<Self>, py: Python<'_>, coros: Vec<Py<PyAny>>) -> PyResult<()> {
         let core = &self.core;
         let mut inner = lock(&self.inner);
-        if inner.finished || (!inner.open && !inner.tasks.is_empty()) {
+        if inner.finished || (!inner.open && inner.spawned > 0) {
             return Err(pyo3::exceptions::PyRuntimeError::new_err(
                 "cannot spawn into this group: it has already finished",
             ));
         }
         let cancelled = inner.cancelled;
-        let first = inner.tasks.len();
         let mut created = Vec::with_capacity(coros.len());
-        for (offset, coro) in coros.into_iter().enumerate() {
+        for coro in coros {
             let context = if core.options.context {
                 Some(copy_context(py)?)
             } else {
                 None
             };
-            let task = core.new_task(self, first + offset, coro, context, cancelled);
+            let slot = inner.free_slots.pop().unwrap_or(inner.tasks.len());
+            let task = core.new_task(self, slot, coro, context, cancelled);
             created.push(task.clone());
-            inner.tasks.push(Some(task));
+            if slot == inner.tasks.len() {
+                inner.tasks.push(Some(task));
+            } else {
+                inner.tasks[slot] = Some(task);
+            }
+            inner.spawned += 1;
         }
         if matches!(self.kind, GroupKind::Join { .. }) {
             let count = inner.tasks.len();
@@ -184,15 +223,41 @@ impl TaskGroup {
         }
     }
 
-    /// A `timeout` group's deadline passed.
+    /// Cancels every unfinished task but the one at slot `keep` (a select's winner).
+    pub fn cancel_others(&self, keep: usize) {
+        let tasks: Vec<Arc<Task>> = lock(&self.inner)
+            .tasks
+            .iter()
+            .flatten()
+            .filter(|task| task.index != keep)
+            .cloned()
+            .collect();
+        for task in tasks {
+            task.cancel(false);
+        }
+    }
+
+    /// Records the task that waits for this select/timeout group.
+    pub fn set_owner(&self, owner: &Arc<Task>) {
+        let _ = self.owner.set(Arc::downgrade(owner));
+    }
+
+    /// The task that waits for this select/timeout group, while it lives.
+    pub fn owner(&self) -> Option<Arc<Task>> {
+        self.owner.get().and_then(Weak::upgrade)
+    }
+
+    /// A `timeout` group's deadline passed: it wins unless the coroutine committed first.
     pub fn deadline_passed(&self) {
         {
             let mut inner = lock(&self.inner);
+            inner.deadline = None;
             if inner.finished {
                 return;
             }
-            inner.timed_out = true;
-            inner.deadline = None;
+        }
+        if self.decide(super::decision::DEADLINE) == super::decision::Decided::Lost {
+            return;
         }
         self.cancel_tasks(false);
     }
@@ -206,73 +271,8 @@ impl TaskGroup {
         lock(&self.inner).deadline = Some(key);
     }
 
-    /// Records the outcome of the task at `index`. Called once per task by the driver.
-    pub fn task_done(self: &Arc<Self>, py: Python<'_>, index: usize, outcome: Outcome) {
-        let mut cancel_rest = false;
-        let mut report = None;
-        let mut handoff = None;
-        let mut inner = lock(&self.inner);
-        let finished_task = inner.tasks.get_mut(index).and_then(Option::take);
-        inner.remaining -= 1;
-        match self.kind {
-            GroupKind::Join { .. } => match outcome {
-                Outcome::Returned(value) => inner.results[index] = Some(value),
-                Outcome::Raised(exc) => inner.errors.push((index, exc)),
-            },
-            GroupKind::JoinNoResults | GroupKind::Scope => {
-                if let Outcome::Raised(exc) = outcome {
-                    inner.errors.push((index, exc));
-                }
-            }
-            GroupKind::Untracked => {
-                if let Outcome::Raised(exc) = outcome {
-                    if !is_cancelled(py, &exc) {
-                        report = Some(exc);
-                    }
-                }
-            }
-            GroupKind::Select | GroupKind::Timeout | GroupKind::BlockOn => {
-                if inner.winner.is_none() {
-                    inner.winner = Some(outcome);
-                    cancel_rest = self.kind == GroupKind::Select && inner.remaining > 0;
-                }
-            }
-            GroupKind::AsCompleted => {
-                inner.completions.push_back(outcome);
-                handoff = Some(());
-            }
-            GroupKind::Main => {
-                // The main group has exactly one task: it is finished now.
-                inner.finished = true;
-                drop(inner);
-                drop(finished_task);
-                self.core.unregister_group(self.id);
-                self.core.main_finished(outcome);
-                return;
-            }
-        }
-        let finished_now = inner.remaining == 0 && !inner.open && !inner.finished;
-        if finished_now {
-            inner.finished = true;
-        }
-        drop(inner);
-        drop(finished_task);
-        if let Some(exc) = report {
-            self.core.report_unhandled(py, &exc);
-        }
-        if cancel_rest {
-            self.cancel_tasks(false);
-        }
-        if handoff.is_some() {
-            self.hand_off_completions(py);
-        }
-        if finished_now {
-            self.on_finished(py);
-        }
-    }
-
     /// The group just finished: disarm its deadline, leave the registry, wake the waiters.
-    fn on_finished(&self, _py: Python<'_>) {
+    pub(crate) fn on_finished(&self, _py: Python<'_>) {
         let (waiters, deadline) = {
             let mut inner = lock(&self.inner);
             let waiters = if self.kind == GroupKind::AsCompleted {
@@ -294,27 +294,6 @@ impl TaskGroup {
         }
     }
 
-    /// `AsCompleted`: gives queued outcomes to queued waiters, one each, in order.
-    fn hand_off_completions(&self, py: Python<'_>) {
-        loop {
-            let (waiter, outcome) = {
-                let mut inner = lock(&self.inner);
-                if inner.completions.is_empty() || inner.waiters.is_empty() {
-                    return;
-                }
-                let waiter = inner.waiters.pop();
-                (waiter, inner.completions.pop_front())
-            };
-            let (Some(waiter), Some(outcome)) = (waiter, outcome) else {
-                return;
-            };
-            if !waiter.wake(outcome.clone_ref(py).into_resume()) {
-                // The waiter was cancelled meanwhile: the outcome goes back to the front.
-                lock(&self.inner).completions.push_front(outcome);
-            }
-        }
-    }
-
     /// Queues `waker` to be woken when the group finishes (or, for `AsCompleted`, when an
     /// outcome is available). Returns `None` if that is already the case.
     pub fn add_waiter(&self, waker: Waker) -> Option<WaiterKey> {
@@ -332,11 +311,6 @@ impl TaskGroup {
     /// Unqueues a waiter that stopped waiting. The waker is returned to be dropped unlocked.
     pub fn remove_waiter(&self, key: WaiterKey) -> Option<Waker> {
         lock(&self.inner).waiters.remove(key)
-    }
-
-    /// `AsCompleted`: the next outcome, if one is queued.
-    pub fn take_completion(&self) -> Option<Outcome> {
-        lock(&self.inner).completions.pop_front()
     }
 
     /// Blocks the calling (non-worker) thread until the group finishes. Call detached.

@@ -27,16 +27,9 @@ impl TaskGroup {
                 None => Resume::Value(py.None()),
             },
             GroupKind::Timeout => self.timeout_result(py),
-            GroupKind::AsCompleted => match self.take_completion() {
-                Some(outcome) => outcome.into_resume(),
-                None => Resume::Throw(
-                    pyo3::exceptions::PyRuntimeError::new_err(
-                        "as_completed: no completed task to take",
-                    )
-                    .into_value(py)
-                    .into_any(),
-                ),
-            },
+            // Steps take outcomes themselves (`completions.rs`); waiting for the whole group
+            // evaluates to None.
+            GroupKind::AsCompleted => Resume::Value(py.None()),
         }
     }
 
@@ -44,13 +37,13 @@ impl TaskGroup {
     pub fn take_scope_errors(&self, py: Python<'_>) -> Vec<Py<PyAny>> {
         let mut inner = lock(&self.inner);
         inner.errors_taken = true;
-        let mut errors: Vec<(usize, Py<PyAny>)> = inner
+        let mut errors: Vec<(u64, Py<PyAny>)> = inner
             .errors
             .iter()
             .map(|(i, e)| (*i, e.clone_ref(py)))
             .collect();
         drop(inner);
-        errors.sort_by_key(|(index, _)| *index);
+        errors.sort_by_key(|(order, _)| *order);
         errors
             .into_iter()
             .map(|(_, e)| e)
@@ -100,7 +93,7 @@ impl TaskGroup {
         skip_cancelled: bool,
         otherwise: Resume,
     ) -> Resume {
-        let mut errors: Vec<(usize, Py<PyAny>)> = {
+        let mut errors: Vec<(u64, Py<PyAny>)> = {
             let mut inner = lock(&self.inner);
             inner.errors_taken = true;
             inner
@@ -115,7 +108,7 @@ impl TaskGroup {
         if errors.is_empty() {
             return otherwise;
         }
-        errors.sort_by_key(|(index, _)| *index);
+        errors.sort_by_key(|(order, _)| *order);
         let errors = errors.into_iter().map(|(_, e)| e).collect();
         Resume::Throw(
             exception_group(py, message, errors)
@@ -124,14 +117,11 @@ impl TaskGroup {
         )
     }
 
+    /// `(value, in_time)`: in time only if the coroutine won against the deadline; a coroutine
+    /// that caught the cancellation and returned late gives `(value, False)`.
     fn timeout_result(&self, py: Python<'_>) -> Resume {
-        let (outcome, timed_out) = {
-            let inner = lock(&self.inner);
-            (
-                inner.winner.as_ref().map(|o| o.clone_ref(py)),
-                inner.timed_out,
-            )
-        };
+        let outcome = lock(&self.inner).winner.as_ref().map(|o| o.clone_ref(py));
+        let timed_out = self.deadline_won();
         let pair = |value: Py<PyAny>, ok: bool| -> Resume {
             let ok = PyBool::new(py, ok).to_owned().into_any().unbind();
             match PyTuple::new(py, [value, ok]) {
@@ -140,7 +130,7 @@ impl TaskGroup {
             }
         };
         match outcome {
-            Some(Outcome::Returned(value)) => pair(value, true),
+            Some(Outcome::Returned(value)) => pair(value, !timed_out),
             Some(Outcome::Raised(exc)) if timed_out && is_cancelled(py, &exc) => {
                 pair(py.None(), false)
             }

@@ -7,12 +7,15 @@
 //! platform, and every collection that is iterated has a fixed order (`BTreeMap`, `VecDeque`).
 
 pub mod blocking;
+pub mod completions;
 pub mod core;
 pub mod current;
+pub mod decision;
 pub mod driver;
 pub mod errors;
 pub mod event;
 pub mod group;
+pub mod group_outcomes;
 pub mod group_result;
 pub mod io;
 pub mod net;

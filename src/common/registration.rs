@@ -11,6 +11,7 @@ use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 
 use super::blocking::BlockingJob;
+use super::completions::CompletionStep;
 use super::event::EventCore;
 use super::group::{GroupKind, TaskGroup};
 use super::io::IoCall;
@@ -29,8 +30,11 @@ pub enum OnReady {
     JoinResult,
     /// Colored scope exit: merge the body's error with the tasks' errors.
     ScopeExit(Option<Py<PyAny>>),
-    /// The owner was cancelled and waited for the group to unwind: throw `CancelledError`.
+    /// The owner was cancelled and waited for the group to unwind: throw `CancelledError`,
+    /// unless the group decided for a value that must not be lost (see `ready_value`).
     Cancelled,
+    /// An `as_completed` step: the resume carries the outcome it took.
+    Completion(Arc<CompletionStep>),
 }
 
 /// What a suspended task must undo or translate when it resumes.
@@ -92,7 +96,7 @@ pub(crate) fn wait_group(
         task: task.clone(),
         token,
     }) {
-        None => Started::Ready(ready_value(py, group, on_ready)),
+        None => Started::Ready(ready_value(py, task, group, on_ready)),
         Some(key) => {
             body.wait = Registration::Group {
                 group: group.clone(),
@@ -104,10 +108,21 @@ pub(crate) fn wait_group(
     }
 }
 
-fn ready_value(py: Python<'_>, group: &TaskGroup, on_ready: OnReady) -> Resume {
+fn ready_value(py: Python<'_>, task: &Task, group: &TaskGroup, on_ready: OnReady) -> Resume {
     match on_ready {
         OnReady::JoinResult => group.join_result(py),
-        OnReady::Cancelled => Resume::Cancel,
+        OnReady::Completion(_) => Resume::Cancel,
+        OnReady::Cancelled => {
+            // A select or timeout that finished with a value (a branch may have taken a
+            // message) delivers it; the cancellation waits for the next suspension.
+            let decided_value = group.kind.decides()
+                && matches!(group.winner(py), Some(super::outcome::Outcome::Returned(_)));
+            if !decided_value {
+                return Resume::Cancel;
+            }
+            task.rearm_cancel();
+            group.join_result(py)
+        }
         OnReady::ScopeExit(body_error) => {
             let mut errors = group.take_scope_errors(py);
             match body_error {
@@ -233,25 +248,34 @@ impl Registration {
                 key,
                 on_ready,
             } => match resume {
-                Resume::Ready => Finish::Resume(ready_value(py, &group, on_ready)),
+                Resume::Ready => Finish::Resume(ready_value(py, task, &group, on_ready)),
                 Resume::Cancel => {
                     drop(group.remove_waiter(key));
+                    if let OnReady::Completion(step) = &on_ready {
+                        step.release();
+                    }
                     let owns_tasks = matches!(
                         group.kind,
                         GroupKind::Scope | GroupKind::Select | GroupKind::Timeout
                     );
-                    if !owns_tasks || group.is_finished() {
+                    if !owns_tasks {
                         return Finish::Resume(Resume::Cancel);
                     }
                     // The owner is cancelled: cancel what it owns and wait for it to unwind.
-                    group.cancel_tasks(false);
+                    if !group.is_finished() {
+                        group.cancel_tasks(false);
+                    }
                     match wait_group(py, task, body, &group, OnReady::Cancelled) {
                         Started::Pending => Finish::WaitAgain,
-                        _ => Finish::Resume(Resume::Cancel),
+                        Started::Ready(resume) => Finish::Resume(resume),
+                        Started::Yield => Finish::Resume(Resume::Cancel),
                     }
                 }
                 other => {
                     drop(group.remove_waiter(key));
+                    if let OnReady::Completion(step) = on_ready {
+                        step.mark_taken();
+                    }
                     Finish::Resume(other)
                 }
             },

@@ -18,6 +18,7 @@ use pyo3::exceptions::PyStopIteration;
 use pyo3::prelude::*;
 
 use super::blocking::BlockingJob;
+use super::completions::CompletionStep;
 use super::event::EventCore;
 use super::group::{GroupKind, TaskGroup};
 use super::io::IoCall;
@@ -47,9 +48,10 @@ pub enum SuspendKind {
         event: Arc<EventCore>,
         timeout: Option<f64>,
     },
-    /// Wait for a group to finish (spawn join, scope wait) or, for `as_completed`, for its next
-    /// outcome.
+    /// Wait for a group to finish (spawn join, scope wait).
     Join(Arc<TaskGroup>),
+    /// One `as_completed` step: take the next outcome.
+    NextCompletion(Arc<CompletionStep>),
     /// Exit of a colored scope: close it, cancel it if the body raised, wait, merge errors.
     ScopeExit {
         group: Arc<TaskGroup>,
@@ -141,6 +143,7 @@ impl Suspend {
             SuspendKind::Sleep(_) | SuspendKind::SleepUntil(_) => "<tonio awaitable: sleep>",
             SuspendKind::EventWait { .. } => "<tonio awaitable: Event.wait>",
             SuspendKind::Join(_) => "<tonio awaitable: join>",
+            SuspendKind::NextCompletion(_) => "<tonio awaitable: as_completed step>",
             SuspendKind::ScopeExit { .. } => "<tonio awaitable: scope exit>",
             SuspendKind::Select(_) => "<tonio awaitable: select>",
             SuspendKind::Timeout { .. } => "<tonio awaitable: timeout>",
@@ -239,6 +242,7 @@ impl Suspend {
                 Started::Pending
             }
             SuspendKind::Join(group) => wait_group(py, task, body, group, OnReady::JoinResult),
+            SuspendKind::NextCompletion(step) => step.start(py, task, body),
             SuspendKind::ScopeExit { group, body_error } => {
                 group.close(py);
                 if body_error.is_some() {
@@ -252,6 +256,7 @@ impl Suspend {
                     return Started::Ready(already_awaited(py, "select(...)"));
                 };
                 let group = TaskGroup::new(core, GroupKind::Select, false);
+                group.set_owner(task);
                 if let Err(err) = group.spawn(py, coros) {
                     return Started::Ready(Resume::Throw(err.into_value(py).into_any()));
                 }
@@ -262,6 +267,7 @@ impl Suspend {
                     return Started::Ready(already_awaited(py, "timeout(...)"));
                 };
                 let group = TaskGroup::new(core, GroupKind::Timeout, false);
+                group.set_owner(task);
                 group.set_deadline(deadline_after(core.now(), *seconds));
                 if let Err(err) = group.spawn(py, vec![coro]) {
                     return Started::Ready(Resume::Throw(err.into_value(py).into_any()));

@@ -14,22 +14,29 @@
 //!   before it parked) is stored as `notified`; `park` then returns it instead of parking.
 //!
 //! # Cancellation
-//! `cancel` is sticky and delivered once: a `Waiting` task is scheduled at once with
-//! `Resume::Cancel`; a `Running` task gets it at its next suspension (`park`/`yield_now`); a
-//! `Scheduled` task gets it when it starts running if its resume is cancellable (see
-//! [`Resume::cancellable`]). At shutdown cancellation is *persistent*: delivered at every
-//! suspension until the task finishes.
+//! Each `cancel` makes one `CancelledError` pending, delivered once: a `Waiting` task is
+//! scheduled at once with `Resume::Cancel`; a `Running` task gets it at its next suspension
+//! (`park`/`yield_now`); a `Scheduled` task gets it when it starts running if its resume is
+//! cancellable (see [`Resume::cancellable`]). Requests made before the task sees its
+//! `CancelledError` coalesce into one; a task that caught a `CancelledError` and went on is
+//! cancelled again by the next `cancel`. At shutdown cancellation is *persistent*: delivered at every suspension until the
+//! task finishes.
+//!
+//! # Identity
+//! `id` counts per run (deterministic: traces and reports use it); `uid` is unique in the
+//! process, for what outlives a run or is shared between runtimes (lock ownership).
 //!
 //! # Locks
 //! `state` is a leaf lock: nothing else is locked while it is held. `body` is held by the running
 //! thread for a whole run step and is never taken by wakers or cancellers.
 
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use pyo3::prelude::*;
 
 use super::core::RuntimeCore;
+use super::decision::{commit, Commit, Decisions};
 use super::group::TaskGroup;
 use super::outcome::Resume;
 use super::registration::Registration;
@@ -50,8 +57,8 @@ struct TaskState {
     resume: Option<Resume>,
     /// A wake arrived while `Running`; `resume` holds its value.
     notified: bool,
-    cancel_requested: bool,
-    cancel_delivered: bool,
+    /// A `CancelledError` waits to be delivered (set by `cancel`, cleared by delivery).
+    cancel_pending: bool,
     /// Deliver cancellation at every suspension (runtime shutdown).
     cancel_persistent: bool,
     /// Parked with `park_shielded`: cancellation does not wake it.
@@ -60,9 +67,18 @@ struct TaskState {
 
 impl TaskState {
     fn cancel_pending(&self) -> bool {
-        self.cancel_persistent || (self.cancel_requested && !self.cancel_delivered)
+        self.cancel_persistent || self.cancel_pending
+    }
+
+    /// Takes the pending cancellation for delivery.
+    fn deliver_cancel(&mut self) -> Resume {
+        self.cancel_pending = false;
+        Resume::Cancel
     }
 }
+
+/// Source of `Task::uid`.
+static NEXT_UID: AtomicU64 = AtomicU64::new(1);
 
 /// What the running thread owns while it runs the task. Guarded by `Task::body`.
 pub struct TaskBody {
@@ -84,7 +100,10 @@ impl TaskBody {
 }
 
 pub struct Task {
+    /// Per-run id (deterministic), for traces and reports.
     pub id: u64,
+    /// Unique in the process (lock ownership across runtimes).
+    pub uid: u64,
     pub core: Arc<RuntimeCore>,
     /// The group the task reports its outcome to, and its index there.
     pub group: Arc<TaskGroup>,
@@ -119,7 +138,14 @@ impl Waker {
 
     /// Claims the waiter with `resume` (see `Task::claim`).
     pub fn claim(self, resume: Resume) -> Option<Claimed> {
-        self.task.claim(self.token, resume)
+        self.task.claim(self.token, resume, false)
+    }
+
+    /// Claims the waiter for something it *takes* (a message, an `as_completed` outcome):
+    /// also commits the waiter's selects and timeouts, and is refused if one of them was
+    /// decided for another branch (see `decision.rs`).
+    pub fn claim_taking(self, resume: Resume) -> Option<Claimed> {
+        self.task.claim(self.token, resume, true)
     }
 }
 
@@ -127,15 +153,19 @@ impl Waker {
 #[must_use = "a claimed task must be scheduled"]
 pub struct Claimed {
     task: Option<Arc<Task>>,
+    /// Selects the claim decided: their other branches are cancelled after scheduling.
+    decisions: Decisions,
 }
 
 impl Claimed {
-    /// Makes the claimed task runnable (no-op if it was still running).
+    /// Makes the claimed task runnable (no-op if it was still running), then cancels the
+    /// losing branches of any select the claim decided.
     pub fn schedule(self) {
         if let Some(task) = self.task {
             let platform = task.core.platform.clone();
             platform.schedule(task);
         }
+        self.decisions.apply();
     }
 }
 
@@ -160,6 +190,7 @@ impl Task {
         let persistent = core.is_shutting_down();
         Arc::new(Task {
             id,
+            uid: NEXT_UID.fetch_add(1, Ordering::Relaxed),
             core,
             group,
             index,
@@ -168,8 +199,7 @@ impl Task {
                 token: 0,
                 resume: Some(Resume::Start),
                 notified: false,
-                cancel_requested: cancelled || persistent,
-                cancel_delivered: false,
+                cancel_pending: cancelled || persistent,
                 cancel_persistent: persistent,
                 shielded: false,
             }),
@@ -191,8 +221,7 @@ impl Task {
         state.phase = Phase::Running;
         let resume = state.resume.take().unwrap_or(Resume::Nothing);
         if resume.cancellable() && state.cancel_pending() {
-            state.cancel_delivered = true;
-            return Resume::Cancel;
+            return state.deliver_cancel();
         }
         resume
     }
@@ -217,8 +246,7 @@ impl Task {
         }
         if state.cancel_pending() {
             state.token += 1;
-            state.cancel_delivered = true;
-            return Park::Resume(Resume::Cancel);
+            return Park::Resume(state.deliver_cancel());
         }
         state.phase = Phase::Waiting;
         Park::Parked
@@ -242,8 +270,7 @@ impl Task {
     pub fn yield_now(&self) -> Option<Resume> {
         let mut state = lock(&self.state);
         if state.cancel_pending() {
-            state.cancel_delivered = true;
-            return Some(Resume::Cancel);
+            return Some(state.deliver_cancel());
         }
         state.phase = Phase::Scheduled;
         state.resume = Some(Resume::Nothing);
@@ -252,7 +279,7 @@ impl Task {
 
     /// Resumes the suspension identified by `token`. See the module docs.
     pub fn wake(self: &Arc<Self>, token: u64, resume: Resume) -> bool {
-        match self.claim(token, resume) {
+        match self.claim(token, resume, false) {
             Some(claimed) => {
                 claimed.schedule();
                 true
@@ -266,30 +293,38 @@ impl Task {
     /// released its own locks. Returns `None` (dropping `resume`) if the wait already ended.
     ///
     /// Primitives that hand something over (a permit, a message) claim the waiter while they
-    /// hold their lock, so the hand-off and the waiter's fate are decided together.
-    pub fn claim(self: &Arc<Self>, token: u64, resume: Resume) -> Option<Claimed> {
+    /// hold their lock, so the hand-off and the waiter's fate are decided together. `taking`:
+    /// the hand-off is something the task takes, which commits its selects (`decision.rs`).
+    pub fn claim(self: &Arc<Self>, token: u64, resume: Resume, taking: bool) -> Option<Claimed> {
         let mut state = lock(&self.state);
         if state.token != token || state.notified {
             return None;
         }
-        match state.phase {
-            Phase::Running => {
-                state.token += 1;
-                state.notified = true;
-                state.resume = Some(resume);
-                Some(Claimed { task: None })
-            }
-            Phase::Waiting => {
-                state.token += 1;
-                state.phase = Phase::Scheduled;
-                state.shielded = false;
-                state.resume = Some(resume);
-                Some(Claimed {
-                    task: Some(self.clone()),
-                })
-            }
-            Phase::Scheduled | Phase::Done => None,
+        if matches!(state.phase, Phase::Scheduled | Phase::Done) {
+            return None;
         }
+        let decisions = match taking {
+            false => Decisions::default(),
+            true => match commit(self) {
+                Commit::Go(decisions) => decisions,
+                Commit::Refused => return None,
+            },
+        };
+        state.token += 1;
+        state.resume = Some(resume);
+        if state.phase == Phase::Running {
+            state.notified = true;
+            return Some(Claimed {
+                task: None,
+                decisions,
+            });
+        }
+        state.phase = Phase::Scheduled;
+        state.shielded = false;
+        Some(Claimed {
+            task: Some(self.clone()),
+            decisions,
+        })
     }
 
     /// Requests cancellation (see the module docs). `persistent` is used at shutdown.
@@ -298,19 +333,32 @@ impl Task {
         if state.phase == Phase::Done {
             return;
         }
-        if state.cancel_requested && !persistent {
+        state.cancel_persistent |= persistent;
+        if state.phase == Phase::Scheduled && matches!(state.resume, Some(Resume::Cancel)) {
+            // A delivery is already on its way: the task has not seen it yet.
             return;
         }
-        state.cancel_requested = true;
-        state.cancel_persistent |= persistent;
+        state.cancel_pending = true;
         if state.phase == Phase::Waiting && !state.shielded {
             state.token += 1;
-            state.cancel_delivered = true;
             state.phase = Phase::Scheduled;
-            state.resume = Some(Resume::Cancel);
+            state.resume = Some(state.deliver_cancel());
             drop(state);
             self.core.platform.schedule(self.clone());
         }
+    }
+
+    /// A value took the place of a delivered cancellation (it carried something the task must
+    /// not lose): make the cancellation pending again, for the next suspension.
+    pub fn rearm_cancel(&self) {
+        lock(&self.state).cancel_pending = true;
+    }
+
+    /// Consumes a pending (non-persistent) cancellation; returns whether there was one. Used
+    /// when the task is refused a hand-off because its select was decided elsewhere: the
+    /// `CancelledError` it gets then stands for the cancellation that decision sent it.
+    pub fn take_pending_cancel(&self) -> bool {
+        std::mem::take(&mut lock(&self.state).cancel_pending)
     }
 
     /// `Running -> Done`.

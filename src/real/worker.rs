@@ -133,11 +133,8 @@ fn run_guarded(py: Python<'_>, task: TaskRef) {
             "tonio internal error: the runtime panicked while running this task (please report it)",
         );
         keep.mark_done();
-        keep.group.task_done(
-            py,
-            keep.index,
-            Outcome::Raised(err.into_value(py).into_any()),
-        );
+        keep.group
+            .task_done(py, &keep, Outcome::Raised(err.into_value(py).into_any()));
         keep.core.task_finished();
     }
 }

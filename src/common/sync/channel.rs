@@ -24,6 +24,7 @@ use pyo3::exceptions::PyBrokenPipeError;
 use pyo3::prelude::*;
 
 use super::{Side, WaitSource};
+use crate::common::decision::{commit, Commit, Decisions};
 use crate::common::outcome::Resume;
 use crate::common::task::{Claimed, Task, Waker};
 use crate::common::util::lock;
@@ -48,6 +49,8 @@ pub enum Send {
     /// Full, and no task was given to queue: the message comes back.
     Full(Py<PyAny>),
     Closed,
+    /// The sending task is a select branch that lost (`decision.rs`): nothing was sent.
+    Refused(Py<PyAny>),
 }
 
 /// Outcome of a receive attempt.
@@ -57,6 +60,8 @@ pub enum Receive {
     /// Empty, and no task was given to queue.
     Empty,
     Closed,
+    /// The receiving task is a select branch that lost (`decision.rs`): it took nothing.
+    Refused,
 }
 
 fn closed_error(py: Python<'_>, what: &str) -> Py<PyAny> {
@@ -96,16 +101,24 @@ impl ChannelCore {
     /// never full.
     pub fn send(&self, py: Python<'_>, msg: Py<PyAny>, task: Option<&Arc<Task>>) -> Send {
         let mut claimed = None;
+        let mut decisions = Decisions::default();
         let result = {
             let mut state = lock(&self.state);
             if state.closed {
                 return Send::Closed;
             }
-            loop {
-                let Some(receiver) = state.receivers.pop() else {
-                    break;
-                };
-                if let Some(c) = receiver.claim(Resume::Value(msg.clone_ref(py))) {
+            // The send completes now if anyone waits (then the buffer is empty) or there is
+            // room: completing commits the sending task's selects (`decision.rs`).
+            let completes = !state.receivers.is_empty() || state.buffer.len() < self.capacity;
+            if let (true, Some(task)) = (completes, task) {
+                match commit(task) {
+                    Commit::Go(decided) => decisions = decided,
+                    Commit::Refused => return Send::Refused(msg),
+                }
+            }
+            // A receiver that lost its select refuses the message: try the next one.
+            while let Some(receiver) = state.receivers.pop() {
+                if let Some(c) = receiver.claim_taking(Resume::Value(msg.clone_ref(py))) {
                     claimed = Some(c);
                     break;
                 }
@@ -125,14 +138,25 @@ impl ChannelCore {
         if let Some(claimed) = claimed {
             claimed.schedule();
         }
+        decisions.apply();
         result
     }
 
-    /// Receives the oldest message, or (given the receiving `task`) queues it.
+    /// Receives the oldest message, or (given the receiving `task`) queues it. Taking a
+    /// message commits the task's selects (`decision.rs`); a losing branch is refused.
     pub fn receive(&self, py: Python<'_>, task: Option<&Arc<Task>>) -> Receive {
         let mut claimed = None;
+        let mut decisions = Decisions::default();
         let result = {
             let mut state = lock(&self.state);
+            // Waiting senders imply a full buffer: a message is there to take.
+            let available = !state.buffer.is_empty() || !state.senders.is_empty();
+            if let (true, Some(task)) = (available, task) {
+                match commit(task) {
+                    Commit::Go(decided) => decisions = decided,
+                    Commit::Refused => return Receive::Refused,
+                }
+            }
             let message = match state.buffer.pop_front() {
                 Some(message) => {
                     // A slot opened: move the first waiting sender's message in.
@@ -159,6 +183,7 @@ impl ChannelCore {
         if let Some(claimed) = claimed {
             claimed.schedule();
         }
+        decisions.apply();
         result
     }
 
@@ -193,7 +218,8 @@ impl ChannelCore {
 /// Claims the first waiting sender that can still complete, returning its message.
 fn claim_sender(py: Python<'_>, state: &mut ChannelState) -> Option<(Claimed, Py<PyAny>)> {
     while let Some((sender, msg)) = state.senders.pop() {
-        if let Some(claimed) = sender.claim(Resume::Value(py.None())) {
+        // Completing the send commits the sender's selects; a losing branch refuses.
+        if let Some(claimed) = sender.claim_taking(Resume::Value(py.None())) {
             return Some((claimed, msg));
         }
     }

@@ -21,6 +21,13 @@ use crate::common::util::lock;
 pub fn complete(py: Python<'_>, kind: &SuspendKind) -> Option<PyResult<Py<PyAny>>> {
     match kind {
         SuspendKind::Value(value) => Some(Ok(value.clone_ref(py))),
+        // A select or timeout branch commits when it takes or sends a message or a permit:
+        // the driver does that.
+        SuspendKind::Receive(_) | SuspendKind::Send { .. } | SuspendKind::Acquire { .. }
+            if current::task_decides() =>
+        {
+            None
+        }
         SuspendKind::Acquire { core, guard } => {
             let owner = current::task_id()?;
             // Busy: the driver queues the task; Reentrant: the driver reports it.
@@ -36,7 +43,7 @@ pub fn complete(py: Python<'_>, kind: &SuspendKind) -> Option<PyResult<Py<PyAny>
         SuspendKind::Receive(core) => match core.receive(py, None) {
             Receive::Message(msg) => Some(Ok(msg)),
             Receive::Closed => Some(Err(ChannelCore::closed_error(py))),
-            Receive::Empty | Receive::Queued(_) => None,
+            Receive::Empty | Receive::Queued(_) | Receive::Refused => None,
         },
         SuspendKind::Send { core, msg } => {
             let mut slot = lock(msg);
@@ -44,7 +51,7 @@ pub fn complete(py: Python<'_>, kind: &SuspendKind) -> Option<PyResult<Py<PyAny>
             match core.send(py, message, None) {
                 Send::Sent => Some(Ok(py.None())),
                 Send::Closed => Some(Err(ChannelCore::closed_error(py))),
-                Send::Full(message) => {
+                Send::Full(message) | Send::Refused(message) => {
                     *slot = Some(message);
                     None
                 }

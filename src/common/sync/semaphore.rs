@@ -4,13 +4,14 @@
 //! - `!waiters.is_empty() => permits == 0`: nobody waits while a permit is free, so a newcomer
 //!   can never barge ahead of a queued waiter.
 //! - `permits + held == initial`, where `held` counts granted, unreleased permits.
-//! - Lock mode: `owner` is the id of the task holding the lock, `None` when free.
+//! - Lock mode: `owner` is the `uid` (process-unique) of the task holding the lock, `None` when free.
 
 use std::sync::{Arc, Mutex};
 
 use pyo3::prelude::*;
 
 use super::{Side, WaitSource};
+use crate::common::decision::{commit, Commit};
 use crate::common::outcome::Resume;
 use crate::common::task::{Claimed, Task, Waker};
 use crate::common::util::lock;
@@ -34,6 +35,8 @@ pub enum Acquire {
     Queued(WaiterKey),
     /// Lock mode: the task already holds this lock.
     Reentrant,
+    /// The task is a select branch that lost (`decision.rs`): it took no permit.
+    Refused,
 }
 
 /// What `try_acquire_as` did.
@@ -109,17 +112,23 @@ impl SemaphoreCore {
 
     /// Takes a permit for `task`, or queues it (it is handed a permit later by `release`).
     pub fn acquire_or_queue(&self, task: &Arc<Task>) -> Acquire {
-        let owner = task.id;
+        let owner = task.uid;
         let mut state = lock(&self.state);
         if self.is_lock && state.owner == Some(owner) {
             return Acquire::Reentrant;
         }
         if state.permits > 0 {
             debug_assert!(state.waiters.is_empty());
+            // Taking the permit commits the task's selects.
+            let Commit::Go(decisions) = commit(task) else {
+                return Acquire::Refused;
+            };
             state.permits -= 1;
             if self.is_lock {
                 state.owner = Some(owner);
             }
+            drop(state);
+            decisions.apply();
             return Acquire::Acquired;
         }
         Acquire::Queued(state.waiters.push(Waker::begin(task)))
@@ -143,10 +152,10 @@ impl SemaphoreCore {
     /// Hands the releasing permit to the first waiter that accepts it.
     fn hand_off(&self, py: Python<'_>, state: &mut SemState) -> Option<Claimed> {
         while let Some(waiter) = state.waiters.pop() {
-            let id = waiter.task.id;
+            let id = waiter.task.uid;
             // The permit moves to the waiter: `Value` is never replaced by a cancellation; the
             // waiter's registration turns the placeholder into a guard (or `None`).
-            if let Some(claimed) = waiter.claim(Resume::Value(py.None())) {
+            if let Some(claimed) = waiter.claim_taking(Resume::Value(py.None())) {
                 if self.is_lock {
                     state.owner = Some(id);
                 }

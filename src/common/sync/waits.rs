@@ -32,6 +32,13 @@ fn queued(
     Started::Pending
 }
 
+/// A losing select branch was refused a hand-off: it is being cancelled, and the
+/// `CancelledError` it gets now stands for that cancellation.
+fn refused(task: &Task) -> Started {
+    task.take_pending_cancel();
+    Started::Ready(Resume::Cancel)
+}
+
 /// `yield lock()` (`guard`: evaluates to a [`Guard`]) or `async with lock` (evaluates to None).
 pub fn start_acquire(
     py: Python<'_>,
@@ -55,6 +62,7 @@ pub fn start_acquire(
             .into_any(),
         )),
         Acquire::Queued(key) => queued(body, core.clone(), Side::Only, key, on_value),
+        Acquire::Refused => refused(task),
     }
 }
 
@@ -88,6 +96,7 @@ pub fn start_send(
             ChannelCore::closed_error(py).into_value(py).into_any(),
         )),
         Send::Queued(key) => queued(body, core.clone(), Side::Senders, key, OnValue::Pass),
+        Send::Refused(_) => refused(task),
         Send::Full(_) => Started::Ready(Resume::Throw(
             PyRuntimeError::new_err("channel full without a waiting sender")
                 .into_value(py)
@@ -109,6 +118,7 @@ pub fn start_receive(
             ChannelCore::closed_error(py).into_value(py).into_any(),
         )),
         Receive::Queued(key) => queued(body, core.clone(), Side::Receivers, key, OnValue::Pass),
+        Receive::Refused => refused(task),
         Receive::Empty => Started::Ready(Resume::Throw(
             PyRuntimeError::new_err("channel empty without a waiting receiver")
                 .into_value(py)
