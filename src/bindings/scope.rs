@@ -19,7 +19,8 @@ use crate::common::util::lock;
 
 enum ScopeState {
     New,
-    Entered(Arc<TaskGroup>),
+    /// Inside the `with` block entered by the task with this uid (0: not from a task).
+    Entered(Arc<TaskGroup>, u64),
     Exited(Arc<TaskGroup>),
 }
 
@@ -43,7 +44,7 @@ impl Scope {
         if self.cancel_requested.load(Ordering::Acquire) {
             group.cancel_tasks(false);
         }
-        *state = ScopeState::Entered(group);
+        *state = ScopeState::Entered(group, current::task_id().unwrap_or(0));
         Ok(())
     }
 
@@ -51,7 +52,7 @@ impl Scope {
     fn exit(&self) -> PyResult<Arc<TaskGroup>> {
         let mut state = lock(&self.state);
         let group = match &*state {
-            ScopeState::Entered(group) => group.clone(),
+            ScopeState::Entered(group, _) => group.clone(),
             ScopeState::New => {
                 return Err(PyRuntimeError::new_err(
                     "scope exited without being entered",
@@ -66,7 +67,7 @@ impl Scope {
     fn group(&self) -> Option<Arc<TaskGroup>> {
         match &*lock(&self.state) {
             ScopeState::New => None,
-            ScopeState::Entered(group) | ScopeState::Exited(group) => Some(group.clone()),
+            ScopeState::Entered(group, _) | ScopeState::Exited(group) => Some(group.clone()),
         }
     }
 }
@@ -125,7 +126,7 @@ impl Scope {
     fn spawn(&self, py: Python<'_>, coro: Bound<'_, PyAny>) -> PyResult<()> {
         coroutine(&coro, "scope.spawn")?;
         let group = match &*lock(&self.state) {
-            ScopeState::Entered(group) => group.clone(),
+            ScopeState::Entered(group, _) => group.clone(),
             ScopeState::New => {
                 return Err(PyRuntimeError::new_err(
                     "scope.spawn: enter the scope first (with/async with)",
@@ -157,11 +158,23 @@ impl Scope {
     /// Yield flavour: an awaitable that waits for every task of the scope, then raises their
     /// exceptions (other than `CancelledError`) as an `ExceptionGroup`.
     fn __call__(&self) -> PyResult<Suspend> {
-        match self.group() {
-            Some(group) => Ok(Suspend::new(SuspendKind::Join(group))),
-            None => Err(PyRuntimeError::new_err(
-                "enter the scope before waiting for it",
-            )),
-        }
+        let group = match &*lock(&self.state) {
+            ScopeState::New => {
+                return Err(PyRuntimeError::new_err(
+                    "enter the scope before waiting for it",
+                ))
+            }
+            // The task inside the `with` block would wait for itself to leave it: never.
+            ScopeState::Entered(_, entered_by)
+                if *entered_by != 0 && current::task_id() == Some(*entered_by) =>
+            {
+                return Err(PyRuntimeError::new_err(
+                    "yield scope() waits for the scope's tasks after its with block; inside the \
+                     with block it would wait forever (leave the block first)",
+                ))
+            }
+            ScopeState::Entered(group, _) | ScopeState::Exited(group) => group.clone(),
+        };
+        Ok(Suspend::new(SuspendKind::Join(group)))
     }
 }

@@ -146,13 +146,14 @@ impl BlockingJob {
         }
     }
 
-    /// Fails a queued call without running it (no thread could be started for it).
+    /// Fails a queued call without running it (no thread could be started for it), or a
+    /// running one that the runtime could not finish (a panic): its task gets a `RuntimeError`.
     pub fn fail(&self, reason: &str) {
         let waker = match std::mem::replace(&mut *lock(&self.state), JobState::Finished) {
-            JobState::Queued(waker) => waker,
+            JobState::Queued(waker) | JobState::Running { waker, .. } => waker,
             _ => return,
         };
-        Python::attach(|py| {
+        let _ = Python::try_attach(|py| {
             let err =
                 pyo3::exceptions::PyRuntimeError::new_err(format!("spawn_blocking: {reason}"));
             waker.wake(Resume::Throw(err.into_value(py).into_any()));

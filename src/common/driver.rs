@@ -19,6 +19,7 @@ use pyo3::prelude::*;
 
 use super::errors::{bad_yield, cancelled};
 use super::outcome::{Outcome, Resume};
+use super::ownership::{self, StartGuard};
 use super::registration::{Finish, Registration};
 use super::suspend::{Started, Suspend};
 use super::task::{Park, Task, TaskBody};
@@ -39,8 +40,22 @@ pub fn run_task(py: Python<'_>, task: Arc<Task>) {
         uid: task.uid,
         decides: task.group.kind.decides(),
     });
-    task.started.store(true, Ordering::Relaxed);
+    let first_run = !task.started.swap(true, Ordering::Relaxed);
     let entered = enter_context(py, &body);
+    // Held until the next send, when that send starts a shared coroutine (`ownership.rs`).
+    let mut starting = None;
+    if first_run {
+        match check_own_coroutine(py, &task, &body) {
+            Ok(guard) => starting = guard,
+            Err(err) => {
+                let exc = err.into_value(py).into_any();
+                finish(py, &task, &mut body, Outcome::Raised(exc));
+                exit_context(py, &body, entered);
+                super::current::set_task(previous_task);
+                return;
+            }
+        }
+    }
     let resume = match finish_wait(py, &task, &mut body, resume) {
         Some(resume) => resume,
         None => {
@@ -49,17 +64,25 @@ pub fn run_task(py: Python<'_>, task: Arc<Task>) {
             return;
         }
     };
-    drive(py, &task, &mut body, resume);
+    drive(py, &task, &mut body, resume, starting);
     exit_context(py, &body, entered);
     super::current::set_task(previous_task);
 }
 
-fn drive(py: Python<'_>, task: &Arc<Task>, body: &mut TaskBody, mut resume: Resume) {
+fn drive(
+    py: Python<'_>,
+    task: &Arc<Task>,
+    body: &mut TaskBody,
+    mut resume: Resume,
+    mut starting: Option<StartGuard>,
+) {
     loop {
         let Some(target) = body.top() else { return };
-        match send(py, target, resume) {
+        let sent = send(py, target, resume);
+        drop(starting.take());
+        match sent {
             Sent::Yielded(value) => {
-                let next = match interpret(py, task, body, value) {
+                let next = match interpret(py, task, body, value, &mut starting) {
                     Step::Continue(next) => next,
                     Step::Yield => match task.yield_now() {
                         Some(cancel) => cancel,
@@ -100,7 +123,13 @@ enum Step {
     Park,
 }
 
-fn interpret(py: Python<'_>, task: &Arc<Task>, body: &mut TaskBody, value: Py<PyAny>) -> Step {
+fn interpret(
+    py: Python<'_>,
+    task: &Arc<Task>,
+    body: &mut TaskBody,
+    value: Py<PyAny>,
+    starting: &mut Option<StartGuard>,
+) -> Step {
     let bound = value.bind(py);
     if bound.is_none() {
         return Step::Yield;
@@ -114,8 +143,14 @@ fn interpret(py: Python<'_>, task: &Arc<Task>, body: &mut TaskBody, value: Py<Py
     }
     // Safety: type check on a live object we hold a reference to.
     if unsafe { ffi::PyGen_CheckExact(bound.as_ptr()) } != 0 {
-        body.children.push(value);
-        return Step::Continue(Resume::Start);
+        return match ownership::check_start(bound, || task.core.platform.parallel()) {
+            Ok(guard) => {
+                *starting = guard;
+                body.children.push(value);
+                Step::Continue(Resume::Start)
+            }
+            Err(err) => Step::Continue(Resume::Throw(err.into_value(py).into_any())),
+        };
     }
     Step::Continue(Resume::Throw(bad_yield(py, bound)))
 }
@@ -184,6 +219,19 @@ fn throw(py: Python<'_>, target: &Py<PyAny>, exc: Py<PyAny>) -> Sent {
             Sent::Returned(value)
         }
         Err(err) => Sent::Raised(err),
+    }
+}
+
+/// Checks, before its first run, that no other task drives the task's coroutine
+/// (`ownership.rs`).
+fn check_own_coroutine(
+    py: Python<'_>,
+    task: &Task,
+    body: &TaskBody,
+) -> PyResult<Option<StartGuard>> {
+    match &body.coro {
+        Some(coro) => ownership::check_start(coro.bind(py), || task.core.platform.parallel()),
+        None => Ok(None),
     }
 }
 

@@ -366,7 +366,8 @@ impl Drop for TaskGroup {
             return;
         }
         let core = self.core.clone();
-        Python::attach(|py| {
+        // At interpreter exit the errors can no longer be reported (nor printed).
+        let _ = Python::try_attach(|py| {
             for exc in unreported {
                 if !is_cancelled(py, &exc) {
                     core.report_unhandled(py, &exc);

@@ -77,6 +77,11 @@ pub trait Platform: Send + Sync + 'static {
         None
     }
 
+    /// True if tasks may run on several threads at the same moment.
+    fn parallel(&self) -> bool {
+        false
+    }
+
     /// True if the current thread runs this platform's tasks (a worker). Calls that would block
     /// the thread, like `block_on`, refuse to run there.
     fn on_worker_thread(&self) -> bool;

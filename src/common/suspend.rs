@@ -6,19 +6,24 @@
 //! (first `__next__` yields itself to the driver, the driver's resume value comes back through
 //! `send` as `StopIteration(value)`, a thrown exception through `throw`).
 //!
+//! One object may be awaited again after an await finished (a sleep sleeps again), but not by
+//! two tasks at once: the object records which task is in the middle of awaiting it, and a
+//! second task gets a `RuntimeError` instead of sharing (and corrupting) that await's state.
+//!
 //! `start` runs on the task's thread when the driver receives the object: it either finishes
 //! at once (`Started::Ready`) or records a [`Registration`] in the task body and returns
 //! `Pending`. When the task resumes, for whatever reason, `Registration::finish` undoes what is
 //! left of the registration (unqueue, disarm timers) and turns the wake into the resume value.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use pyo3::exceptions::PyStopIteration;
+use pyo3::exceptions::{PyRuntimeError, PyStopIteration};
 use pyo3::prelude::*;
 
 use super::blocking::BlockingJob;
 use super::completions::CompletionStep;
+use super::current;
 use super::event::EventCore;
 use super::group::{GroupKind, TaskGroup};
 use super::io::IoCall;
@@ -88,37 +93,59 @@ pub enum SuspendKind {
 #[pyclass(frozen, module = "tonio._tonio", name = "Suspension")]
 pub struct Suspend {
     pub kind: SuspendKind,
-    /// Colored protocol: whether `__next__` already handed the object to the driver.
-    yielded: AtomicBool,
+    /// Colored protocol: the uid of the task whose `await` handed the object to the driver and
+    /// has not resumed yet ([`NOT_AWAITED`] when none).
+    awaited_by: AtomicU64,
 }
+
+/// `Suspend::awaited_by` when no await is in progress.
+const NOT_AWAITED: u64 = u64::MAX;
 
 impl Suspend {
     pub fn new(kind: SuspendKind) -> Suspend {
         Suspend {
             kind,
-            yielded: AtomicBool::new(false),
+            awaited_by: AtomicU64::new(NOT_AWAITED),
         }
     }
+
+    /// The colored protocol's step for the calling task: finish its await if it is the one in
+    /// progress (`Ok(true)`), start one if none is (`Ok(false)`), refuse a second task.
+    fn resuming(&self) -> PyResult<bool> {
+        let me = current::task_id().unwrap_or(0);
+        match self
+            .awaited_by
+            .compare_exchange(me, NOT_AWAITED, Ordering::AcqRel, Ordering::Acquire)
+        {
+            Ok(_) => Ok(true),
+            Err(NOT_AWAITED) => Ok(false),
+            Err(_) => Err(already_awaited_by_another()),
+        }
+    }
+}
+
+fn already_awaited_by_another() -> PyErr {
+    PyRuntimeError::new_err(
+        "this tonio awaitable is already being awaited by another task; create one awaitable \
+         per task (call the function again)",
+    )
 }
 
 #[pymethods]
 impl Suspend {
     fn __await__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
-        slf.get().yielded.store(false, Ordering::Relaxed);
         slf
     }
 
     fn __next__(slf: Bound<'_, Self>) -> PyResult<Option<Bound<'_, Self>>> {
-        if slf.get().yielded.load(Ordering::Relaxed) {
-            slf.get().yielded.store(false, Ordering::Relaxed);
+        if slf.get().resuming()? {
             return Ok(None);
         }
         Self::first_step(slf)
     }
 
     fn send(slf: Bound<'_, Self>, value: Py<PyAny>) -> PyResult<Option<Bound<'_, Self>>> {
-        if slf.get().yielded.load(Ordering::Relaxed) {
-            slf.get().yielded.store(false, Ordering::Relaxed);
+        if slf.get().resuming()? {
             return Err(PyStopIteration::new_err((value,)));
         }
         Self::first_step(slf)
@@ -131,10 +158,13 @@ impl Suspend {
         val: Option<Bound<'_, PyAny>>,
         tb: Option<Bound<'_, PyAny>>,
     ) -> PyResult<()> {
+        self.end_await();
         Err(thrown(typ, val, tb))
     }
 
-    fn close(&self) {}
+    fn close(&self) {
+        self.end_await();
+    }
 
     fn __repr__(&self) -> &'static str {
         match self.kind {
@@ -167,10 +197,26 @@ impl Suspend {
             Some(Ok(value)) => Err(PyStopIteration::new_err((value,))),
             Some(Err(err)) => Err(err),
             None => {
-                slf.get().yielded.store(true, Ordering::Relaxed);
-                Ok(Some(slf))
+                let me = current::task_id().unwrap_or(0);
+                match slf.get().awaited_by.compare_exchange(
+                    NOT_AWAITED,
+                    me,
+                    Ordering::AcqRel,
+                    Ordering::Acquire,
+                ) {
+                    Ok(_) => Ok(Some(slf)),
+                    Err(_) => Err(already_awaited_by_another()),
+                }
             }
         }
+    }
+
+    /// The calling task's await ended by an exception (thrown in, or closed).
+    fn end_await(&self) {
+        let me = current::task_id().unwrap_or(0);
+        let _ =
+            self.awaited_by
+                .compare_exchange(me, NOT_AWAITED, Ordering::AcqRel, Ordering::Acquire);
     }
 }
 

@@ -110,7 +110,7 @@ pub struct Task {
     pub index: usize,
     state: Mutex<TaskState>,
     pub body: Mutex<TaskBody>,
-    /// Set once the task has started running (for reports).
+    /// Set when the task starts its first run (reports; the coroutine check of `ownership.rs`).
     pub started: AtomicBool,
 }
 

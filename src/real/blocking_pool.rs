@@ -10,6 +10,7 @@
 //!   for a thread that was already promised to an earlier job.
 
 use std::collections::VecDeque;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
@@ -92,11 +93,18 @@ impl Drop for BlockingPool {
 
 /// A pool thread is attached to the interpreter only while it runs a job: an idle thread that
 /// retires (or is told to exit while the interpreter shuts down) never touches Python, and a job
-/// that arrives while the interpreter is finalizing is dropped instead of attaching.
+/// that arrives while the interpreter is finalizing is dropped instead of attaching. A panic
+/// inside the runtime while running a job fails that job's call (its task gets a
+/// `RuntimeError`) instead of killing the thread with the task waiting forever.
 fn pool_thread(shared: &PoolShared) {
     while let Some(job) = next_job(shared) {
-        if Python::try_attach(|py| job.run(py)).is_none() {
-            return;
+        let ran = Python::try_attach(|py| catch_unwind(AssertUnwindSafe(|| job.run(py))));
+        match ran {
+            None => return,
+            Some(Ok(())) => {}
+            Some(Err(_)) => {
+                job.fail("tonio internal error: the runtime panicked running this call")
+            }
         }
     }
 }

@@ -35,6 +35,8 @@ pub struct RealPlatform {
     queues: std::sync::Mutex<Vec<crossbeam_deque::Worker<Arc<Task>>>>,
     pool: Arc<BlockingPool>,
     entropy: AtomicU64,
+    /// Number of worker threads.
+    workers: usize,
 }
 
 impl RealPlatform {
@@ -60,6 +62,7 @@ impl RealPlatform {
             queues: std::sync::Mutex::new(queues),
             pool,
             entropy: AtomicU64::new(seed),
+            workers: threads.max(1),
         })
     }
 }
@@ -89,6 +92,10 @@ impl Platform for RealPlatform {
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
         z ^ (z >> 31)
+    }
+
+    fn parallel(&self) -> bool {
+        self.workers > 1
     }
 
     fn on_worker_thread(&self) -> bool {

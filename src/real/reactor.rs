@@ -76,7 +76,8 @@ impl Reactor {
             .map(|(source, hub)| (source.pending(), hub.clone()));
         if let Some((numbers, hub)) = received {
             if !numbers.is_empty() {
-                pyo3::Python::attach(|py| numbers.iter().for_each(|&n| hub.deliver(py, n)));
+                let _ =
+                    pyo3::Python::try_attach(|py| numbers.iter().for_each(|&n| hub.deliver(py, n)));
             }
         }
     }

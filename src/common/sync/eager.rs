@@ -35,7 +35,7 @@ pub fn complete(py: Python<'_>, kind: &SuspendKind) -> Option<PyResult<Py<PyAny>
                 return None;
             }
             if *guard {
-                Some(Py::new(py, Guard::new(core.clone())).map(Py::into_any))
+                Some(Guard::create(py, core.clone()).map(Py::into_any))
             } else {
                 Some(Ok(py.None()))
             }

@@ -11,6 +11,7 @@ use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 
 use super::semaphore::SemaphoreCore;
+use crate::common::refcount::free_from_any_thread;
 
 const HELD: u8 = 0;
 const ENTERED: u8 = 1;
@@ -24,11 +25,17 @@ pub struct Guard {
 }
 
 impl Guard {
-    pub fn new(core: Arc<SemaphoreCore>) -> Guard {
-        Guard {
+    /// A guard owning one permit of `core`, freed (and so released, if never entered) by
+    /// whichever thread drops it last, at once (`refcount.rs`).
+    pub fn create(py: Python<'_>, core: Arc<SemaphoreCore>) -> PyResult<Py<Guard>> {
+        let guard = Guard {
             core,
             state: AtomicU8::new(HELD),
-        }
+        };
+        let object = Py::new(py, guard)?;
+        // Safety: the object was just created on this thread and no other thread has it.
+        unsafe { free_from_any_thread(object.as_ptr()) };
+        Ok(object)
     }
 }
 
@@ -73,7 +80,8 @@ impl Guard {
 impl Drop for Guard {
     fn drop(&mut self) {
         if self.state.swap(RELEASED, Ordering::AcqRel) != RELEASED {
-            Python::attach(|py| {
+            // At interpreter exit there is nobody left to hand the permit to.
+            let _ = Python::try_attach(|py| {
                 let _ = self.core.release(py);
             });
         }

@@ -131,8 +131,7 @@ impl OnValue {
     /// Turns a grant into the value the task sees.
     pub fn apply(&self, py: Python<'_>, resume: Resume) -> Resume {
         match (self, resume) {
-            (OnValue::Guard(core), Resume::Value(_)) => match Py::new(py, Guard::new(core.clone()))
-            {
+            (OnValue::Guard(core), Resume::Value(_)) => match Guard::create(py, core.clone()) {
                 Ok(guard) => Resume::Value(guard.into_any()),
                 Err(err) => {
                     let _ = core.release(py);
