@@ -13,7 +13,11 @@ use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
 use crate::common::completions::CompletionStep;
+use pyo3::gc::PyVisit;
+use pyo3::PyTraverseError;
+
 use crate::common::current;
+use crate::common::gc;
 use crate::common::group::{GroupKind, TaskGroup};
 use crate::common::suspend::{Suspend, SuspendKind};
 use crate::common::suspend_args::coroutine;
@@ -35,6 +39,10 @@ impl AsCompleted {
 
 #[pymethods]
 impl AsCompleted {
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        gc::traverse_group(&self.group, &visit)
+    }
+
     fn __iter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
         slf
     }

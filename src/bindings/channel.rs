@@ -2,7 +2,9 @@
 
 use std::sync::{Arc, Mutex};
 
+use pyo3::gc::PyVisit;
 use pyo3::prelude::*;
+use pyo3::PyTraverseError;
 
 use super::args::count_arg;
 use crate::common::suspend::{Suspend, SuspendKind};
@@ -16,6 +18,10 @@ pub struct Sender {
 
 #[pymethods]
 impl Sender {
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        ChannelCore::traverse_shared(&self.core, &visit)
+    }
+
     /// An awaitable that sends `message`, waiting while the channel is full. Raises
     /// `BrokenPipeError` if the channel is (or gets) closed before the message is sent.
     fn send(&self, message: Py<PyAny>) -> Suspend {
@@ -44,6 +50,10 @@ pub struct UnboundedSender {
 
 #[pymethods]
 impl UnboundedSender {
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        ChannelCore::traverse_shared(&self.core, &visit)
+    }
+
     /// Sends `message` at once. Raises `BrokenPipeError` if the channel is closed.
     fn send(&self, py: Python<'_>, message: Py<PyAny>) -> PyResult<()> {
         match self.core.send(py, message, None) {
@@ -71,6 +81,10 @@ pub struct Receiver {
 
 #[pymethods]
 impl Receiver {
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        ChannelCore::traverse_shared(&self.core, &visit)
+    }
+
     /// An awaitable that evaluates to the next message; raises `BrokenPipeError` once the
     /// channel is closed and drained.
     fn receive(&self) -> Suspend {

@@ -8,8 +8,12 @@ use pyo3::prelude::*;
 
 use super::options::{self, PlatformChoice, RuntimeOptions};
 use crate::common::core::{CoreOptions, RuntimeCore};
+use pyo3::gc::PyVisit;
+use pyo3::PyTraverseError;
+
 use crate::common::current;
 use crate::common::errors::RuntimeAlreadyInitializedError;
+use crate::common::gc;
 use crate::common::group::{GroupKind, TaskGroup};
 use crate::common::platform::Platform;
 use crate::common::suspend_args;
@@ -35,6 +39,18 @@ pub struct Runtime {
 
 #[pymethods]
 impl Runtime {
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        match self
+            .options
+            .unhandled_error_hook
+            .as_ref()
+            .and_then(gc::sole)
+        {
+            Some(hook) => visit.call(hook),
+            None => Ok(()),
+        }
+    }
+
     #[new]
     #[pyo3(signature = (
         *, context=None, signals=None, threads=None, blocking_threadpool_size=None,

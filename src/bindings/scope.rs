@@ -11,7 +11,11 @@ use std::sync::{Arc, Mutex};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 
+use pyo3::gc::PyVisit;
+use pyo3::PyTraverseError;
+
 use crate::common::current;
+use crate::common::gc;
 use crate::common::group::{GroupKind, TaskGroup};
 use crate::common::suspend::{Suspend, SuspendKind};
 use crate::common::suspend_args::coroutine;
@@ -19,6 +23,8 @@ use crate::common::util::lock;
 
 enum ScopeState {
     New,
+    /// Cleared by the garbage collector (the object is part of unreachable garbage).
+    Cleared,
     /// Inside the `with` block entered by the task with this uid (0: not from a task).
     Entered(Arc<TaskGroup>, u64),
     Exited(Arc<TaskGroup>),
@@ -29,6 +35,8 @@ enum ScopeState {
 pub struct Scope {
     state: Mutex<ScopeState>,
     cancel_requested: AtomicBool,
+    /// Task errors go to the unhandled-error hook as they happen instead of to the owner.
+    report_errors: bool,
 }
 
 impl Scope {
@@ -40,7 +48,7 @@ impl Scope {
             ));
         }
         let core = current::require("scope")?;
-        let group = TaskGroup::new(&core, GroupKind::Scope, true);
+        let group = TaskGroup::with_reporting(&core, GroupKind::Scope, true, self.report_errors);
         if self.cancel_requested.load(Ordering::Acquire) {
             group.cancel_tasks(false);
         }
@@ -53,7 +61,7 @@ impl Scope {
         let mut state = lock(&self.state);
         let group = match &*state {
             ScopeState::Entered(group, _) => group.clone(),
-            ScopeState::New => {
+            ScopeState::New | ScopeState::Cleared => {
                 return Err(PyRuntimeError::new_err(
                     "scope exited without being entered",
                 ))
@@ -66,7 +74,7 @@ impl Scope {
 
     fn group(&self) -> Option<Arc<TaskGroup>> {
         match &*lock(&self.state) {
-            ScopeState::New => None,
+            ScopeState::New | ScopeState::Cleared => None,
             ScopeState::Entered(group, _) | ScopeState::Exited(group) => Some(group.clone()),
         }
     }
@@ -74,11 +82,33 @@ impl Scope {
 
 #[pymethods]
 impl Scope {
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        let Some(state) = gc::try_lock(&self.state) else {
+            return Ok(());
+        };
+        match &*state {
+            ScopeState::Entered(group, _) | ScopeState::Exited(group) => {
+                gc::traverse_group(group, &visit)
+            }
+            ScopeState::New | ScopeState::Cleared => Ok(()),
+        }
+    }
+
+    fn __clear__(&self) {
+        let previous = std::mem::replace(&mut *lock(&self.state), ScopeState::Cleared);
+        drop(previous);
+    }
+
+    /// `report_errors=True`: an exception escaping one of the scope's tasks goes to the
+    /// runtime's `unhandled_error_hook` at once and is released, instead of being kept for the
+    /// scope's wait (for servers, whose scopes see many tasks over a long life).
     #[new]
-    fn new() -> Self {
+    #[pyo3(signature = (*, report_errors=false))]
+    fn new(report_errors: bool) -> Self {
         Scope {
             state: Mutex::new(ScopeState::New),
             cancel_requested: AtomicBool::new(false),
+            report_errors,
         }
     }
 
@@ -127,7 +157,7 @@ impl Scope {
         coroutine(&coro, "scope.spawn")?;
         let group = match &*lock(&self.state) {
             ScopeState::Entered(group, _) => group.clone(),
-            ScopeState::New => {
+            ScopeState::New | ScopeState::Cleared => {
                 return Err(PyRuntimeError::new_err(
                     "scope.spawn: enter the scope first (with/async with)",
                 ))
@@ -159,7 +189,7 @@ impl Scope {
     /// exceptions (other than `CancelledError`) as an `ExceptionGroup`.
     fn __call__(&self) -> PyResult<Suspend> {
         let group = match &*lock(&self.state) {
-            ScopeState::New => {
+            ScopeState::New | ScopeState::Cleared => {
                 return Err(PyRuntimeError::new_err(
                     "enter the scope before waiting for it",
                 ))

@@ -14,6 +14,7 @@ pub mod decision;
 pub mod driver;
 pub mod errors;
 pub mod event;
+pub mod gc;
 pub mod group;
 pub mod group_outcomes;
 pub mod group_result;

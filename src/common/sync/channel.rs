@@ -21,10 +21,13 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
 use pyo3::exceptions::PyBrokenPipeError;
+use pyo3::gc::PyVisit;
 use pyo3::prelude::*;
+use pyo3::PyTraverseError;
 
 use super::{Side, WaitSource};
 use crate::common::decision::{commit, Commit, Decisions};
+use crate::common::gc;
 use crate::common::outcome::Resume;
 use crate::common::task::{Claimed, Task, Waker};
 use crate::common::util::lock;
@@ -212,6 +215,23 @@ impl ChannelCore {
     /// The error a send or receive on a closed channel raises.
     pub fn closed_error(py: Python<'_>) -> PyErr {
         PyErr::from_value(closed_error(py, "").into_bound(py))
+    }
+}
+
+impl ChannelCore {
+    /// Visits the messages held in the channel if `core` is its only owner (see `gc.rs`).
+    pub fn traverse_shared(core: &Arc<Self>, visit: &PyVisit<'_>) -> Result<(), PyTraverseError> {
+        let Some(state) = gc::sole(core).and_then(|core| gc::try_lock(&core.state)) else {
+            return Ok(());
+        };
+        for message in state
+            .buffer
+            .iter()
+            .chain(state.senders.iter().map(|(_, m)| m))
+        {
+            visit.call(message)?;
+        }
+        Ok(())
     }
 }
 
