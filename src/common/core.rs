@@ -24,7 +24,8 @@ use super::group::TaskGroup;
 use super::outcome::Outcome;
 use super::platform::Platform;
 use super::task::Task;
-use super::timers::Timers;
+use super::time::Ticks;
+use super::timers::{TimerAction, TimerKey, Timers};
 use super::util::lock;
 
 /// Options that the core itself reads.
@@ -75,7 +76,7 @@ impl RuntimeCore {
         self.ids.fetch_add(1, Ordering::Relaxed) + 1
     }
 
-    pub fn now(&self) -> super::time::Ticks {
+    pub fn now(&self) -> Ticks {
         self.platform.now()
     }
 
@@ -99,6 +100,16 @@ impl RuntimeCore {
     ) -> Arc<Task> {
         self.live.fetch_add(1, Ordering::SeqCst);
         Task::new(self.clone(), group.clone(), index, coro, context, cancelled)
+    }
+
+    /// Arms a timer. If it is now the earliest, the platform hears of it, so that a thread
+    /// sleeping until a later deadline wakes up in time.
+    pub fn arm_timer(&self, deadline: Ticks, action: TimerAction) -> TimerKey {
+        let (key, earliest) = self.timers.add(deadline, action);
+        if earliest {
+            self.platform.timer_armed(deadline);
+        }
+        key
     }
 
     /// Every unfinished task, by group creation order then spawn order.

@@ -264,7 +264,7 @@ impl TaskGroup {
 
     /// Arms the deadline of a `timeout` group.
     pub fn set_deadline(self: &Arc<Self>, deadline: super::time::Ticks) {
-        let key = self.core.timers.add(
+        let key = self.core.arm_timer(
             deadline,
             super::timers::TimerAction::GroupDeadline(self.clone()),
         );

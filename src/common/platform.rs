@@ -27,8 +27,8 @@
 //!
 //! # What an implementation may rely on
 //! - The core never holds one of its locks while calling `schedule`.
-//! - Timers are only armed by code running on a thread inside `run` (tasks, wakers they call), so
-//!   a platform that re-reads `next_deadline` before each sleep never misses a timer.
+//! - Arming a timer that becomes the earliest calls `timer_armed` (after `next_deadline` shows
+//!   it): a platform whose threads may be asleep until a later deadline must wake one of them.
 //!
 //! # Why `dyn Platform`
 //! Tasks, wakers and groups are shared with Python objects (`Event`, join handles) that cannot be
@@ -75,6 +75,12 @@ pub trait Platform: Send + Sync + 'static {
     /// The network, if this platform has one.
     fn net(&self) -> Option<&dyn Net> {
         None
+    }
+
+    /// A timer earlier than every other was armed: a thread of the platform sleeping until a
+    /// later deadline must wake up (and sleep again until `deadline`).
+    fn timer_armed(&self, deadline: Ticks) {
+        let _ = deadline;
     }
 
     /// True if tasks may run on several threads at the same moment.

@@ -326,7 +326,7 @@ impl Suspend {
                         task: task.clone(),
                         token,
                     };
-                    core.timers.add(
+                    core.arm_timer(
                         deadline,
                         TimerAction::Wake(waker, Resume::Value(bool_object(py, false))),
                     )
@@ -405,8 +405,7 @@ fn sleep_until(task: &Arc<Task>, body: &mut TaskBody, deadline: Ticks) -> Starte
     };
     let key = task
         .core
-        .timers
-        .add(deadline, TimerAction::Wake(waker, Resume::Nothing));
+        .arm_timer(deadline, TimerAction::Wake(waker, Resume::Nothing));
     body.wait = Registration::Timer(key);
     Started::Pending
 }

@@ -60,8 +60,9 @@ impl Timers {
         }
     }
 
-    /// Arms a timer; returns its key.
-    pub fn add(&self, deadline: Ticks, action: TimerAction) -> TimerKey {
+    /// Arms a timer; returns its key, and whether it is now the earliest (then a platform
+    /// thread sleeping until a later deadline must be woken: `RuntimeCore::arm_timer`).
+    pub fn add(&self, deadline: Ticks, action: TimerAction) -> (TimerKey, bool) {
         let mut entries = lock(&self.entries);
         entries.seq += 1;
         let key = TimerKey {
@@ -69,10 +70,11 @@ impl Timers {
             seq: entries.seq,
         };
         entries.map.insert(key, action);
-        if deadline < self.next.load(Ordering::Relaxed) {
+        let earliest = deadline < self.next.load(Ordering::Relaxed);
+        if earliest {
             self.next.store(deadline, Ordering::Release);
         }
-        key
+        (key, earliest)
     }
 
     /// Disarms a timer that has not fired yet. Returns its action so the caller drops it

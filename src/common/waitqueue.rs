@@ -1,16 +1,24 @@
 //! The fair wait queue under every blocking primitive.
 //!
-//! A FIFO of waiters with O(1) push, pop and removal by key. The queue is not synchronised by
-//! itself: it lives inside the primitive's own mutex, so a release that hands something to the
-//! head waiter and a cancellation that unlinks a waiter happen in one critical section each.
+//! A FIFO of waiters with O(1) push and pop and amortised O(1) removal by key. The queue is not
+//! synchronised by itself: it lives inside the primitive's own mutex, so a release that hands
+//! something to the head waiter and a cancellation that unlinks a waiter happen in one critical
+//! section each.
 //!
 //! # Invariants
-//! - Keys are handed out in increasing order; the waiter with key `k` sits at index
-//!   `k - base` of `slots` while it is queued.
-//! - A removed waiter leaves a `None` tombstone until it reaches the front; `len` counts only
-//!   live waiters, and the front slot is never a tombstone.
+//! - Keys are handed out in increasing order and `slots` is sorted by key.
+//! - A removed waiter leaves a `None` tombstone; `len` counts live waiters, `dead` tombstones,
+//!   and the front slot is never a tombstone.
+//! - Tombstones never outnumber live waiters by more than `SLACK`: when they would, the queue is
+//!   compacted. So a long-lived waiter at the front cannot make the queue grow with every
+//!   cancelled waiter behind it.
+//! - Until a compaction, the waiter with key `k` sits at index `k - base`; afterwards it is
+//!   found by binary search on the (sorted) keys.
 
 use std::collections::VecDeque;
+
+/// Tombstones allowed beyond the number of live waiters before compacting.
+const SLACK: usize = 32;
 
 /// Identifies a queued waiter, for removal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,10 +27,11 @@ pub struct WaiterKey(u64);
 /// A FIFO of waiters of type `W`.
 #[derive(Debug)]
 pub struct WaitQueue<W> {
-    slots: VecDeque<Option<W>>,
-    /// Key of `slots[0]`.
-    base: u64,
+    slots: VecDeque<(u64, Option<W>)>,
+    /// The next key to hand out.
+    next: u64,
     len: usize,
+    dead: usize,
 }
 
 impl<W> Default for WaitQueue<W> {
@@ -35,8 +44,9 @@ impl<W> WaitQueue<W> {
     pub const fn new() -> Self {
         Self {
             slots: VecDeque::new(),
-            base: 0,
+            next: 0,
             len: 0,
+            dead: 0,
         }
     }
 
@@ -49,18 +59,24 @@ impl<W> WaitQueue<W> {
         self.len == 0
     }
 
+    /// Slots in use, tombstones included (for tests of the bound).
+    pub fn slots(&self) -> usize {
+        self.slots.len()
+    }
+
     /// Queues `waiter` at the back.
     pub fn push(&mut self, waiter: W) -> WaiterKey {
-        let key = WaiterKey(self.base + self.slots.len() as u64);
-        self.slots.push_back(Some(waiter));
+        let key = self.next;
+        self.next += 1;
+        self.slots.push_back((key, Some(waiter)));
         self.len += 1;
-        key
+        WaiterKey(key)
     }
 
     /// Removes and returns the waiter at the front.
     pub fn pop(&mut self) -> Option<W> {
-        let waiter = self.slots.pop_front()??;
-        self.base += 1;
+        let (_, waiter) = self.slots.pop_front()?;
+        let waiter = waiter?;
         self.len -= 1;
         self.skip_tombstones();
         Some(waiter)
@@ -68,35 +84,56 @@ impl<W> WaitQueue<W> {
 
     /// The waiter at the front, if any.
     pub fn front(&self) -> Option<&W> {
-        self.slots.front().and_then(Option::as_ref)
+        self.slots.front().and_then(|(_, waiter)| waiter.as_ref())
     }
 
     /// Removes the waiter with `key` if it is still queued.
     pub fn remove(&mut self, key: WaiterKey) -> Option<W> {
-        let index = key.0.checked_sub(self.base)? as usize;
-        let waiter = self.slots.get_mut(index)?.take()?;
+        let index = self.index_of(key.0)?;
+        let waiter = self.slots.get_mut(index)?.1.take()?;
         self.len -= 1;
+        self.dead += 1;
         self.skip_tombstones();
+        if self.dead > self.len + SLACK {
+            self.compact();
+        }
         Some(waiter)
     }
 
     /// Removes every waiter, in FIFO order.
     pub fn drain(&mut self) -> Vec<W> {
-        self.base += self.slots.len() as u64;
         self.len = 0;
-        self.slots.drain(..).flatten().collect()
+        self.dead = 0;
+        self.slots
+            .drain(..)
+            .filter_map(|(_, waiter)| waiter)
+            .collect()
     }
 
     /// Iterates live waiters in FIFO order.
     pub fn iter(&self) -> impl Iterator<Item = &W> {
-        self.slots.iter().flatten()
+        self.slots.iter().filter_map(|(_, waiter)| waiter.as_ref())
+    }
+
+    fn index_of(&self, key: u64) -> Option<usize> {
+        let base = self.slots.front()?.0;
+        let guess = usize::try_from(key.checked_sub(base)?).ok()?;
+        match self.slots.get(guess) {
+            Some((k, _)) if *k == key => Some(guess),
+            _ => self.slots.binary_search_by_key(&key, |(k, _)| *k).ok(),
+        }
     }
 
     fn skip_tombstones(&mut self) {
-        while matches!(self.slots.front(), Some(None)) {
+        while matches!(self.slots.front(), Some((_, None))) {
             self.slots.pop_front();
-            self.base += 1;
+            self.dead -= 1;
         }
+    }
+
+    fn compact(&mut self) {
+        self.slots.retain(|(_, waiter)| waiter.is_some());
+        self.dead = 0;
     }
 }
 
@@ -139,6 +176,30 @@ mod tests {
         let _b = q.push(2);
         assert_eq!(q.remove(a), None);
         assert_eq!(q.len(), 1);
+    }
+
+    #[test]
+    fn cancelled_waiters_behind_a_long_lived_front_are_compacted() {
+        let mut q = WaitQueue::new();
+        let _front = q.push(0);
+        let mut kept = Vec::new();
+        for i in 1..100_000 {
+            let key = q.push(i);
+            if i % 1000 == 0 {
+                kept.push((key, i));
+            } else {
+                assert_eq!(q.remove(key), Some(i));
+            }
+            assert!(q.slots() <= 2 * q.len() + SLACK + 1, "{} slots", q.slots());
+        }
+        // keys still find their waiters after compactions, in FIFO order
+        for (key, value) in kept.iter().skip(1).step_by(2) {
+            assert_eq!(q.remove(*key), Some(*value));
+        }
+        assert_eq!(q.pop(), Some(0));
+        let rest: Vec<_> = q.drain();
+        let expected: Vec<_> = kept.iter().step_by(2).map(|(_, v)| *v).collect();
+        assert_eq!(rest, expected);
     }
 
     #[test]

@@ -94,6 +94,10 @@ impl Platform for RealPlatform {
         z ^ (z >> 31)
     }
 
+    fn timer_armed(&self, deadline: Ticks) {
+        self.scheduler.timer_armed(deadline);
+    }
+
     fn parallel(&self) -> bool {
         self.workers > 1
     }

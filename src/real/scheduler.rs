@@ -13,9 +13,16 @@
 //! then reads the sleeper count. Both sides put a `SeqCst` fence between their write and their
 //! read, so at least one of them sees the other. `std::thread::park` keeps an unpark that
 //! arrives before the park.
+//!
+//! # No late timers
+//! A parking worker publishes the deadline it will sleep until (`parked_until`, first as
+//! "any", then the deadline it read); arming a timer that becomes the earliest reads those
+//! after its own `SeqCst` fence and wakes every worker that sleeps until later (`timer_armed`).
+//! Same argument: either the worker's read of the next deadline sees the new timer, or the
+//! timer's arming sees the worker's published deadline and wakes it.
 
 use std::cell::RefCell;
-use std::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::Thread;
 
@@ -23,9 +30,13 @@ use crossbeam_deque::{Injector, Steal, Stealer, Worker};
 
 use super::reactor::Reactor;
 use crate::common::task::Task;
+use crate::common::time::{Ticks, NEVER};
 use crate::common::util::lock;
 
 pub type TaskRef = Arc<Task>;
+
+/// `Scheduler::parked_until` of a worker that is not parked.
+const NOT_PARKED: Ticks = 0;
 
 pub struct Scheduler {
     /// The reactor a parking worker may block in (see `reactor.rs`).
@@ -37,6 +48,9 @@ pub struct Scheduler {
     /// Thread handles of the workers, by index, set once each starts.
     threads: Vec<OnceLock<Thread>>,
     sleeping: Mutex<Vec<usize>>,
+    /// Per worker: the deadline it parks until (`NEVER`: no timer, or not known yet), 0 when it
+    /// is not parked.
+    parked_until: Vec<AtomicU64>,
     num_sleeping: AtomicUsize,
     num_searching: AtomicUsize,
     stopping: AtomicBool,
@@ -63,6 +77,7 @@ impl Scheduler {
             stealers: queues.iter().map(Worker::stealer).collect(),
             threads: (0..workers).map(|_| OnceLock::new()).collect(),
             sleeping: Mutex::new(Vec::new()),
+            parked_until: (0..workers).map(|_| AtomicU64::new(NOT_PARKED)).collect(),
             num_sleeping: AtomicUsize::new(0),
             num_searching: AtomicUsize::new(0),
             stopping: AtomicBool::new(false),
@@ -180,6 +195,31 @@ impl Scheduler {
 
     pub fn end_search(&self) {
         self.num_searching.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    /// Worker `index` is about to park: returns the deadline to park until, published first
+    /// (see "No late timers"). Call `unpark_deadline` once awake.
+    pub fn park_deadline(&self, index: usize, next_deadline: impl Fn() -> Ticks) -> Ticks {
+        self.parked_until[index].store(NEVER, Ordering::SeqCst);
+        fence(Ordering::SeqCst);
+        let deadline = next_deadline();
+        self.parked_until[index].store(deadline, Ordering::SeqCst);
+        deadline
+    }
+
+    pub fn unpark_deadline(&self, index: usize) {
+        self.parked_until[index].store(NOT_PARKED, Ordering::SeqCst);
+    }
+
+    /// A timer due at `deadline` became the earliest: wake the workers parked until later.
+    pub fn timer_armed(&self, deadline: Ticks) {
+        fence(Ordering::SeqCst);
+        for (index, until) in self.parked_until.iter().enumerate() {
+            let until = until.load(Ordering::SeqCst);
+            if until != NOT_PARKED && deadline < until {
+                self.wake_worker(index);
+            }
+        }
     }
 
     /// Registers worker `index` as sleeping. Call `has_work` afterwards, then park.

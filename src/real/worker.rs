@@ -4,7 +4,7 @@
 //! loop:
 //!   run the next task (own deque, injector, steal)        -- every 61st pick checks the
 //!   else fire due timers                                      injector and timers first
-//!   else search (spin over the queues) for a short while
+//!   else search (spin over the queues, watch the timers) for a short while
 //!   else register as sleeping, re-check, park until woken or the next timer deadline
 //! ```
 //! The worker is attached to the interpreter while it runs tasks and detached while it parks,
@@ -57,7 +57,7 @@ pub fn run_worker(
         if core.timers.fire_due(core.now()) > 0 {
             continue;
         }
-        if search(scheduler) {
+        if search(scheduler, core) {
             continue;
         }
         park(py, scheduler, core, index);
@@ -66,12 +66,13 @@ pub fn run_worker(
 }
 
 /// Spins over the queues (and polls the reactor without blocking) for a short while.
-/// Returns true if work showed up.
-fn search(scheduler: &Scheduler) -> bool {
+/// Returns true if work showed up, or a timer became due (the caller fires it).
+fn search(scheduler: &Scheduler, core: &RuntimeCore) -> bool {
     scheduler.begin_search();
     let mut found = false;
     for round in 0..SEARCH_ROUNDS {
-        if scheduler.has_work() || scheduler.is_stopping() {
+        let timer_due = core.timers.next_deadline() <= core.now();
+        if scheduler.has_work() || scheduler.is_stopping() || timer_due {
             found = true;
             break;
         }
@@ -102,7 +103,7 @@ fn park(py: Python<'_>, scheduler: &Scheduler, core: &RuntimeCore, index: usize)
             scheduler.set_poller(index);
         }
         scheduler.register_sleeper(index);
-        let deadline = core.timers.next_deadline();
+        let deadline = scheduler.park_deadline(index, || core.timers.next_deadline());
         let now = core.now();
         let must_stay = scheduler.has_work() || scheduler.is_stopping() || deadline <= now;
         if !must_stay {
@@ -121,6 +122,7 @@ fn park(py: Python<'_>, scheduler: &Scheduler, core: &RuntimeCore, index: usize)
             scheduler.clear_poller();
         }
         drop(poll);
+        scheduler.unpark_deadline(index);
         scheduler.unregister_sleeper(index);
     });
 }
