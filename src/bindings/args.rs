@@ -1,9 +1,10 @@
 //! Checks shared by every binding that takes arguments from Python: each failure is a
 //! `TypeError`/`ValueError` whose message names the argument.
 
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyInt};
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBool, PyDict, PyInt, PyType};
 
 /// The name of `value`'s type, for messages.
 pub fn type_name(value: &Bound<'_, PyAny>) -> String {
@@ -16,13 +17,7 @@ pub fn type_name(value: &Bound<'_, PyAny>) -> String {
 
 /// An `int` (a `bool` is refused) that fits in an `i64`.
 pub fn int_arg(value: &Bound<'_, PyAny>, what: &str) -> PyResult<i64> {
-    if value.is_instance_of::<PyBool>() || !value.is_instance_of::<PyInt>() {
-        return Err(PyTypeError::new_err(format!(
-            "{what} must be an int, not {}",
-            type_name(value)
-        )));
-    }
-    value
+    checked_int(value, what)?
         .extract::<i64>()
         .map_err(|_| PyValueError::new_err(format!("{what} is out of range")))
 }
@@ -36,6 +31,67 @@ pub fn count_arg(value: &Bound<'_, PyAny>, what: &str, min: i64) -> PyResult<usi
         )));
     }
     usize::try_from(n).map_err(|_| PyValueError::new_err(format!("{what} is out of range")))
+}
+
+/// The error for an `int` too large for the C type an OS call takes: the stdlib raises
+/// `OverflowError` there; tonio's error for an out-of-range argument is `ValueError`, so this
+/// type is both (`tonio._tonio.ArgumentOverflowError(OverflowError, ValueError)`).
+fn overflow_error(py: Python<'_>, message: String) -> PyErr {
+    static TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+    let created = TYPE.get_or_try_init(py, || -> PyResult<Py<PyType>> {
+        let namespace = PyDict::new(py);
+        namespace.set_item("__module__", "tonio._tonio")?;
+        namespace.set_item(
+            "__doc__",
+            "An int argument too large for the C type of the OS call (OverflowError, as the \
+             stdlib raises, and ValueError).",
+        )?;
+        let bases = (
+            py.get_type::<PyOverflowError>(),
+            py.get_type::<PyValueError>(),
+        );
+        let created = py
+            .get_type::<PyType>()
+            .call1(("ArgumentOverflowError", bases, namespace))?;
+        Ok(created.cast_into::<PyType>()?.unbind())
+    });
+    match created {
+        Ok(ty) => PyErr::from_type(ty.bind(py).clone(), message),
+        // Creating the type failed (out of memory): plain OverflowError says the same.
+        Err(_) => PyOverflowError::new_err(message),
+    }
+}
+
+/// An `int` that is a size or count for the OS (`recv`'s bufsize, `recv_into`'s nbytes): a
+/// negative one is a `ValueError`, one beyond a C `ssize_t` an `OverflowError`, as the stdlib.
+pub fn size_arg(value: &Bound<'_, PyAny>, what: &str) -> PyResult<usize> {
+    let n = checked_int(value, what)?
+        .extract::<i64>()
+        .map_err(|_| overflow_error(value.py(), format!("{what} is too large")))?;
+    usize::try_from(n)
+        .map_err(|_| PyValueError::new_err(format!("{what} must not be negative, got {n}")))
+}
+
+/// An `int` passed to the OS as a C `int` (flags, backlog): out of its range is an
+/// `OverflowError`, as the stdlib.
+pub fn c_int_arg(value: &Bound<'_, PyAny>, what: &str) -> PyResult<i32> {
+    checked_int(value, what)?
+        .extract::<i32>()
+        .map_err(|_| overflow_error(value.py(), format!("{what} does not fit a C int")))
+}
+
+/// `value` if it is an `int` (a `bool` is refused).
+fn checked_int<'a, 'py>(
+    value: &'a Bound<'py, PyAny>,
+    what: &str,
+) -> PyResult<&'a Bound<'py, PyAny>> {
+    if value.is_instance_of::<PyBool>() || !value.is_instance_of::<PyInt>() {
+        return Err(PyTypeError::new_err(format!(
+            "{what} must be an int, not {}",
+            type_name(value)
+        )));
+    }
+    Ok(value)
 }
 
 /// An `int` that fits a C `int` (socket levels, options, flags, families).

@@ -14,7 +14,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyByteArray, PyTuple};
 
 use super::address::{data_arg, parse_address};
-use super::args::{i32_arg, int_arg, type_name};
+use super::args::{c_int_arg, i32_arg, int_arg, size_arg, type_name};
 use crate::common::core::RuntimeCore;
 use crate::common::current;
 use crate::common::io::{address_to_py, os_error, IoCall, IoOp, WrapSocket};
@@ -43,6 +43,14 @@ pub struct Socket {
 fn optional_i32(value: Option<&Bound<'_, PyAny>>, what: &str, default: i32) -> PyResult<i32> {
     match value {
         Some(value) if !value.is_none() => i32_arg(value, what),
+        _ => Ok(default),
+    }
+}
+
+/// An optional C `int` passed to the OS (flags, backlog): `OverflowError` out of range.
+fn optional_c_int(value: Option<&Bound<'_, PyAny>>, what: &str, default: i32) -> PyResult<i32> {
+    match value {
+        Some(value) if !value.is_none() => c_int_arg(value, what),
         _ => Ok(default),
     }
 }
@@ -190,7 +198,7 @@ impl Socket {
     /// Starts listening for connections.
     #[pyo3(signature = (backlog=None))]
     fn listen(&self, py: Python<'_>, backlog: Option<Bound<'_, PyAny>>) -> PyResult<()> {
-        let backlog = optional_i32(backlog.as_ref(), "listen: backlog", 128)?;
+        let backlog = optional_c_int(backlog.as_ref(), "listen: backlog", 128)?;
         self.check_open(py)?;
         self.net_call(py, |net, id| net.listen(id, backlog.max(0)))
     }
@@ -225,10 +233,8 @@ impl Socket {
         bufsize: Bound<'_, PyAny>,
         flags: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Suspend> {
-        optional_i32(flags.as_ref(), "flags", 0)?;
-        let max = int_arg(&bufsize, "recv: bufsize")?;
-        let max = usize::try_from(max)
-            .map_err(|_| PyValueError::new_err("recv: bufsize must be >= 0"))?;
+        optional_c_int(flags.as_ref(), "recv: flags", 0)?;
+        let max = size_arg(&bufsize, "recv: bufsize")?;
         self.io(py, IoOp::Recv { max })
     }
 
@@ -241,16 +247,17 @@ impl Socket {
         nbytes: Option<Bound<'_, PyAny>>,
         flags: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Suspend> {
-        optional_i32(flags.as_ref(), "flags", 0)?;
+        optional_c_int(flags.as_ref(), "recv_into: flags", 0)?;
         if !buffer.is_instance_of::<PyByteArray>() {
             return Err(PyTypeError::new_err(format!(
                 "recv_into: buffer must be a bytearray, not {}",
                 type_name(&buffer)
             )));
         }
-        let nbytes = optional_i32(nbytes.as_ref(), "recv_into: nbytes", 0)?;
-        let nbytes = usize::try_from(nbytes)
-            .map_err(|_| PyValueError::new_err("recv_into: nbytes must be >= 0"))?;
+        let nbytes = match nbytes {
+            Some(nbytes) if !nbytes.is_none() => size_arg(&nbytes, "recv_into: nbytes")?,
+            _ => 0,
+        };
         self.io(
             py,
             IoOp::RecvInto {
@@ -268,9 +275,8 @@ impl Socket {
         bufsize: Bound<'_, PyAny>,
         flags: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Suspend> {
-        optional_i32(flags.as_ref(), "flags", 0)?;
-        let max = usize::try_from(i32_arg(&bufsize, "recvfrom: bufsize")?)
-            .map_err(|_| PyValueError::new_err("recvfrom: bufsize must be >= 0"))?;
+        optional_c_int(flags.as_ref(), "recvfrom: flags", 0)?;
+        let max = size_arg(&bufsize, "recvfrom: bufsize")?;
         self.io(py, IoOp::RecvFrom { max })
     }
 
@@ -282,7 +288,7 @@ impl Socket {
         data: Bound<'_, PyAny>,
         flags: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Suspend> {
-        optional_i32(flags.as_ref(), "flags", 0)?;
+        optional_c_int(flags.as_ref(), "send: flags", 0)?;
         let data = data_arg(&data, "send: data")?;
         self.io(py, IoOp::Send { data })
     }
@@ -295,7 +301,7 @@ impl Socket {
         data: Bound<'_, PyAny>,
         flags: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Suspend> {
-        optional_i32(flags.as_ref(), "flags", 0)?;
+        optional_c_int(flags.as_ref(), "sendall: flags", 0)?;
         let data = data_arg(&data, "sendall: data")?;
         self.io(py, IoOp::SendAll { data, sent: 0 })
     }
