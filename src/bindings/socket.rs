@@ -9,12 +9,13 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyByteArray, PyTuple};
+use pyo3::types::{PyBool, PyTuple};
 
 use super::address::{data_arg, parse_address};
-use super::args::{c_int_arg, i32_arg, int_arg, size_arg, type_name};
+use super::args::{c_int_arg, i32_arg, int_arg, size_arg};
+use crate::common::buffer::WritableBuffer;
 use crate::common::core::RuntimeCore;
 use crate::common::current;
 use crate::common::io::{address_to_py, os_error, IoCall, IoOp, WrapSocket};
@@ -238,7 +239,9 @@ impl Socket {
         self.io(py, IoOp::Recv { max })
     }
 
-    /// Awaitable: receives into `buffer` (a bytearray), evaluates to the byte count.
+    /// Awaitable: receives into `buffer` (any writable contiguous buffer: bytearray,
+    /// memoryview, array, ...), evaluates to the byte count. The buffer is held (a bytearray
+    /// cannot be resized) until the receive completes.
     #[pyo3(signature = (buffer, nbytes=None, flags=None))]
     fn recv_into(
         &self,
@@ -247,21 +250,22 @@ impl Socket {
         nbytes: Option<Bound<'_, PyAny>>,
         flags: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Suspend> {
-        optional_c_int(flags.as_ref(), "recv_into: flags", 0)?;
-        if !buffer.is_instance_of::<PyByteArray>() {
-            return Err(PyTypeError::new_err(format!(
-                "recv_into: buffer must be a bytearray, not {}",
-                type_name(&buffer)
-            )));
-        }
         let nbytes = match nbytes {
             Some(nbytes) if !nbytes.is_none() => size_arg(&nbytes, "recv_into: nbytes")?,
             _ => 0,
         };
+        optional_c_int(flags.as_ref(), "recv_into: flags", 0)?;
+        let buffer = WritableBuffer::get(&buffer, "recv_into: buffer")?;
+        if nbytes > buffer.byte_len() {
+            return Err(PyValueError::new_err(format!(
+                "recv_into: buffer too small for requested bytes ({nbytes} > {})",
+                buffer.byte_len()
+            )));
+        }
         self.io(
             py,
             IoOp::RecvInto {
-                buffer: buffer.unbind(),
+                buffer: Some(buffer),
                 nbytes,
             },
         )

@@ -11,8 +11,9 @@ use std::sync::{Arc, Mutex};
 
 use pyo3::exceptions::{PyOSError, PyRuntimeError};
 use pyo3::prelude::*;
-use pyo3::types::{PyByteArray, PyBytes, PyTuple};
+use pyo3::types::{PyBytes, PyTuple};
 
+use super::buffer::WritableBuffer;
 use super::net::{Address, Net, SocketId};
 use super::outcome::Resume;
 use super::readiness::{Interest, Readiness};
@@ -28,14 +29,36 @@ pub type WrapSocket =
     Box<dyn Fn(Python<'_>, SocketId, &Address) -> PyResult<Py<PyAny>> + Send + Sync>;
 
 pub enum IoOp {
-    Recv { max: usize },
-    RecvInto { buffer: Py<PyAny>, nbytes: usize },
-    RecvFrom { max: usize },
-    Send { data: Vec<u8> },
-    SendAll { data: Vec<u8>, sent: usize },
-    SendTo { data: Vec<u8>, address: Address },
-    Accept { wrap: WrapSocket },
-    Connect { address: Address, started: bool },
+    Recv {
+        max: usize,
+    },
+    /// `buffer` is held from the call until the receive completes (then `None`): see
+    /// `buffer.rs`. `nbytes` is at most its length.
+    RecvInto {
+        buffer: Option<WritableBuffer>,
+        nbytes: usize,
+    },
+    RecvFrom {
+        max: usize,
+    },
+    Send {
+        data: Vec<u8>,
+    },
+    SendAll {
+        data: Vec<u8>,
+        sent: usize,
+    },
+    SendTo {
+        data: Vec<u8>,
+        address: Address,
+    },
+    Accept {
+        wrap: WrapSocket,
+    },
+    Connect {
+        address: Address,
+        started: bool,
+    },
 }
 
 pub struct IoCall {
@@ -219,34 +242,36 @@ impl IoCall {
     }
 }
 
+/// Receives into the held buffer; the buffer is released once the receive completed.
 fn recv_into(
     py: Python<'_>,
     net: &dyn Net,
     id: SocketId,
-    buffer: &Py<PyAny>,
+    held: &mut Option<WritableBuffer>,
     nbytes: usize,
 ) -> Attempt {
-    let target = buffer.bind(py);
-    let Ok(array) = target.cast::<PyByteArray>() else {
-        return Attempt::Done(Err(pyo3::exceptions::PyTypeError::new_err(
-            "recv_into needs a bytearray",
+    let Some(buffer) = held.as_mut() else {
+        return Attempt::Done(Err(PyRuntimeError::new_err(
+            "recv_into: this awaitable already completed; call recv_into again",
         )));
     };
     let length = if nbytes == 0 {
-        array.len()
+        buffer.byte_len()
     } else {
-        nbytes.min(array.len())
+        nbytes
     };
-    // Safety: the bytearray is not resized while we hold it (no Python code runs during the
-    // recv call) and we write at most `length <= len` bytes into it.
-    let slice = unsafe { &mut array.as_bytes_mut()[..length] };
-    match net.recv(id, slice) {
-        Err(e) if would_block(&e) => Attempt::Wait(Interest::Read),
-        Err(e) => Attempt::Done(Err(os_error(py, &e))),
-        Ok(n) => Attempt::Done(Ok(n
-            .into_pyobject(py)
-            .map_or_else(|_| py.None(), |v| v.into_any().unbind()))),
+    let result = net.recv(id, buffer.prefix_mut(length));
+    if matches!(&result, Err(e) if would_block(e)) {
+        return Attempt::Wait(Interest::Read);
     }
+    // Done: release the buffer now (attached), so the caller may resize it at once.
+    drop(held.take());
+    Attempt::Done(match result {
+        Err(e) => Err(os_error(py, &e)),
+        Ok(n) => Ok(n
+            .into_pyobject(py)
+            .map_or_else(|e| match e {}, |v| v.into_any().unbind())),
+    })
 }
 
 /// Attempts `call` until it completes or waits; returns the wait registration if it waits.

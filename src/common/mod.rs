@@ -7,6 +7,7 @@
 //! platform, and every collection that is iterated has a fixed order (`BTreeMap`, `VecDeque`).
 
 pub mod blocking;
+pub mod buffer;
 pub mod core;
 pub mod current;
 pub mod driver;
