@@ -18,8 +18,10 @@ use super::args::{c_int_arg, i32_arg, int_arg, size_arg};
 use crate::common::buffer::WritableBuffer;
 use crate::common::core::RuntimeCore;
 use crate::common::current;
-use crate::common::io::{address_to_py, os_error, IoCall, IoOp, WrapSocket};
+use crate::common::io::IoCall;
+use crate::common::io_ops::{IoOp, WrapSocket};
 use crate::common::net::{bad_socket, Address, Family, Kind, Net, Shutdown, SocketId};
+use crate::common::net_convert::{address_to_py, os_error};
 use crate::common::readiness::Readiness;
 use crate::common::suspend::{Suspend, SuspendKind};
 
@@ -113,8 +115,20 @@ impl Socket {
     }
 
     fn io(&self, py: Python<'_>, op: IoOp) -> PyResult<Suspend> {
+        self.io_with_flags(py, op, 0)
+    }
+
+    /// An operation whose `flags` go to the OS. With flags every attempt makes the system call
+    /// (the OS may refuse them at once); with `MSG_DONTWAIT` it raises `BlockingIOError` where it
+    /// would wait, as a blocking stdlib socket does.
+    fn io_with_flags(&self, py: Python<'_>, op: IoOp, flags: i32) -> PyResult<Suspend> {
         self.check_open(py)?;
-        let call = IoCall::new(self.id, self.readiness.clone(), op);
+        let mut call = IoCall::new(self.id, self.readiness.clone(), op);
+        if flags & libc::MSG_DONTWAIT != 0 {
+            call = call.never_waiting();
+        } else if flags != 0 {
+            call = call.attempting_first();
+        }
         Ok(Suspend::new(SuspendKind::Io(Arc::new(call))))
     }
 
@@ -234,9 +248,9 @@ impl Socket {
         bufsize: Bound<'_, PyAny>,
         flags: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Suspend> {
-        optional_c_int(flags.as_ref(), "recv: flags", 0)?;
+        let flags = optional_c_int(flags.as_ref(), "recv: flags", 0)?;
         let max = size_arg(&bufsize, "recv: bufsize")?;
-        self.io(py, IoOp::Recv { max })
+        self.io_with_flags(py, IoOp::Recv { max, flags }, flags)
     }
 
     /// Awaitable: receives into `buffer` (any writable contiguous buffer: bytearray,
@@ -254,7 +268,7 @@ impl Socket {
             Some(nbytes) if !nbytes.is_none() => size_arg(&nbytes, "recv_into: nbytes")?,
             _ => 0,
         };
-        optional_c_int(flags.as_ref(), "recv_into: flags", 0)?;
+        let flags = optional_c_int(flags.as_ref(), "recv_into: flags", 0)?;
         let buffer = WritableBuffer::get(&buffer, "recv_into: buffer")?;
         if nbytes > buffer.byte_len() {
             return Err(PyValueError::new_err(format!(
@@ -262,12 +276,14 @@ impl Socket {
                 buffer.byte_len()
             )));
         }
-        self.io(
+        self.io_with_flags(
             py,
             IoOp::RecvInto {
                 buffer: Some(buffer),
                 nbytes,
+                flags,
             },
+            flags,
         )
     }
 
@@ -279,9 +295,9 @@ impl Socket {
         bufsize: Bound<'_, PyAny>,
         flags: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Suspend> {
-        optional_c_int(flags.as_ref(), "recvfrom: flags", 0)?;
+        let flags = optional_c_int(flags.as_ref(), "recvfrom: flags", 0)?;
         let max = size_arg(&bufsize, "recvfrom: bufsize")?;
-        self.io(py, IoOp::RecvFrom { max })
+        self.io_with_flags(py, IoOp::RecvFrom { max, flags }, flags)
     }
 
     /// Awaitable: sends some of `data`, evaluates to the count sent.
@@ -292,9 +308,9 @@ impl Socket {
         data: Bound<'_, PyAny>,
         flags: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Suspend> {
-        optional_c_int(flags.as_ref(), "send: flags", 0)?;
+        let flags = optional_c_int(flags.as_ref(), "send: flags", 0)?;
         let data = data_arg(&data, "send: data")?;
-        self.io(py, IoOp::Send { data })
+        self.io_with_flags(py, IoOp::Send { data, flags }, flags)
     }
 
     /// Awaitable: sends all of `data`.
@@ -305,21 +321,44 @@ impl Socket {
         data: Bound<'_, PyAny>,
         flags: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Suspend> {
-        optional_c_int(flags.as_ref(), "sendall: flags", 0)?;
+        let flags = optional_c_int(flags.as_ref(), "sendall: flags", 0)?;
         let data = data_arg(&data, "sendall: data")?;
-        self.io(py, IoOp::SendAll { data, sent: 0 })
+        self.io_with_flags(
+            py,
+            IoOp::SendAll {
+                data,
+                sent: 0,
+                flags,
+            },
+            flags,
+        )
     }
 
-    /// Awaitable: sends `data` to `address` (datagram sockets).
+    /// Awaitable: sends `data` to `address` (datagram sockets): `sendto(data, address)` or
+    /// `sendto(data, flags, address)`, as the stdlib.
+    #[pyo3(signature = (data, flags_or_address, address=None))]
     fn sendto(
         &self,
         py: Python<'_>,
         data: Bound<'_, PyAny>,
-        address: Bound<'_, PyAny>,
+        flags_or_address: Bound<'_, PyAny>,
+        address: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Suspend> {
+        let (flags, address) = match address {
+            Some(address) => (c_int_arg(&flags_or_address, "sendto: flags")?, address),
+            None => (0, flags_or_address),
+        };
         let data = data_arg(&data, "sendto: data")?;
         let address = self.address_arg(&address, "sendto: address")?;
-        self.io(py, IoOp::SendTo { data, address })
+        self.io_with_flags(
+            py,
+            IoOp::SendTo {
+                data,
+                address,
+                flags,
+            },
+            flags,
+        )
     }
 
     /// Sets an integer socket option.

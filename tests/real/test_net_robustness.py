@@ -6,7 +6,9 @@ cases that used to abort the process run in a subprocess).
 """
 
 import array
+import errno
 import gc
+import socket as stdlib_socket
 import subprocess
 import sys
 import textwrap
@@ -240,3 +242,127 @@ def test_cancelled_recv_into_releases_its_buffer(flavour):
         return len(target)
 
     assert tonio.run(main()) == 17
+
+
+# --- flags ----------------------------------------------------------------------------------
+
+
+def stdlib_errno(family, flags):
+    """The errno the stdlib raises for `recv(16, flags)` on a connected stream socket with no
+    data (non-blocking, so that the call is made at once, as a blocking socket makes it)."""
+    if family == "unix":
+        a, b = stdlib_socket.socketpair()
+    else:
+        with stdlib_socket.create_server(("127.0.0.1", 0)) as listener:
+            a = stdlib_socket.create_connection(listener.getsockname(), timeout=TIMEOUT)
+            b, _ = listener.accept()
+    with a, b:
+        b.setblocking(False)
+        with pytest.raises(OSError) as info:
+            b.recv(16, flags)
+        return info.value.errno
+
+
+def stream_pair(family, directory):
+    """Generator: a connected `(client, server)` pair of tonio stream sockets."""
+    if family == "tcp":
+        return (yield tcp_pair())
+    path = str(directory / "pair.sock")
+    with tsocket.socket(tsocket.AF_UNIX) as listener:
+        yield listener.bind(path)
+        listener.listen()
+        client = tsocket.socket(tsocket.AF_UNIX)
+        yield client.connect(path)
+        server, _ = yield listener.accept()
+    return client, server
+
+
+def test_msg_peek_then_recv_returns_the_same_bytes():
+    def main():
+        client, server = yield tcp_pair()
+        with client, server:
+            yield client.sendall(b"peekaboo")
+            peeked = yield bounded(server.recv(4, stdlib_socket.MSG_PEEK))
+            again = yield bounded(server.recv(4, stdlib_socket.MSG_PEEK))
+            target = bytearray(8)
+            n = yield bounded(server.recv_into(target, 0, stdlib_socket.MSG_PEEK))
+            read = yield bounded(server.recv(8))
+        return peeked, again, bytes(target[:n]), read
+
+    assert tonio.run(main()) == (b"peek", b"peek", b"peekaboo", b"peekaboo")
+
+
+def test_msg_peek_on_recvfrom_leaves_the_datagram_queued():
+    def main():
+        with tsocket.socket(tsocket.AF_INET, tsocket.SOCK_DGRAM) as a:
+            with tsocket.socket(tsocket.AF_INET, tsocket.SOCK_DGRAM) as b:
+                yield a.bind(("127.0.0.1", 0))
+                yield b.sendto(b"datagram", a.getsockname())
+                peeked, _ = yield bounded(a.recvfrom(64, stdlib_socket.MSG_PEEK))
+                read, _ = yield bounded(a.recvfrom(64))
+        return peeked, read
+
+    assert tonio.run(main()) == (b"datagram", b"datagram")
+
+
+def test_sendto_takes_flags_between_data_and_address():
+    def main():
+        with tsocket.socket(tsocket.AF_INET, tsocket.SOCK_DGRAM) as a:
+            with tsocket.socket(tsocket.AF_INET, tsocket.SOCK_DGRAM) as b:
+                yield a.bind(("127.0.0.1", 0))
+                sent = yield b.sendto(b"flagged", 0, a.getsockname())
+                data, _ = yield bounded(a.recvfrom(64))
+        return sent, data
+
+    assert tonio.run(main()) == (7, b"flagged")
+
+
+@pytest.mark.parametrize("flavour", ["yield", "colored"])
+def test_msg_dontwait_on_an_empty_socket_raises_blockingioerror(flavour):
+    async def colored_recv(sock):
+        return await sock.recv(16, stdlib_socket.MSG_DONTWAIT)
+
+    def main():
+        client, server = yield tcp_pair()
+        with client, server:
+            with pytest.raises(BlockingIOError):
+                if flavour == "yield":
+                    yield bounded(server.recv(16, stdlib_socket.MSG_DONTWAIT))
+                else:
+                    yield bounded(colored_recv(server))
+            with pytest.raises(BlockingIOError):
+                yield bounded(server.recv_into(bytearray(4), 0, stdlib_socket.MSG_DONTWAIT))
+            yield client.sendall(b"now")
+            yield tonio.sleep(0.05)
+            return (yield bounded(server.recv(16, stdlib_socket.MSG_DONTWAIT)))
+
+    assert tonio.run(main()) == b"now"
+
+
+def test_msg_oob_round_trips_urgent_data():
+    def main():
+        client, server = yield tcp_pair()
+        with client, server:
+            yield client.sendall(b"in band", 0)
+            yield client.send(b"!", stdlib_socket.MSG_OOB)
+            yield tonio.sleep(0.05)
+            urgent = yield bounded(server.recv(1, stdlib_socket.MSG_OOB))
+            normal = yield bounded(server.recv(16))
+            return urgent, normal
+
+    assert tonio.run(main()) == (b"!", b"in band")
+
+
+@pytest.mark.parametrize("family", ["tcp", "unix"])
+def test_recv_flags_the_os_refuses_give_the_os_error(family, tmp_path):
+    flags = stdlib_socket.MSG_OOB  # no urgent data (TCP), not supported (Unix)
+    expected = stdlib_errno(family, flags)
+    assert expected not in (None, errno.EAGAIN)
+
+    def main():
+        client, server = yield stream_pair(family, tmp_path)
+        with client, server, pytest.raises(OSError) as info:
+            yield bounded(server.recv(16, flags))
+        return info.value.errno
+
+    assert tonio.run(main()) == expected
