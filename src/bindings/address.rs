@@ -1,6 +1,9 @@
 //! Converting socket arguments from Python: addresses and payloads.
 
+use std::ffi::OsString;
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::os::unix::ffi::OsStringExt;
+use std::path::PathBuf;
 
 use pyo3::exceptions::{PyOSError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -30,17 +33,42 @@ pub fn data_arg(value: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<u8>> {
     }
 }
 
+/// A Unix socket path as the stdlib takes it: str (encoded with the filesystem encoding), bytes,
+/// bytearray, or an `os.PathLike` of either. A leading NUL byte names a Linux abstract socket.
+fn unix_path(value: &Bound<'_, PyAny>, what: &str) -> PyResult<PathBuf> {
+    let refused = || {
+        PyTypeError::new_err(format!(
+            "{what} must be a path (str, bytes or os.PathLike) for an AF_UNIX socket, not {}",
+            type_name(value)
+        ))
+    };
+    let value = if value.is_instance_of::<PyString>()
+        || value.is_instance_of::<PyBytes>()
+        || value.is_instance_of::<PyByteArray>()
+    {
+        value.clone()
+    } else {
+        let fspath = value.py().import("os")?.getattr("fspath")?;
+        fspath.call1((value,)).map_err(|_| refused())?
+    };
+    let bytes = if let Ok(bytes) = value.cast::<PyBytes>() {
+        bytes.as_bytes().to_vec()
+    } else if let Ok(array) = value.cast::<PyByteArray>() {
+        array.to_vec()
+    } else {
+        value
+            .extract::<OsString>()
+            .map_err(|_| refused())?
+            .into_vec()
+    };
+    Ok(PathBuf::from(OsString::from_vec(bytes)))
+}
+
 /// Parses `(host, port)` (resolving names), a `(host, port, flow, scope)` IPv6 tuple, or a
 /// Unix path.
 pub fn parse_address(family: Family, value: &Bound<'_, PyAny>, what: &str) -> PyResult<Address> {
     if family == Family::Unix {
-        if let Ok(path) = value.extract::<std::path::PathBuf>() {
-            return Ok(Address::Unix(path));
-        }
-        return Err(PyTypeError::new_err(format!(
-            "{what} must be a path for an AF_UNIX socket, not {}",
-            type_name(value)
-        )));
+        return unix_path(value, what).map(Address::Unix);
     }
     let tuple = value.cast::<PyTuple>().map_err(|_| {
         PyTypeError::new_err(format!(

@@ -33,6 +33,8 @@ pub type SocketId = u64;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Address {
     Inet(SocketAddr),
+    /// A Unix socket path; on Linux a name starting with a NUL byte is an abstract name (no
+    /// file), exactly as in `sockaddr_un.sun_path`.
     Unix(PathBuf),
     /// An unnamed Unix socket (e.g. the client end of a connection).
     UnixUnnamed,

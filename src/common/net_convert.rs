@@ -2,9 +2,11 @@
 //! as the stdlib's tuples and paths.
 
 use std::io;
+use std::os::unix::ffi::OsStrExt;
 
 use pyo3::exceptions::PyOSError;
 use pyo3::prelude::*;
+use pyo3::types::PyBytes;
 
 use super::net::Address;
 
@@ -25,7 +27,7 @@ pub fn os_error(py: Python<'_>, err: &io::Error) -> PyErr {
     }
 }
 
-/// An address as Python sees it: `(host, port)` or a path string.
+/// An address as Python sees it: `(host, port)`, a path string or an abstract name (bytes).
 pub fn address_to_py(py: Python<'_>, address: &Address) -> PyResult<Py<PyAny>> {
     Ok(match address {
         Address::Inet(addr) => match addr {
@@ -40,12 +42,14 @@ pub fn address_to_py(py: Python<'_>, address: &Address) -> PyResult<Py<PyAny>> {
                     .unbind()
             }
         },
-        Address::Unix(path) => path
-            .to_string_lossy()
-            .into_owned()
-            .into_pyobject(py)?
-            .into_any()
-            .unbind(),
+        // A Linux abstract name (leading NUL) as bytes, a path as str decoded with the
+        // filesystem encoding (undecodable bytes as surrogates), as the stdlib returns them.
+        Address::Unix(path) => match path.as_os_str().as_bytes() {
+            [0, ..] => PyBytes::new(py, path.as_os_str().as_bytes())
+                .into_any()
+                .unbind(),
+            _ => path.as_os_str().into_pyobject(py)?.into_any().unbind(),
+        },
         Address::UnixUnnamed => "".into_pyobject(py)?.into_any().unbind(),
     })
 }

@@ -5,10 +5,13 @@
 //! wakes its waiters so they retry and see `EBADF`.
 
 use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::io;
 use std::mem::MaybeUninit;
 use std::net::Shutdown as StdShutdown;
 use std::os::fd::AsRawFd;
+use std::os::unix::ffi::OsStringExt;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -46,8 +49,17 @@ fn from_sockaddr(addr: &SockAddr) -> Address {
     if let Some(inet) = addr.as_socket() {
         return Address::Inet(inet);
     }
-    match addr.as_pathname() {
-        Some(path) => Address::Unix(path.to_path_buf()),
+    if let Some(path) = addr.as_pathname() {
+        return Address::Unix(path.to_path_buf());
+    }
+    match addr.as_abstract_namespace() {
+        // Kept with its leading NUL, as `to_sockaddr` (socket2's `SockAddr::unix`) takes it.
+        Some(name) => {
+            let mut bytes = Vec::with_capacity(name.len() + 1);
+            bytes.push(0);
+            bytes.extend_from_slice(name);
+            Address::Unix(PathBuf::from(OsString::from_vec(bytes)))
+        }
         None => Address::UnixUnnamed,
     }
 }

@@ -8,10 +8,12 @@ cases that used to abort the process run in a subprocess).
 import array
 import errno
 import gc
+import os
 import socket as stdlib_socket
 import subprocess
 import sys
 import textwrap
+import uuid
 
 import pytest
 
@@ -364,5 +366,74 @@ def test_recv_flags_the_os_refuses_give_the_os_error(family, tmp_path):
         with client, server, pytest.raises(OSError) as info:
             yield bounded(server.recv(16, flags))
         return info.value.errno
+
+    assert tonio.run(main()) == expected
+
+
+# --- Unix socket names ----------------------------------------------------------------------
+
+
+def abstract_name(role: str) -> bytes:
+    return f"\0tonio-test-{os.getpid()}-{uuid.uuid4().hex}-{role}".encode()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="abstract names are Linux-only")
+def test_abstract_unix_names_round_trip_as_bytes():
+    server_name, client_name = abstract_name("server"), abstract_name("client")
+
+    def main():
+        with tsocket.socket(tsocket.AF_UNIX) as listener:
+            yield listener.bind(server_name.decode())  # str names work too
+            listener.listen()
+            with tsocket.socket(tsocket.AF_UNIX) as client:
+                yield client.bind(client_name)
+                yield bounded(client.connect(server_name))
+                conn, address = yield bounded(listener.accept())
+                with conn:
+                    return (
+                        listener.getsockname(),
+                        address,
+                        conn.getsockname(),
+                        conn.getpeername(),
+                        client.getpeername(),
+                        client.getsockname(),
+                    )
+
+    assert tonio.run(main()) == (
+        server_name,
+        client_name,
+        server_name,
+        client_name,
+        server_name,
+        client_name,
+    )
+
+
+def test_unix_sockets_take_bytes_and_pathlike_paths(tmp_path):
+    def main():
+        with tsocket.socket(tsocket.AF_UNIX) as listener:
+            yield listener.bind(os.fsencode(tmp_path / "bytes.sock"))
+            listener.listen()
+            with tsocket.socket(tsocket.AF_UNIX) as client:
+                yield bounded(client.connect(tmp_path / "bytes.sock"))
+                conn, address = yield bounded(listener.accept())
+                conn.close()
+                return listener.getsockname(), address, client.getpeername()
+
+    path = str(tmp_path / "bytes.sock")
+    assert tonio.run(main()) == (path, "", path)
+
+
+def test_non_utf8_unix_paths_come_back_as_the_stdlib_decodes_them(tmp_path):
+    raw = os.fsencode(tmp_path) + b"/caf\xe9.sock"
+    with stdlib_socket.socket(stdlib_socket.AF_UNIX) as reference:
+        reference.bind(raw)
+        expected = reference.getsockname()
+    os.unlink(raw)
+
+    def main():
+        with tsocket.socket(tsocket.AF_UNIX) as sock:
+            yield sock.bind(raw)
+            return sock.getsockname()
 
     assert tonio.run(main()) == expected
