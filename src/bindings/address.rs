@@ -1,12 +1,14 @@
-//! Converting socket arguments from Python: addresses and payloads.
+//! Converting socket arguments from Python: addresses and payloads. Nothing here blocks: host
+//! names are left to the caller to resolve off the worker threads.
 
 use std::ffi::OsString;
-use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
 use std::os::unix::ffi::OsStringExt;
 use std::path::PathBuf;
 
-use pyo3::exceptions::{PyOSError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyByteArray, PyBytes, PyString, PyTuple};
 
 use super::args::{int_arg, type_name};
@@ -64,11 +66,20 @@ fn unix_path(value: &Bound<'_, PyAny>, what: &str) -> PyResult<PathBuf> {
     Ok(PathBuf::from(OsString::from_vec(bytes)))
 }
 
-/// Parses `(host, port)` (resolving names), a `(host, port, flow, scope)` IPv6 tuple, or a
-/// Unix path.
-pub fn parse_address(family: Family, value: &Bound<'_, PyAny>, what: &str) -> PyResult<Address> {
+/// A parsed socket address, or a host name that must be resolved first.
+pub enum Parsed {
+    Address(Address),
+    /// `(host, port, ...)` whose host is a name: it is resolved off the worker threads (see
+    /// `python/tonio/net/_resolution.py`), never here.
+    HostName,
+}
+
+/// Parses `(host, port)` with an IP literal (or `''`, `'<broadcast>'`), a
+/// `(host, port, flowinfo, scope_id)` IPv6 tuple, or a Unix path. A host name is
+/// `Parsed::HostName`: resolving it would block the calling worker.
+pub fn parse_address(family: Family, value: &Bound<'_, PyAny>, what: &str) -> PyResult<Parsed> {
     if family == Family::Unix {
-        return unix_path(value, what).map(Address::Unix);
+        return unix_path(value, what).map(|path| Parsed::Address(Address::Unix(path)));
     }
     let tuple = value.cast::<PyTuple>().map_err(|_| {
         PyTypeError::new_err(format!(
@@ -76,9 +87,10 @@ pub fn parse_address(family: Family, value: &Bound<'_, PyAny>, what: &str) -> Py
             type_name(value)
         ))
     })?;
-    if tuple.len() < 2 {
+    if tuple.len() < 2 || tuple.len() > 4 {
         return Err(PyTypeError::new_err(format!(
-            "{what} must be a (host, port) tuple"
+            "{what} must be a (host, port) tuple (or (host, port, flowinfo, scope_id) for \
+             AF_INET6)"
         )));
     }
     let host: String = tuple
@@ -88,25 +100,56 @@ pub fn parse_address(family: Family, value: &Bound<'_, PyAny>, what: &str) -> Py
     let port = int_arg(&tuple.get_item(1)?, &format!("{what}: port"))?;
     let port = u16::try_from(port)
         .map_err(|_| PyValueError::new_err(format!("{what}: port must be 0-65535, got {port}")))?;
+    let (flowinfo, scope_id) = ipv6_extras(tuple, what)?;
     let want_v6 = family == Family::Inet6;
-    let host = match host.as_str() {
-        "" => if want_v6 { "::" } else { "0.0.0.0" }.to_owned(),
-        "<broadcast>" => "255.255.255.255".to_owned(),
-        other => other.to_owned(),
+    let ip = match host.as_str() {
+        "" if want_v6 => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+        "" => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        "<broadcast>" => IpAddr::V4(Ipv4Addr::BROADCAST),
+        other => match other.parse::<IpAddr>() {
+            Ok(ip) => ip,
+            Err(_) => return Ok(Parsed::HostName),
+        },
     };
-    if let Ok(ip) = host.parse::<IpAddr>() {
-        return Ok(Address::Inet(SocketAddr::new(ip, port)));
-    }
-    let resolved = (host.as_str(), port)
-        .to_socket_addrs()
-        .map_err(|err| PyOSError::new_err(format!("{what}: cannot resolve {host:?}: {err}")))?;
-    resolved
-        .into_iter()
-        .find(|addr| addr.is_ipv6() == want_v6)
-        .map(Address::Inet)
-        .ok_or_else(|| {
-            PyOSError::new_err(format!(
-                "{what}: no address of the socket's family for {host:?}"
-            ))
+    Ok(Parsed::Address(Address::Inet(match ip {
+        IpAddr::V6(v6) => SocketAddr::V6(SocketAddrV6::new(v6, port, flowinfo, scope_id)),
+        IpAddr::V4(v4) => SocketAddr::new(IpAddr::V4(v4), port),
+    })))
+}
+
+/// The optional `flowinfo` (20 bits) and `scope_id` of an IPv6 address tuple, 0 when absent.
+fn ipv6_extras(tuple: &Bound<'_, PyTuple>, what: &str) -> PyResult<(u32, u32)> {
+    let item = |index: usize, name: &str, max: u32| -> PyResult<u32> {
+        if index >= tuple.len() {
+            return Ok(0);
+        }
+        let n = int_arg(&tuple.get_item(index)?, &format!("{what}: {name}"))?;
+        u32::try_from(n).ok().filter(|n| *n <= max).ok_or_else(|| {
+            PyValueError::new_err(format!("{what}: {name} must be 0-{max}, got {n}"))
         })
+    };
+    Ok((
+        item(2, "flowinfo", 0xF_FFFF)?,
+        item(3, "scope_id", u32::MAX)?,
+    ))
+}
+
+/// For a host name: the coroutine (`tonio.net._resolution.by_name`) that resolves it on the
+/// blocking pool, then evaluates to `socket.<method>(*leading, resolved_address)`.
+pub fn resolve_then(
+    socket: &Bound<'_, PyAny>,
+    address: &Bound<'_, PyAny>,
+    method: &str,
+    leading: &[Bound<'_, PyAny>],
+) -> PyResult<Py<PyAny>> {
+    static BY_NAME: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    let py = socket.py();
+    let by_name = BY_NAME.import(py, "tonio.net._resolution", "by_name")?;
+    let mut args = vec![
+        socket.clone(),
+        address.clone(),
+        method.into_pyobject(py)?.into_any(),
+    ];
+    args.extend(leading.iter().cloned());
+    Ok(by_name.call1(PyTuple::new(py, args)?)?.unbind())
 }

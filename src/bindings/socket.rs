@@ -13,14 +13,14 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyTuple};
 
-use super::address::{data_arg, parse_address};
+use super::address::{data_arg, parse_address, resolve_then, Parsed};
 use super::args::{c_int_arg, i32_arg, int_arg, size_arg};
 use crate::common::buffer::WritableBuffer;
 use crate::common::core::RuntimeCore;
 use crate::common::current;
 use crate::common::io::IoCall;
 use crate::common::io_ops::{IoOp, WrapSocket};
-use crate::common::net::{bad_socket, Address, Family, Kind, Net, Shutdown, SocketId};
+use crate::common::net::{bad_socket, Family, Kind, Net, Shutdown, SocketId};
 use crate::common::net_convert::{address_to_py, os_error};
 use crate::common::readiness::Readiness;
 use crate::common::suspend::{Suspend, SuspendKind};
@@ -48,6 +48,11 @@ fn optional_i32(value: Option<&Bound<'_, PyAny>>, what: &str, default: i32) -> P
         Some(value) if !value.is_none() => i32_arg(value, what),
         _ => Ok(default),
     }
+}
+
+/// `suspend` as the Python object a method returns.
+fn awaitable(py: Python<'_>, suspend: Suspend) -> PyResult<Py<PyAny>> {
+    Ok(Py::new(py, suspend)?.into_any())
 }
 
 /// An optional C `int` passed to the OS (flags, backlog): `OverflowError` out of range.
@@ -110,7 +115,7 @@ impl Socket {
     }
 
     /// A Python address for this socket's family.
-    fn address_arg(&self, value: &Bound<'_, PyAny>, what: &str) -> PyResult<Address> {
+    fn address_arg(&self, value: &Bound<'_, PyAny>, what: &str) -> PyResult<Parsed> {
         parse_address(self.family, value, what)
     }
 
@@ -202,12 +207,18 @@ impl Socket {
         })
     }
 
-    /// Awaitable: binds to `address`.
-    fn bind(&self, py: Python<'_>, address: Bound<'_, PyAny>) -> PyResult<Suspend> {
-        self.check_open(py)?;
-        let address = self.address_arg(&address, "bind: address")?;
-        self.net_call(py, |net, id| net.bind(id, &address))?;
-        Ok(Suspend::new(SuspendKind::Value(py.None())))
+    /// Awaitable: binds to `address`. An IP literal or a path is bound at once (the awaitable
+    /// is ready); a host name is resolved on the blocking pool when awaited, then bound.
+    fn bind(slf: &Bound<'_, Self>, address: Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        let (this, py) = (slf.get(), slf.py());
+        this.check_open(py)?;
+        match this.address_arg(&address, "bind: address")? {
+            Parsed::Address(parsed) => {
+                this.net_call(py, |net, id| net.bind(id, &parsed))?;
+                awaitable(py, Suspend::new(SuspendKind::Value(py.None())))
+            }
+            Parsed::HostName => resolve_then(slf.as_any(), &address, "bind", &[]),
+        }
     }
 
     /// Starts listening for connections.
@@ -218,16 +229,20 @@ impl Socket {
         self.net_call(py, |net, id| net.listen(id, backlog.max(0)))
     }
 
-    /// Awaitable: connects to `address`.
-    fn connect(&self, py: Python<'_>, address: Bound<'_, PyAny>) -> PyResult<Suspend> {
-        let address = self.address_arg(&address, "connect: address")?;
-        self.io(
-            py,
-            IoOp::Connect {
-                address,
-                started: false,
-            },
-        )
+    /// Awaitable: connects to `address` (a host name is resolved on the blocking pool first).
+    fn connect(slf: &Bound<'_, Self>, address: Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        let (this, py) = (slf.get(), slf.py());
+        this.check_open(py)?;
+        match this.address_arg(&address, "connect: address")? {
+            Parsed::Address(parsed) => {
+                let op = IoOp::Connect {
+                    address: parsed,
+                    started: false,
+                };
+                awaitable(py, this.io(py, op)?)
+            }
+            Parsed::HostName => resolve_then(slf.as_any(), &address, "connect", &[]),
+        }
     }
 
     /// Awaitable: evaluates to `(socket, address)` for the next connection.
@@ -338,27 +353,32 @@ impl Socket {
     /// `sendto(data, flags, address)`, as the stdlib.
     #[pyo3(signature = (data, flags_or_address, address=None))]
     fn sendto(
-        &self,
-        py: Python<'_>,
+        slf: &Bound<'_, Self>,
         data: Bound<'_, PyAny>,
         flags_or_address: Bound<'_, PyAny>,
         address: Option<Bound<'_, PyAny>>,
-    ) -> PyResult<Suspend> {
+    ) -> PyResult<Py<PyAny>> {
+        let (this, py) = (slf.get(), slf.py());
+        this.check_open(py)?;
         let (flags, address) = match address {
             Some(address) => (c_int_arg(&flags_or_address, "sendto: flags")?, address),
             None => (0, flags_or_address),
         };
-        let data = data_arg(&data, "sendto: data")?;
-        let address = self.address_arg(&address, "sendto: address")?;
-        self.io_with_flags(
-            py,
-            IoOp::SendTo {
-                data,
-                address,
-                flags,
-            },
-            flags,
-        )
+        let payload = data_arg(&data, "sendto: data")?;
+        match this.address_arg(&address, "sendto: address")? {
+            Parsed::Address(parsed) => {
+                let op = IoOp::SendTo {
+                    data: payload,
+                    address: parsed,
+                    flags,
+                };
+                awaitable(py, this.io_with_flags(py, op, flags)?)
+            }
+            Parsed::HostName => {
+                let flags = flags.into_pyobject(py)?.into_any();
+                resolve_then(slf.as_any(), &address, "sendto", &[data, flags])
+            }
+        }
     }
 
     /// Sets an integer socket option.

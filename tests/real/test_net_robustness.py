@@ -13,11 +13,13 @@ import socket as stdlib_socket
 import subprocess
 import sys
 import textwrap
+import threading
 import uuid
 
 import pytest
 
 import tonio
+import tonio.colored as ctonio
 from tonio.net import socket as tsocket
 
 TIMEOUT = 10  # seconds, for anything that waits
@@ -368,6 +370,85 @@ def test_recv_flags_the_os_refuses_give_the_os_error(family, tmp_path):
         return info.value.errno
 
     assert tonio.run(main()) == expected
+
+
+# --- host names -----------------------------------------------------------------------------
+
+
+def os_thread_name() -> str:
+    """The OS name of the calling thread (tonio's threads are not `threading` threads, so
+    `threading.current_thread().name` is only `Dummy-N` there)."""
+    with open(f"/proc/self/task/{threading.get_native_id()}/comm") as comm:
+        return comm.read().strip()
+
+
+@pytest.fixture
+def resolver_threads(monkeypatch):
+    """The OS names of the threads that call `socket.getaddrinfo` during the test."""
+    names = []
+    real = stdlib_socket.getaddrinfo
+
+    def recording(*args, **kwargs):
+        names.append(os_thread_name())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(stdlib_socket, "getaddrinfo", recording)
+    return names
+
+
+def assert_resolved_off_the_workers(names):
+    assert names, "getaddrinfo was not called through the socket module"
+    assert all(name == "tonio-blocking" for name in names), names
+
+
+def test_connect_to_a_host_name_resolves_off_the_workers_yield(resolver_threads):
+    def main():
+        with tsocket.socket() as listener, tsocket.socket() as client:
+            yield listener.bind(("127.0.0.1", 0))
+            listener.listen()
+            yield bounded(client.connect(("localhost", listener.getsockname()[1])))
+            conn, _ = yield bounded(listener.accept())
+            conn.close()
+            return client.getpeername() == listener.getsockname()
+
+    assert tonio.run(main())
+    assert_resolved_off_the_workers(resolver_threads)
+
+
+def test_connect_to_a_host_name_resolves_off_the_workers_colored(resolver_threads):
+    async def main():
+        with tsocket.socket() as listener, tsocket.socket() as client:
+            await listener.bind(("127.0.0.1", 0))
+            listener.listen()
+            await client.connect(("localhost", listener.getsockname()[1]))
+            conn, _ = await listener.accept()
+            conn.close()
+            return client.getpeername() == listener.getsockname()
+
+    assert ctonio.run(main())
+    assert_resolved_off_the_workers(resolver_threads)
+
+
+def test_bind_and_sendto_with_a_host_name_resolve_off_the_workers(resolver_threads):
+    def main():
+        with tsocket.socket(tsocket.AF_INET, tsocket.SOCK_DGRAM) as a:
+            with tsocket.socket(tsocket.AF_INET, tsocket.SOCK_DGRAM) as b:
+                yield bounded(a.bind(("localhost", 0)))
+                host, port = a.getsockname()
+                yield bounded(b.sendto(b"by name", ("localhost", port)))
+                data, _ = yield bounded(a.recvfrom(64))
+        return host, data
+
+    assert tonio.run(main()) == ("127.0.0.1", b"by name")
+    assert_resolved_off_the_workers(resolver_threads)
+
+
+def test_connect_to_an_unknown_host_raises_gaierror():
+    def main():
+        with tsocket.socket() as sock, pytest.raises(stdlib_socket.gaierror):
+            yield bounded(sock.connect(("no-such-host.invalid", 80)))
+
+    tonio.run(main())
 
 
 # --- Unix socket names ----------------------------------------------------------------------
