@@ -8,6 +8,7 @@ cases that used to abort the process run in a subprocess).
 import array
 import errno
 import gc
+import logging
 import os
 import socket as stdlib_socket
 import subprocess
@@ -449,6 +450,159 @@ def test_connect_to_an_unknown_host_raises_gaierror():
             yield bounded(sock.connect(("no-such-host.invalid", 80)))
 
     tonio.run(main())
+
+
+# --- accept loops ---------------------------------------------------------------------------
+
+EMFILE_SERVER = """
+import os, logging, resource, sys
+import tonio
+from tonio.net import open_tcp_listeners, serve_listeners
+
+logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(name)s %(message)s")
+
+def echo(stream):
+    with stream:
+        while data := (yield stream.receive_some()):
+            yield stream.send_all(data)
+
+def main():
+    listeners = yield open_tcp_listeners(0, host="127.0.0.1")
+    highest = max(int(fd) for fd in os.listdir("/proc/self/fd"))
+    # room for SPARE accepted connections, no more
+    resource.setrlimit(resource.RLIMIT_NOFILE, (highest + 1 + {spare}, {spare} + 4096))
+    print(listeners[0].socket.getsockname()[1], flush=True)
+    yield serve_listeners(echo, listeners)
+
+tonio.run(main())
+"""
+
+
+def test_accept_loop_survives_running_out_of_descriptors():
+    spare, clients = 2, 6
+    server = subprocess.Popen(
+        [sys.executable, "-c", EMFILE_SERVER.format(spare=spare)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        port = int(server.stdout.readline())
+        conns = [
+            stdlib_socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+            for _ in range(clients)
+        ]
+        # Each connection is echoed once the server could accept it; closing an echoed one
+        # frees a descriptor for the next. Without the retry only `spare` would ever answer.
+        for i, conn in enumerate(conns):
+            with conn:
+                conn.sendall(b"ping %d" % i)
+                assert conn.recv(64) == b"ping %d" % i
+    finally:
+        server.kill()
+        _, stderr = server.communicate(timeout=TIMEOUT)
+    assert "tonio.net" in stderr and "Too many open files" in stderr, stderr
+
+
+class FlakyListener(tonio.net.SocketListener):
+    """A listener whose first accepts fail with the given errnos."""
+
+    def __init__(self, sock, errnos):
+        super().__init__(sock)
+        self.errnos = list(errnos)
+
+    def accept(self):
+        if self.errnos:
+            code = self.errnos.pop(0)
+            raise OSError(code, os.strerror(code))
+        return super().accept()
+
+
+def echo_handler(stream):
+    with stream:
+        while data := (yield stream.receive_some()):
+            yield stream.send_all(data)
+
+
+@pytest.mark.parametrize(
+    "code",
+    [errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM, errno.ECONNABORTED],
+    ids=errno.errorcode.get,
+)
+def test_accept_loop_logs_and_retries_after_transient_errors(code, caplog):
+    def main():
+        sock = tsocket.socket()
+        yield sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        listener = FlakyListener(sock, [code, code])
+        with tonio.scope() as scope:
+            scope.spawn(tonio.net.serve_listeners(echo_handler, [listener]))
+            stream = yield bounded(tonio.net.open_tcp_stream(*sock.getsockname()))
+            with stream:
+                yield stream.send_all(b"still serving")
+                reply = yield bounded(stream.receive_some())
+            scope.cancel()
+        yield scope()
+        return reply
+
+    with caplog.at_level(logging.DEBUG, logger="tonio.net"):
+        assert tonio.run(main()) == b"still serving"
+    logged = [r for r in caplog.records if r.name == "tonio.net"]
+    assert len(logged) == 2 and os.strerror(code) in logged[0].getMessage()
+
+
+class BrokenListener(tonio.net.SocketListener):
+    def accept(self):
+        return self.fail()
+
+    def fail(self):
+        yield tonio.sleep(0.05)
+        raise RuntimeError("accept exploded")
+
+
+def test_an_accept_loop_failing_otherwise_ends_the_serve_with_its_error():
+    events = []
+
+    def waiting_handler(stream):
+        with stream:
+            try:
+                yield stream.receive_some()
+            finally:
+                events.append("handler unwound")
+
+    def main():
+        good = tsocket.socket()
+        yield good.bind(("127.0.0.1", 0))
+        good.listen()
+        broken = BrokenListener(tsocket.socket())
+        client = yield tonio.net.open_tcp_stream(*good.getsockname())
+        with client, pytest.raises(RuntimeError, match="accept exploded"):
+            yield bounded(
+                tonio.net.serve_listeners(waiting_handler, [tonio.net.SocketListener(good), broken])
+            )
+        return good.fileno(), broken.socket.fileno()
+
+    assert tonio.run(main()) == (-1, -1)  # both listeners closed
+    assert events == ["handler unwound"]
+
+
+def test_a_listener_closed_under_the_serve_ends_it_with_ebadf():
+    def main():
+        sock = tsocket.socket()
+        yield sock.bind(("127.0.0.1", 0))
+        sock.listen()
+
+        def close_soon():
+            yield tonio.sleep(0.05)
+            sock.close()
+
+        join = tonio.spawn(close_soon())
+        with pytest.raises(OSError) as info:
+            yield bounded(tonio.net.serve_listeners(echo_handler, [tonio.net.SocketListener(sock)]))
+        yield join
+        return info.value.errno
+
+    assert tonio.run(main()) == errno.EBADF
 
 
 # --- Unix socket names ----------------------------------------------------------------------
