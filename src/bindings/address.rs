@@ -6,7 +6,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
 use std::os::unix::ffi::OsStringExt;
 use std::path::PathBuf;
 
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::{PyMemoryError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyByteArray, PyBytes, PyString, PyTuple};
@@ -15,24 +15,40 @@ use super::args::{int_arg, type_name};
 use crate::common::net::{Address, Family};
 
 /// Bytes to send: bytes, bytearray, memoryview (anything with the buffer protocol) or str
-/// (encoded as UTF-8).
+/// (encoded as UTF-8), copied. A payload too large to copy is a `MemoryError`, not an abort.
 pub fn data_arg(value: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<u8>> {
     if let Ok(bytes) = value.cast::<PyBytes>() {
-        return Ok(bytes.as_bytes().to_vec());
-    }
-    if let Ok(array) = value.cast::<PyByteArray>() {
-        return Ok(array.to_vec());
+        return copied(bytes.as_bytes(), what);
     }
     if let Ok(text) = value.cast::<PyString>() {
-        return Ok(text.to_str()?.as_bytes().to_vec());
+        return copied(text.to_str()?.as_bytes(), what);
     }
-    match pyo3::buffer::PyBuffer::<u8>::get(value) {
-        Ok(buffer) => buffer.to_vec(value.py()),
-        Err(_) => Err(PyTypeError::new_err(format!(
+    // bytearray, memoryview, array('B'), ...: the view pins the memory while it is copied.
+    let Ok(buffer) = pyo3::buffer::PyBuffer::<u8>::get(value) else {
+        return Err(PyTypeError::new_err(format!(
             "{what} must be bytes-like or str, not {}",
             type_name(value)
-        ))),
-    }
+        )));
+    };
+    let mut data = reserved(buffer.item_count(), what)?;
+    data.resize(buffer.item_count(), 0);
+    buffer.copy_to_slice(value.py(), &mut data)?;
+    Ok(data)
+}
+
+/// An empty vector with room for `len` bytes, or a `MemoryError`.
+fn reserved(len: usize, what: &str) -> PyResult<Vec<u8>> {
+    let mut data = Vec::new();
+    data.try_reserve_exact(len).map_err(|_| {
+        PyMemoryError::new_err(format!("{what}: cannot copy {len} bytes: out of memory"))
+    })?;
+    Ok(data)
+}
+
+fn copied(bytes: &[u8], what: &str) -> PyResult<Vec<u8>> {
+    let mut data = reserved(bytes.len(), what)?;
+    data.extend_from_slice(bytes);
+    Ok(data)
 }
 
 /// A Unix socket path as the stdlib takes it: str (encoded with the filesystem encoding), bytes,

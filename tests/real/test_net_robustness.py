@@ -96,6 +96,41 @@ def test_huge_recv_sizes_return_what_arrived_instead_of_aborting():
     assert result.stdout.strip() == "ok"
 
 
+def test_a_payload_too_big_to_copy_raises_memoryerror():
+    result = run_script(
+        """
+        import resource
+        import tonio
+        from tonio.net import socket as tsocket
+
+        def vm_size():
+            with open("/proc/self/status") as status:
+                for line in status:
+                    if line.startswith("VmSize:"):
+                        return int(line.split()[1]) * 1024
+
+        def main():
+            payload = bytearray(256 * 1024 * 1024)
+            # room for much less than a second copy of the payload
+            resource.setrlimit(resource.RLIMIT_AS, (vm_size() + 64 * 1024 * 1024, -1))
+            outcomes = []
+            with tsocket.socket() as sock:
+                for data in (payload, memoryview(payload), bytes(0)):
+                    try:
+                        sock.sendall(data)
+                        outcomes.append("ok")
+                    except MemoryError:
+                        outcomes.append("MemoryError")
+            return outcomes
+            yield
+
+        print(tonio.run(main()))
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['MemoryError', 'MemoryError', 'ok']"
+
+
 @pytest.mark.parametrize(
     "call",
     [
