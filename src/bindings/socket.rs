@@ -15,6 +15,9 @@ use pyo3::types::{PyBool, PyTuple};
 
 use super::address::{data_arg, parse_address, resolve_then, Parsed};
 use super::args::{c_int_arg, i32_arg, int_arg, size_arg};
+use super::socket_args::{
+    family_from, family_number, kind_from, kind_number, optional_c_int, optional_i32,
+};
 use crate::common::buffer::WritableBuffer;
 use crate::common::core::RuntimeCore;
 use crate::common::current;
@@ -24,10 +27,6 @@ use crate::common::net::{bad_socket, Family, Kind, Net, Shutdown, SocketId};
 use crate::common::net_convert::{address_to_py, os_error};
 use crate::common::readiness::Readiness;
 use crate::common::suspend::{Suspend, SuspendKind};
-
-const AF_UNIX: i32 = libc::AF_UNIX;
-const AF_INET: i32 = libc::AF_INET;
-const AF_INET6: i32 = libc::AF_INET6;
 
 /// A non-blocking socket of the running tonio runtime.
 #[pyclass(frozen, module = "tonio._tonio", name = "socket")]
@@ -42,25 +41,9 @@ pub struct Socket {
     closed: AtomicBool,
 }
 
-/// An optional C `int` argument with its default.
-fn optional_i32(value: Option<&Bound<'_, PyAny>>, what: &str, default: i32) -> PyResult<i32> {
-    match value {
-        Some(value) if !value.is_none() => i32_arg(value, what),
-        _ => Ok(default),
-    }
-}
-
 /// `suspend` as the Python object a method returns.
 fn awaitable(py: Python<'_>, suspend: Suspend) -> PyResult<Py<PyAny>> {
     Ok(Py::new(py, suspend)?.into_any())
-}
-
-/// An optional C `int` passed to the OS (flags, backlog): `OverflowError` out of range.
-fn optional_c_int(value: Option<&Bound<'_, PyAny>>, what: &str, default: i32) -> PyResult<i32> {
-    match value {
-        Some(value) if !value.is_none() => c_int_arg(value, what),
-        _ => Ok(default),
-    }
 }
 
 impl Socket {
@@ -165,33 +148,14 @@ impl Socket {
         proto: Option<Bound<'_, PyAny>>,
         fileno: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
-        let family = optional_i32(family.as_ref(), "family", AF_INET)?;
-        let r#type = optional_i32(r#type.as_ref(), "type", libc::SOCK_STREAM)?;
+        let family = family_from(optional_i32(family.as_ref(), "family", libc::AF_INET)?)?;
+        let kind = kind_from(optional_i32(r#type.as_ref(), "type", libc::SOCK_STREAM)?)?;
         let proto = optional_i32(proto.as_ref(), "proto", 0)?;
         if fileno.is_some_and(|f| !f.is_none()) {
             return Err(PyValueError::new_err(
                 "fileno: adopting an existing descriptor is not supported; create the socket with tonio",
             ));
         }
-        let family = match family {
-            AF_INET => Family::Inet,
-            AF_INET6 => Family::Inet6,
-            AF_UNIX => Family::Unix,
-            other => {
-                return Err(PyValueError::new_err(format!(
-                    "family: unsupported address family {other}"
-                )))
-            }
-        };
-        let kind = match r#type & !(libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC) {
-            libc::SOCK_STREAM => Kind::Stream,
-            libc::SOCK_DGRAM => Kind::Datagram,
-            other => {
-                return Err(PyValueError::new_err(format!(
-                    "type: unsupported socket type {other}"
-                )))
-            }
-        };
         let core = current::require("socket.socket()")?;
         let net = core.platform.net().ok_or_else(|| {
             pyo3::exceptions::PyRuntimeError::new_err(format!(
@@ -471,19 +435,12 @@ impl Socket {
 
     #[getter]
     fn family(&self) -> i32 {
-        match self.family {
-            Family::Inet => AF_INET,
-            Family::Inet6 => AF_INET6,
-            Family::Unix => AF_UNIX,
-        }
+        family_number(self.family)
     }
 
     #[getter]
     fn r#type(&self) -> i32 {
-        match self.kind {
-            Kind::Stream => libc::SOCK_STREAM,
-            Kind::Datagram => libc::SOCK_DGRAM,
-        }
+        kind_number(self.kind)
     }
 
     #[getter]
