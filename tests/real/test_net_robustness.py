@@ -10,6 +10,7 @@ import errno
 import gc
 import logging
 import os
+import select
 import socket as stdlib_socket
 import subprocess
 import sys
@@ -373,7 +374,7 @@ def test_msg_dontwait_on_an_empty_socket_raises_blockingioerror(flavour):
             with pytest.raises(BlockingIOError):
                 yield bounded(server.recv_into(bytearray(4), 0, stdlib_socket.MSG_DONTWAIT))
             yield client.sendall(b"now")
-            yield tonio.sleep(0.05)
+            yield bounded(server.recv(16, stdlib_socket.MSG_PEEK))  # waits until it arrived
             return (yield bounded(server.recv(16, stdlib_socket.MSG_DONTWAIT)))
 
     assert tonio.run(main()) == b"now"
@@ -385,8 +386,14 @@ def test_msg_oob_round_trips_urgent_data():
         with client, server:
             yield client.sendall(b"in band", 0)
             yield client.send(b"!", stdlib_socket.MSG_OOB)
-            yield tonio.sleep(0.05)
-            urgent = yield bounded(server.recv(1, stdlib_socket.MSG_OOB))
+            yield bounded(server.recv(16, stdlib_socket.MSG_PEEK))  # data has arrived
+            for _ in range(500):  # the urgent byte follows the in-band ones
+                try:
+                    urgent = yield bounded(server.recv(1, stdlib_socket.MSG_OOB))
+                    break
+                except OSError as exc:
+                    assert exc.errno == errno.EINVAL  # not there yet
+                    yield tonio.sleep(0.01)
             normal = yield bounded(server.recv(16))
             return urgent, normal
 
@@ -522,6 +529,8 @@ def test_accept_loop_survives_running_out_of_descriptors():
         text=True,
     )
     try:
+        ready, _, _ = select.select([server.stdout], [], [], TIMEOUT)
+        assert ready, "the server did not start"
         port = int(server.stdout.readline())
         conns = [
             stdlib_socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
