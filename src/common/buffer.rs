@@ -26,11 +26,9 @@ pub struct WritableBuffer {
 
 // Safety: the view only holds pointers to the exporter (a strong reference, released in `Drop`
 // attached to the interpreter) and to the pinned block of bytes (see the module invariants);
-// neither is tied to the thread that took the view. Its users reach it through `&mut self`
-// (the `IoOp` that owns it sits behind a mutex), so no two threads use it at once.
+// neither is tied to the thread that took the view, so it may move to another thread. (It is
+// not `Sync`: the `IoOp` that owns it is shared behind a mutex.)
 unsafe impl Send for WritableBuffer {}
-// Safety: `&WritableBuffer` only reads the length, a plain integer that never changes.
-unsafe impl Sync for WritableBuffer {}
 
 impl WritableBuffer {
     /// Takes a writable, C-contiguous view of `obj`; a `TypeError` naming `what` otherwise
