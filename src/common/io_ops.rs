@@ -228,3 +228,21 @@ fn recv_into(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_huge_read_size_gets_a_buffer_of_max_read() {
+        assert_eq!(with_scratch(usize::MAX, |buffer| buffer.len()), MAX_READ);
+        assert_eq!(with_scratch(1 << 40, |buffer| buffer.len()), MAX_READ);
+    }
+
+    #[test]
+    fn a_small_read_size_gets_exactly_that_after_a_big_one() {
+        assert_eq!(with_scratch(MAX_READ, |buffer| buffer.len()), MAX_READ);
+        assert_eq!(with_scratch(10, |buffer| buffer.len()), 10);
+        assert_eq!(with_scratch(0, |buffer| buffer.len()), 0);
+    }
+}
