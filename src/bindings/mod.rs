@@ -13,4 +13,5 @@ pub mod runtime;
 pub mod scope;
 pub mod signals;
 pub mod socket;
+pub mod socket_args;
 pub mod sync;

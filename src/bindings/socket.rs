@@ -9,22 +9,24 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyByteArray, PyTuple};
+use pyo3::types::{PyBool, PyTuple};
 
-use super::address::{data_arg, parse_address};
-use super::args::{i32_arg, int_arg, type_name};
+use super::address::{data_arg, parse_address, resolve_then, Parsed};
+use super::args::{c_int_arg, i32_arg, int_arg, size_arg};
+use super::socket_args::{
+    family_from, family_number, kind_from, kind_number, optional_c_int, optional_i32,
+};
+use crate::common::buffer::WritableBuffer;
 use crate::common::core::RuntimeCore;
 use crate::common::current;
-use crate::common::io::{address_to_py, os_error, IoCall, IoOp, WrapSocket};
-use crate::common::net::{bad_socket, Address, Family, Kind, Net, Shutdown, SocketId};
+use crate::common::io::IoCall;
+use crate::common::io_ops::{IoOp, WrapSocket};
+use crate::common::net::{bad_socket, Family, Kind, Net, Shutdown, SocketId};
+use crate::common::net_convert::{address_to_py, os_error};
 use crate::common::readiness::Readiness;
 use crate::common::suspend::{Suspend, SuspendKind};
-
-const AF_UNIX: i32 = libc::AF_UNIX;
-const AF_INET: i32 = libc::AF_INET;
-const AF_INET6: i32 = libc::AF_INET6;
 
 /// A non-blocking socket of the running tonio runtime.
 #[pyclass(frozen, module = "tonio._tonio", name = "socket")]
@@ -39,12 +41,9 @@ pub struct Socket {
     closed: AtomicBool,
 }
 
-/// An optional C `int` argument with its default.
-fn optional_i32(value: Option<&Bound<'_, PyAny>>, what: &str, default: i32) -> PyResult<i32> {
-    match value {
-        Some(value) if !value.is_none() => i32_arg(value, what),
-        _ => Ok(default),
-    }
+/// `suspend` as the Python object a method returns.
+fn awaitable(py: Python<'_>, suspend: Suspend) -> PyResult<Py<PyAny>> {
+    Ok(Py::new(py, suspend)?.into_any())
 }
 
 impl Socket {
@@ -99,13 +98,25 @@ impl Socket {
     }
 
     /// A Python address for this socket's family.
-    fn address_arg(&self, value: &Bound<'_, PyAny>, what: &str) -> PyResult<Address> {
+    fn address_arg(&self, value: &Bound<'_, PyAny>, what: &str) -> PyResult<Parsed> {
         parse_address(self.family, value, what)
     }
 
     fn io(&self, py: Python<'_>, op: IoOp) -> PyResult<Suspend> {
+        self.io_with_flags(py, op, 0)
+    }
+
+    /// An operation whose `flags` go to the OS. With flags every attempt makes the system call
+    /// (the OS may refuse them at once); with `MSG_DONTWAIT` it raises `BlockingIOError` where it
+    /// would wait, as a blocking stdlib socket does.
+    fn io_with_flags(&self, py: Python<'_>, op: IoOp, flags: i32) -> PyResult<Suspend> {
         self.check_open(py)?;
-        let call = IoCall::new(self.id, self.readiness.clone(), op);
+        let mut call = IoCall::new(self.id, self.readiness.clone(), op);
+        if flags & libc::MSG_DONTWAIT != 0 {
+            call = call.never_waiting();
+        } else if flags != 0 {
+            call = call.attempting_first();
+        }
         Ok(Suspend::new(SuspendKind::Io(Arc::new(call))))
     }
 
@@ -137,33 +148,14 @@ impl Socket {
         proto: Option<Bound<'_, PyAny>>,
         fileno: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
-        let family = optional_i32(family.as_ref(), "family", AF_INET)?;
-        let r#type = optional_i32(r#type.as_ref(), "type", libc::SOCK_STREAM)?;
+        let family = family_from(optional_i32(family.as_ref(), "family", libc::AF_INET)?)?;
+        let kind = kind_from(optional_i32(r#type.as_ref(), "type", libc::SOCK_STREAM)?)?;
         let proto = optional_i32(proto.as_ref(), "proto", 0)?;
         if fileno.is_some_and(|f| !f.is_none()) {
             return Err(PyValueError::new_err(
                 "fileno: adopting an existing descriptor is not supported; create the socket with tonio",
             ));
         }
-        let family = match family {
-            AF_INET => Family::Inet,
-            AF_INET6 => Family::Inet6,
-            AF_UNIX => Family::Unix,
-            other => {
-                return Err(PyValueError::new_err(format!(
-                    "family: unsupported address family {other}"
-                )))
-            }
-        };
-        let kind = match r#type & !(libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC) {
-            libc::SOCK_STREAM => Kind::Stream,
-            libc::SOCK_DGRAM => Kind::Datagram,
-            other => {
-                return Err(PyValueError::new_err(format!(
-                    "type: unsupported socket type {other}"
-                )))
-            }
-        };
         let core = current::require("socket.socket()")?;
         let net = core.platform.net().ok_or_else(|| {
             pyo3::exceptions::PyRuntimeError::new_err(format!(
@@ -179,32 +171,42 @@ impl Socket {
         })
     }
 
-    /// Awaitable: binds to `address`.
-    fn bind(&self, py: Python<'_>, address: Bound<'_, PyAny>) -> PyResult<Suspend> {
-        self.check_open(py)?;
-        let address = self.address_arg(&address, "bind: address")?;
-        self.net_call(py, |net, id| net.bind(id, &address))?;
-        Ok(Suspend::new(SuspendKind::Value(py.None())))
+    /// Awaitable: binds to `address`. An IP literal or a path is bound at once (the awaitable
+    /// is ready); a host name is resolved on the blocking pool when awaited, then bound.
+    fn bind(slf: &Bound<'_, Self>, address: Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        let (this, py) = (slf.get(), slf.py());
+        this.check_open(py)?;
+        match this.address_arg(&address, "bind: address")? {
+            Parsed::Address(parsed) => {
+                this.net_call(py, |net, id| net.bind(id, &parsed))?;
+                awaitable(py, Suspend::new(SuspendKind::Value(py.None())))
+            }
+            Parsed::HostName => resolve_then(slf.as_any(), &address, "bind", &[]),
+        }
     }
 
     /// Starts listening for connections.
     #[pyo3(signature = (backlog=None))]
     fn listen(&self, py: Python<'_>, backlog: Option<Bound<'_, PyAny>>) -> PyResult<()> {
-        let backlog = optional_i32(backlog.as_ref(), "listen: backlog", 128)?;
+        let backlog = optional_c_int(backlog.as_ref(), "listen: backlog", 128)?;
         self.check_open(py)?;
         self.net_call(py, |net, id| net.listen(id, backlog.max(0)))
     }
 
-    /// Awaitable: connects to `address`.
-    fn connect(&self, py: Python<'_>, address: Bound<'_, PyAny>) -> PyResult<Suspend> {
-        let address = self.address_arg(&address, "connect: address")?;
-        self.io(
-            py,
-            IoOp::Connect {
-                address,
-                started: false,
-            },
-        )
+    /// Awaitable: connects to `address` (a host name is resolved on the blocking pool first).
+    fn connect(slf: &Bound<'_, Self>, address: Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        let (this, py) = (slf.get(), slf.py());
+        this.check_open(py)?;
+        match this.address_arg(&address, "connect: address")? {
+            Parsed::Address(parsed) => {
+                let op = IoOp::Connect {
+                    address: parsed,
+                    started: false,
+                };
+                awaitable(py, this.io(py, op)?)
+            }
+            Parsed::HostName => resolve_then(slf.as_any(), &address, "connect", &[]),
+        }
     }
 
     /// Awaitable: evaluates to `(socket, address)` for the next connection.
@@ -225,14 +227,14 @@ impl Socket {
         bufsize: Bound<'_, PyAny>,
         flags: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Suspend> {
-        optional_i32(flags.as_ref(), "flags", 0)?;
-        let max = int_arg(&bufsize, "recv: bufsize")?;
-        let max = usize::try_from(max)
-            .map_err(|_| PyValueError::new_err("recv: bufsize must be >= 0"))?;
-        self.io(py, IoOp::Recv { max })
+        let flags = optional_c_int(flags.as_ref(), "recv: flags", 0)?;
+        let max = size_arg(&bufsize, "recv: bufsize")?;
+        self.io_with_flags(py, IoOp::Recv { max, flags }, flags)
     }
 
-    /// Awaitable: receives into `buffer` (a bytearray), evaluates to the byte count.
+    /// Awaitable: receives into `buffer` (any writable contiguous buffer: bytearray,
+    /// memoryview, array, ...), evaluates to the byte count. The buffer is held (a bytearray
+    /// cannot be resized) until the receive completes.
     #[pyo3(signature = (buffer, nbytes=None, flags=None))]
     fn recv_into(
         &self,
@@ -241,22 +243,26 @@ impl Socket {
         nbytes: Option<Bound<'_, PyAny>>,
         flags: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Suspend> {
-        optional_i32(flags.as_ref(), "flags", 0)?;
-        if !buffer.is_instance_of::<PyByteArray>() {
-            return Err(PyTypeError::new_err(format!(
-                "recv_into: buffer must be a bytearray, not {}",
-                type_name(&buffer)
+        let nbytes = match nbytes {
+            Some(nbytes) if !nbytes.is_none() => size_arg(&nbytes, "recv_into: nbytes")?,
+            _ => 0,
+        };
+        let flags = optional_c_int(flags.as_ref(), "recv_into: flags", 0)?;
+        let buffer = WritableBuffer::get(&buffer, "recv_into: buffer")?;
+        if nbytes > buffer.byte_len() {
+            return Err(PyValueError::new_err(format!(
+                "recv_into: buffer too small for requested bytes ({nbytes} > {})",
+                buffer.byte_len()
             )));
         }
-        let nbytes = optional_i32(nbytes.as_ref(), "recv_into: nbytes", 0)?;
-        let nbytes = usize::try_from(nbytes)
-            .map_err(|_| PyValueError::new_err("recv_into: nbytes must be >= 0"))?;
-        self.io(
+        self.io_with_flags(
             py,
             IoOp::RecvInto {
-                buffer: buffer.unbind(),
+                buffer: Some(buffer),
                 nbytes,
+                flags,
             },
+            flags,
         )
     }
 
@@ -268,10 +274,9 @@ impl Socket {
         bufsize: Bound<'_, PyAny>,
         flags: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Suspend> {
-        optional_i32(flags.as_ref(), "flags", 0)?;
-        let max = usize::try_from(i32_arg(&bufsize, "recvfrom: bufsize")?)
-            .map_err(|_| PyValueError::new_err("recvfrom: bufsize must be >= 0"))?;
-        self.io(py, IoOp::RecvFrom { max })
+        let flags = optional_c_int(flags.as_ref(), "recvfrom: flags", 0)?;
+        let max = size_arg(&bufsize, "recvfrom: bufsize")?;
+        self.io_with_flags(py, IoOp::RecvFrom { max, flags }, flags)
     }
 
     /// Awaitable: sends some of `data`, evaluates to the count sent.
@@ -282,9 +287,9 @@ impl Socket {
         data: Bound<'_, PyAny>,
         flags: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Suspend> {
-        optional_i32(flags.as_ref(), "flags", 0)?;
+        let flags = optional_c_int(flags.as_ref(), "send: flags", 0)?;
         let data = data_arg(&data, "send: data")?;
-        self.io(py, IoOp::Send { data })
+        self.io_with_flags(py, IoOp::Send { data, flags }, flags)
     }
 
     /// Awaitable: sends all of `data`.
@@ -295,21 +300,49 @@ impl Socket {
         data: Bound<'_, PyAny>,
         flags: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Suspend> {
-        optional_i32(flags.as_ref(), "flags", 0)?;
+        let flags = optional_c_int(flags.as_ref(), "sendall: flags", 0)?;
         let data = data_arg(&data, "sendall: data")?;
-        self.io(py, IoOp::SendAll { data, sent: 0 })
+        self.io_with_flags(
+            py,
+            IoOp::SendAll {
+                data,
+                sent: 0,
+                flags,
+            },
+            flags,
+        )
     }
 
-    /// Awaitable: sends `data` to `address` (datagram sockets).
+    /// Awaitable: sends `data` to `address` (datagram sockets): `sendto(data, address)` or
+    /// `sendto(data, flags, address)`, as the stdlib.
+    #[pyo3(signature = (data, flags_or_address, address=None))]
     fn sendto(
-        &self,
-        py: Python<'_>,
+        slf: &Bound<'_, Self>,
         data: Bound<'_, PyAny>,
-        address: Bound<'_, PyAny>,
-    ) -> PyResult<Suspend> {
-        let data = data_arg(&data, "sendto: data")?;
-        let address = self.address_arg(&address, "sendto: address")?;
-        self.io(py, IoOp::SendTo { data, address })
+        flags_or_address: Bound<'_, PyAny>,
+        address: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        let (this, py) = (slf.get(), slf.py());
+        this.check_open(py)?;
+        let (flags, address) = match address {
+            Some(address) => (c_int_arg(&flags_or_address, "sendto: flags")?, address),
+            None => (0, flags_or_address),
+        };
+        let payload = data_arg(&data, "sendto: data")?;
+        match this.address_arg(&address, "sendto: address")? {
+            Parsed::Address(parsed) => {
+                let op = IoOp::SendTo {
+                    data: payload,
+                    address: parsed,
+                    flags,
+                };
+                awaitable(py, this.io_with_flags(py, op, flags)?)
+            }
+            Parsed::HostName => {
+                let flags = flags.into_pyobject(py)?.into_any();
+                resolve_then(slf.as_any(), &address, "sendto", &[data, flags])
+            }
+        }
     }
 
     /// Sets an integer socket option.
@@ -402,19 +435,12 @@ impl Socket {
 
     #[getter]
     fn family(&self) -> i32 {
-        match self.family {
-            Family::Inet => AF_INET,
-            Family::Inet6 => AF_INET6,
-            Family::Unix => AF_UNIX,
-        }
+        family_number(self.family)
     }
 
     #[getter]
     fn r#type(&self) -> i32 {
-        match self.kind {
-            Kind::Stream => libc::SOCK_STREAM,
-            Kind::Datagram => libc::SOCK_DGRAM,
-        }
+        kind_number(self.kind)
     }
 
     #[getter]

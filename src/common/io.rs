@@ -1,19 +1,21 @@
 //! Socket operations as awaitables.
 //!
-//! An [`IoCall`] is one operation (recv, send, sendall, accept, connect, ...) on a socket of
-//! the platform's `Net`. The driver attempts it; if it would block, the task waits on the
-//! socket's `Readiness` and attempts it again when woken (see `readiness.rs` for why no
-//! wake-up can be lost). A cancelled wait just unqueues the task: the socket stays usable.
+//! An [`IoCall`] is one operation (recv, send, sendall, accept, connect, ...; see `io_ops.rs`)
+//! on a socket of the platform's `Net`. The driver attempts it; if it would block, the task
+//! waits on the socket's `Readiness` and attempts it again when woken (see `readiness.rs` for
+//! why no wake-up can be lost). A cancelled wait just unqueues the task: the socket stays
+//! usable. A call made `never_waiting` (`MSG_DONTWAIT`) fails with the would-block error
+//! (`BlockingIOError`) instead of waiting, as a blocking stdlib socket does with that flag.
 
-use std::cell::RefCell;
 use std::io;
 use std::sync::{Arc, Mutex};
 
-use pyo3::exceptions::{PyOSError, PyRuntimeError};
+use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyByteArray, PyBytes, PyTuple};
 
-use super::net::{Address, Net, SocketId};
+use super::io_ops::{Attempt, IoOp};
+use super::net::{Net, SocketId};
+use super::net_convert::os_error;
 use super::outcome::Resume;
 use super::readiness::{Interest, Readiness};
 use super::registration::Registration;
@@ -22,215 +24,58 @@ use super::task::{Task, TaskBody, Waker};
 use super::util::lock;
 use super::waitqueue::WaiterKey;
 
-/// Wraps an accepted socket id into the Python object `accept` evaluates to (provided by the
-/// bindings: a socket, or a stream around it).
-pub type WrapSocket =
-    Box<dyn Fn(Python<'_>, SocketId, &Address) -> PyResult<Py<PyAny>> + Send + Sync>;
-
-pub enum IoOp {
-    Recv { max: usize },
-    RecvInto { buffer: Py<PyAny>, nbytes: usize },
-    RecvFrom { max: usize },
-    Send { data: Vec<u8> },
-    SendAll { data: Vec<u8>, sent: usize },
-    SendTo { data: Vec<u8>, address: Address },
-    Accept { wrap: WrapSocket },
-    Connect { address: Address, started: bool },
-}
-
 pub struct IoCall {
     pub socket: SocketId,
     /// The socket's readiness tracker (looked up once, when the socket was created).
     readiness: Arc<Readiness>,
-    /// The readiness the operation needs, when waiting for it first is always right.
+    /// The readiness the operation needs, when waiting for it first is always right; `None`
+    /// when every attempt must make the call (`connect`, calls with flags).
     needs: Option<Interest>,
+    /// Fail with the would-block error instead of waiting (`MSG_DONTWAIT`).
+    never_wait: bool,
     pub op: Mutex<IoOp>,
-}
-
-/// What one attempt did.
-pub enum Attempt {
-    Done(PyResult<Py<PyAny>>),
-    /// Completed, and drained the readiness it used (a read shorter than asked).
-    Drained(PyResult<Py<PyAny>>),
-    Wait(Interest),
-}
-
-thread_local! {
-    /// Scratch buffer for `recv`: data is copied out into the `bytes` result.
-    static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
-}
-
-/// An `io::Error` as the stdlib's `OSError` subclass for its errno (ConnectionRefusedError, ...).
-pub fn os_error(py: Python<'_>, err: &io::Error) -> PyErr {
-    let Some(errno) = err.raw_os_error() else {
-        return PyOSError::new_err(err.to_string());
-    };
-    let message = io::Error::from_raw_os_error(errno).to_string();
-    let message = message
-        .split(" (os error")
-        .next()
-        .unwrap_or(&message)
-        .to_owned();
-    match py.get_type::<PyOSError>().call1((errno, message)) {
-        Ok(exc) => PyErr::from_value(exc),
-        Err(err) => err,
-    }
-}
-
-/// An address as Python sees it: `(host, port)` or a path string.
-pub fn address_to_py(py: Python<'_>, address: &Address) -> PyResult<Py<PyAny>> {
-    Ok(match address {
-        Address::Inet(addr) => match addr {
-            std::net::SocketAddr::V4(v4) => (v4.ip().to_string(), v4.port())
-                .into_pyobject(py)?
-                .into_any()
-                .unbind(),
-            std::net::SocketAddr::V6(v6) => {
-                (v6.ip().to_string(), v6.port(), v6.flowinfo(), v6.scope_id())
-                    .into_pyobject(py)?
-                    .into_any()
-                    .unbind()
-            }
-        },
-        Address::Unix(path) => path
-            .to_string_lossy()
-            .into_owned()
-            .into_pyobject(py)?
-            .into_any()
-            .unbind(),
-        Address::UnixUnnamed => "".into_pyobject(py)?.into_any().unbind(),
-    })
-}
-
-fn would_block(err: &io::Error) -> bool {
-    err.kind() == io::ErrorKind::WouldBlock || err.kind() == io::ErrorKind::Interrupted
 }
 
 impl IoCall {
     pub fn new(socket: SocketId, readiness: Arc<Readiness>, op: IoOp) -> IoCall {
-        let needs = match &op {
-            IoOp::Recv { .. }
-            | IoOp::RecvInto { .. }
-            | IoOp::RecvFrom { .. }
-            | IoOp::Accept { .. } => Some(Interest::Read),
-            IoOp::Send { .. } | IoOp::SendAll { .. } | IoOp::SendTo { .. } => Some(Interest::Write),
-            IoOp::Connect { .. } => None,
-        };
         IoCall {
             socket,
             readiness,
-            needs,
+            needs: op.needs(),
+            never_wait: false,
             op: Mutex::new(op),
         }
     }
 
-    /// Attempts the operation once.
-    pub fn attempt(&self, py: Python<'_>, net: &dyn Net) -> Attempt {
-        let mut op = lock(&self.op);
-        let id = self.socket;
-        let done =
-            |result: io::Result<Py<PyAny>>| Attempt::Done(result.map_err(|e| os_error(py, &e)));
-        match &mut *op {
-            IoOp::Recv { max } => SCRATCH.with(|scratch| {
-                let mut buffer = scratch.borrow_mut();
-                buffer.resize((*max).max(1), 0);
-                match net.recv(id, &mut buffer[..*max]) {
-                    Err(e) if would_block(&e) => Attempt::Wait(Interest::Read),
-                    result => {
-                        done(result.map(|n| PyBytes::new(py, &buffer[..n]).into_any().unbind()))
-                    }
-                }
-            }),
-            IoOp::RecvInto { buffer, nbytes } => recv_into(py, net, id, buffer, *nbytes),
-            IoOp::RecvFrom { max } => {
-                let mut buffer = vec![0u8; *max];
-                match net.recv_from(id, &mut buffer) {
-                    Err(e) if would_block(&e) => Attempt::Wait(Interest::Read),
-                    Err(e) => done(Err(e)),
-                    Ok((n, address)) => {
-                        Attempt::Done(address_to_py(py, &address).and_then(|addr| {
-                            Ok(PyTuple::new(
-                                py,
-                                [PyBytes::new(py, &buffer[..n]).into_any().unbind(), addr],
-                            )?
-                            .into_any()
-                            .unbind())
-                        }))
-                    }
-                }
-            }
-            IoOp::Send { data } => match net.send(id, data) {
-                Err(e) if would_block(&e) => Attempt::Wait(Interest::Write),
-                result => done(result.map(|n| {
-                    n.into_pyobject(py)
-                        .map_or_else(|_| py.None(), |v| v.into_any().unbind())
-                })),
-            },
-            IoOp::SendAll { data, sent } => {
-                while *sent < data.len() {
-                    match net.send(id, &data[*sent..]) {
-                        Ok(n) => *sent += n,
-                        Err(e) if would_block(&e) => return Attempt::Wait(Interest::Write),
-                        Err(e) => return done(Err(e)),
-                    }
-                }
-                Attempt::Done(Ok(py.None()))
-            }
-            IoOp::SendTo { data, address } => match net.send_to(id, data, address) {
-                Err(e) if would_block(&e) => Attempt::Wait(Interest::Write),
-                result => done(result.map(|n| {
-                    n.into_pyobject(py)
-                        .map_or_else(|_| py.None(), |v| v.into_any().unbind())
-                })),
-            },
-            IoOp::Accept { wrap } => match net.accept(id) {
-                Err(e) if would_block(&e) => Attempt::Wait(Interest::Read),
-                Err(e) => done(Err(e)),
-                Ok((client, address)) => Attempt::Done(wrap(py, client, &address)),
-            },
-            IoOp::Connect { address, started } => {
-                let result = if *started {
-                    net.connect_result(id)
-                } else {
-                    net.connect(id, address)
-                };
-                *started = true;
-                match result {
-                    Err(e) if would_block(&e) => Attempt::Wait(Interest::Write),
-                    result => done(result.map(|()| py.None())),
-                }
-            }
+    /// The same call, making the system call even when the socket is known not ready: with
+    /// flags the OS may answer at once (`MSG_OOB` without urgent data is `EINVAL`, not a wait).
+    pub fn attempting_first(mut self) -> IoCall {
+        self.needs = None;
+        self
+    }
+
+    /// The same call, failing with `BlockingIOError` where it would wait (`MSG_DONTWAIT`).
+    pub fn never_waiting(self) -> IoCall {
+        IoCall {
+            never_wait: true,
+            ..self.attempting_first()
         }
     }
-}
 
-fn recv_into(
-    py: Python<'_>,
-    net: &dyn Net,
-    id: SocketId,
-    buffer: &Py<PyAny>,
-    nbytes: usize,
-) -> Attempt {
-    let target = buffer.bind(py);
-    let Ok(array) = target.cast::<PyByteArray>() else {
-        return Attempt::Done(Err(pyo3::exceptions::PyTypeError::new_err(
-            "recv_into needs a bytearray",
-        )));
-    };
-    let length = if nbytes == 0 {
-        array.len()
-    } else {
-        nbytes.min(array.len())
-    };
-    // Safety: the bytearray is not resized while we hold it (no Python code runs during the
-    // recv call) and we write at most `length <= len` bytes into it.
-    let slice = unsafe { &mut array.as_bytes_mut()[..length] };
-    match net.recv(id, slice) {
-        Err(e) if would_block(&e) => Attempt::Wait(Interest::Read),
-        Err(e) => Attempt::Done(Err(os_error(py, &e))),
-        Ok(n) => Attempt::Done(Ok(n
-            .into_pyobject(py)
-            .map_or_else(|_| py.None(), |v| v.into_any().unbind()))),
+    /// Attempts the operation once (again at once after `EINTR` when it must not wait).
+    pub fn attempt(&self, py: Python<'_>, net: &dyn Net) -> Attempt {
+        let mut op = lock(&self.op);
+        loop {
+            match op.attempt(py, net, self.socket) {
+                Attempt::Wait(_, e) if self.never_wait => {
+                    if e.kind() == io::ErrorKind::Interrupted {
+                        continue;
+                    }
+                    return Attempt::Done(Err(os_error(py, &e)));
+                }
+                attempt => return attempt,
+            }
+        }
     }
 }
 
@@ -253,7 +98,8 @@ pub fn drive(
         let (generation, ready) = readiness.snapshot(needs.unwrap_or(Interest::Write));
         let attempt = match needs {
             // Known not ready: wait for the next event instead of a syscall that would block.
-            Some(interest) if !ready => Attempt::Wait(interest),
+            // (The error is never surfaced: calls that never wait have no `needs`.)
+            Some(interest) if !ready => Attempt::Wait(interest, io::ErrorKind::WouldBlock.into()),
             _ => call.attempt(py, net),
         };
         match attempt {
@@ -264,7 +110,7 @@ pub fn drive(
                 }
                 return Ok(Resume::from_result(py, result));
             }
-            Attempt::Wait(interest) => {
+            Attempt::Wait(interest, _) => {
                 if let Some(key) = readiness.wait(interest, generation, || Waker::begin(task)) {
                     return Err((readiness.clone(), interest, key));
                 }
@@ -290,7 +136,7 @@ pub fn try_now(py: Python<'_>, net: &dyn Net, call: &IoCall) -> Option<PyResult<
             readiness.clear(needs, generation);
             Some(result)
         }
-        Attempt::Wait(interest) => {
+        Attempt::Wait(interest, _) => {
             readiness.clear(interest, generation);
             None
         }

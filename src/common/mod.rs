@@ -7,6 +7,7 @@
 //! platform, and every collection that is iterated has a fixed order (`BTreeMap`, `VecDeque`).
 
 pub mod blocking;
+pub mod buffer;
 pub mod completions;
 pub mod core;
 pub mod current;
@@ -19,7 +20,9 @@ pub mod group;
 pub mod group_outcomes;
 pub mod group_result;
 pub mod io;
+pub mod io_ops;
 pub mod net;
+pub mod net_convert;
 pub mod outcome;
 pub mod ownership;
 pub mod platform;

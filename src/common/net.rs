@@ -12,7 +12,12 @@
 //! - `connect` returns `WouldBlock` while the connection is in progress; the socket then becomes
 //!   writable and `connect_result` reports the outcome;
 //! - `close` releases every resource of the socket (registration, descriptor) and wakes its
-//!   waiters; operations on a closed or unknown id fail with `EBADF`.
+//!   waiters; operations on a closed or unknown id fail with `EBADF`;
+//! - `flags` of the send and receive calls are the OS's `MSG_*` bits as the stdlib passes them.
+//!   An implementation honours `MSG_PEEK` (read without consuming) and fails flags it does not
+//!   support with the OS's error for them (`EINVAL`, `EOPNOTSUPP`). `MSG_DONTWAIT` asks nothing
+//!   of it (every operation is non-blocking; the core decides not to wait). A send never raises
+//!   `SIGPIPE`: a closed peer is `EPIPE`.
 
 use std::io;
 use std::net::SocketAddr;
@@ -28,6 +33,8 @@ pub type SocketId = u64;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Address {
     Inet(SocketAddr),
+    /// A Unix socket path; on Linux a name starting with a NUL byte is an abstract name (no
+    /// file), exactly as in `sockaddr_un.sun_path`.
     Unix(PathBuf),
     /// An unnamed Unix socket (e.g. the client end of a connection).
     UnixUnnamed,
@@ -71,10 +78,21 @@ pub trait Net: Send + Sync {
     /// The outcome of a connection in progress, once the socket is writable.
     fn connect_result(&self, id: SocketId) -> io::Result<()>;
     fn accept(&self, id: SocketId) -> io::Result<(SocketId, Address)>;
-    fn recv(&self, id: SocketId, buffer: &mut [u8]) -> io::Result<usize>;
-    fn recv_from(&self, id: SocketId, buffer: &mut [u8]) -> io::Result<(usize, Address)>;
-    fn send(&self, id: SocketId, data: &[u8]) -> io::Result<usize>;
-    fn send_to(&self, id: SocketId, data: &[u8], address: &Address) -> io::Result<usize>;
+    fn recv(&self, id: SocketId, buffer: &mut [u8], flags: i32) -> io::Result<usize>;
+    fn recv_from(
+        &self,
+        id: SocketId,
+        buffer: &mut [u8],
+        flags: i32,
+    ) -> io::Result<(usize, Address)>;
+    fn send(&self, id: SocketId, data: &[u8], flags: i32) -> io::Result<usize>;
+    fn send_to(
+        &self,
+        id: SocketId,
+        data: &[u8],
+        address: &Address,
+        flags: i32,
+    ) -> io::Result<usize>;
     fn shutdown(&self, id: SocketId, how: Shutdown) -> io::Result<()>;
     fn close(&self, id: SocketId) -> io::Result<()>;
     fn local_addr(&self, id: SocketId) -> io::Result<Address>;

@@ -5,9 +5,13 @@
 //! wakes its waiters so they retry and see `EBADF`.
 
 use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::io;
+use std::mem::MaybeUninit;
 use std::net::Shutdown as StdShutdown;
 use std::os::fd::AsRawFd;
+use std::os::unix::ffi::OsStringExt;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -45,8 +49,17 @@ fn from_sockaddr(addr: &SockAddr) -> Address {
     if let Some(inet) = addr.as_socket() {
         return Address::Inet(inet);
     }
-    match addr.as_pathname() {
-        Some(path) => Address::Unix(path.to_path_buf()),
+    if let Some(path) = addr.as_pathname() {
+        return Address::Unix(path.to_path_buf());
+    }
+    match addr.as_abstract_namespace() {
+        // Kept with its leading NUL, as `to_sockaddr` (socket2's `SockAddr::unix`) takes it.
+        Some(name) => {
+            let mut bytes = Vec::with_capacity(name.len() + 1);
+            bytes.push(0);
+            bytes.extend_from_slice(name);
+            Address::Unix(PathBuf::from(OsString::from_vec(bytes)))
+        }
         None => Address::UnixUnnamed,
     }
 }
@@ -80,6 +93,13 @@ impl RealNet {
             let _ = self.close(id);
         }
     }
+}
+
+/// `buffer` as the `MaybeUninit` slice socket2's receive calls take.
+fn as_uninit(buffer: &mut [u8]) -> &mut [MaybeUninit<u8>] {
+    // Safety: `[u8]` and `[MaybeUninit<u8>]` have the same layout, and the receive calls only
+    // write initialised bytes into the buffer, so it stays a valid `[u8]` afterwards.
+    unsafe { &mut *(buffer as *mut [u8] as *mut [MaybeUninit<u8>]) }
 }
 
 fn in_progress(err: io::Error) -> io::Error {
@@ -139,32 +159,42 @@ impl Net for RealNet {
         Ok((self.adopt(socket)?, from_sockaddr(&addr)))
     }
 
-    fn recv(&self, id: SocketId, buffer: &mut [u8]) -> io::Result<usize> {
+    fn recv(&self, id: SocketId, buffer: &mut [u8], flags: i32) -> io::Result<usize> {
         let socket = self.get(id)?;
-        // Safety: `recv` only writes initialised bytes into the buffer it is given; a `[u8]` is
-        // a valid `[MaybeUninit<u8>]` of the same length.
-        let uninit = unsafe { &mut *(buffer as *mut [u8] as *mut [std::mem::MaybeUninit<u8>]) };
-        socket.socket.recv(uninit)
+        socket.socket.recv_with_flags(as_uninit(buffer), flags)
     }
 
-    fn recv_from(&self, id: SocketId, buffer: &mut [u8]) -> io::Result<(usize, Address)> {
+    fn recv_from(
+        &self,
+        id: SocketId,
+        buffer: &mut [u8],
+        flags: i32,
+    ) -> io::Result<(usize, Address)> {
         let socket = self.get(id)?;
-        // Safety: as in `recv`.
-        let uninit = unsafe { &mut *(buffer as *mut [u8] as *mut [std::mem::MaybeUninit<u8>]) };
-        let (n, addr) = socket.socket.recv_from(uninit)?;
+        let (n, addr) = socket
+            .socket
+            .recv_from_with_flags(as_uninit(buffer), flags)?;
         Ok((n, from_sockaddr(&addr)))
     }
 
-    fn send(&self, id: SocketId, data: &[u8]) -> io::Result<usize> {
+    fn send(&self, id: SocketId, data: &[u8], flags: i32) -> io::Result<usize> {
         self.get(id)?
             .socket
-            .send_with_flags(data, libc::MSG_NOSIGNAL)
+            .send_with_flags(data, flags | libc::MSG_NOSIGNAL)
     }
 
-    fn send_to(&self, id: SocketId, data: &[u8], address: &Address) -> io::Result<usize> {
-        self.get(id)?
-            .socket
-            .send_to_with_flags(data, &to_sockaddr(address)?, libc::MSG_NOSIGNAL)
+    fn send_to(
+        &self,
+        id: SocketId,
+        data: &[u8],
+        address: &Address,
+        flags: i32,
+    ) -> io::Result<usize> {
+        self.get(id)?.socket.send_to_with_flags(
+            data,
+            &to_sockaddr(address)?,
+            flags | libc::MSG_NOSIGNAL,
+        )
     }
 
     fn shutdown(&self, id: SocketId, how: Shutdown) -> io::Result<()> {

@@ -1,7 +1,7 @@
 """Hostile arguments everywhere: only clear Python exceptions come out, never a crash.
 
 Each public entry point is called with values of the wrong type and out-of-range values; the
-exception must be a TypeError, ValueError, OSError (or subclass) or RuntimeError, and the
+exception must be a TypeError, ValueError, OverflowError, OSError (or subclass) or RuntimeError, and the
 process must carry on.
 """
 
@@ -13,7 +13,7 @@ from tonio import sync
 from tonio.net import socket as tsocket
 
 BAD = [None, -1, 2**70, -(2**70), 1.5, float("nan"), float("inf"), "x", b"x", [], object(), True]
-ALLOWED = (TypeError, ValueError, OSError, RuntimeError)
+ALLOWED = (TypeError, ValueError, OverflowError, OSError, RuntimeError)
 
 CALLS = {
     "sleep": lambda a: tonio.sleep(a),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import ipaddress
+import logging
 import os
 import socket as _stdlib
 import types
@@ -256,28 +258,89 @@ def open_unix_listener(path: str | os.PathLike, *, backlog: int | None = None):
     yield  # a generator, so that it can be yielded/awaited like the others
 
 
-def _accept_loop(listener: SocketListener, handler: Callable[[SocketStream], Any], scope):
-    while True:
-        stream = yield listener.accept()
-        scope.spawn(handler(stream))
+# Accept errors that say nothing about the listener: out of descriptors or memory (wait for
+# some to be freed), or a connection that was gone before it was accepted (take the next).
+ACCEPT_RETRY_DELAY = 0.1
+_ACCEPT_EXHAUSTED = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
+_ACCEPT_ABORTED = frozenset({errno.ECONNABORTED})
+_log = logging.getLogger("tonio.net")
+
+
+class _AcceptFailure:
+    """The first error that ended an accept loop; ``event`` is set once there is one."""
+
+    __slots__ = ("error", "event")
+
+    def __init__(self) -> None:
+        self.error: BaseException | None = None
+        self.event = _tonio.Event()
+
+    def record(self, error: BaseException) -> None:
+        if self.error is None:
+            self.error = error
+        self.event.set()
+
+
+def _accept_loop(
+    listener: SocketListener,
+    handler: Callable[[SocketStream], Any],
+    scope,
+    failure: _AcceptFailure,
+):
+    """Accepts until cancelled. Exhaustion (EMFILE, ENFILE, ENOBUFS, ENOMEM) is logged and
+    retried after ``ACCEPT_RETRY_DELAY`` seconds, an aborted connection retried at once; any
+    other error is recorded in ``failure``, which ends the serve."""
+    try:
+        while True:
+            try:
+                stream = yield listener.accept()
+            except OSError as exc:
+                if exc.errno in _ACCEPT_EXHAUSTED:
+                    _log.error(
+                        "accept on %r failed: %s; retrying in %.1f s",
+                        listener.socket,
+                        exc,
+                        ACCEPT_RETRY_DELAY,
+                    )
+                    yield _tonio.sleep(ACCEPT_RETRY_DELAY)
+                    continue
+                if exc.errno in _ACCEPT_ABORTED:
+                    _log.debug("accept on %r: %s; retrying", listener.socket, exc)
+                    continue
+                raise
+            scope.spawn(handler(stream))
+    except Exception as exc:
+        failure.record(exc)
 
 
 @types.coroutine
 def serve_listeners(handler: Callable[[SocketStream], Any], listeners: Iterable[SocketListener]):
     """Accepts connections on every listener and runs ``handler(stream)`` as a task for each
     (handlers own their stream). Runs until cancelled; then the accept loops and the handlers
-    are cancelled, the listeners closed, and it waits for them to unwind."""
+    are cancelled, the listeners closed, and it waits for them to unwind.
+
+    An accept loop rides out running out of descriptors or memory (it logs to the
+    ``tonio.net`` logger and retries shortly). Any other error of an accept loop ends the serve
+    the same way, then raises that error."""
     if not callable(handler):
         raise TypeError(f"handler must be callable, not {type(handler).__name__}")
     listeners = list(listeners)
     if not all(isinstance(listener, SocketListener) for listener in listeners):
         raise TypeError("listeners must be SocketListener objects")
     scope = _tonio.Scope()
+    failure = _AcceptFailure()
     try:
         with scope:
             for listener in listeners:
-                scope.spawn(_accept_loop(listener, handler, scope))
-            yield _tonio.Event().wait()  # until cancelled
+                scope.spawn(_accept_loop(listener, handler, scope, failure))
+            yield failure.event.wait()  # until cancelled, or an accept loop failed
+            scope.cancel()
+        # An accept loop failed: once the rest unwound, raise its error (anything the unwinding
+        # raised, handler errors included, becomes that error's __context__).
+        try:
+            yield scope()
+        finally:
+            raise failure.error
     except CancelledError:
         yield scope()
         raise
