@@ -1,8 +1,8 @@
 """Hostile arguments everywhere: only clear Python exceptions come out, never a crash.
 
 Each public entry point is called with values of the wrong type and out-of-range values; the
-exception must be a TypeError, ValueError, OverflowError, OSError (or subclass) or RuntimeError, and the
-process must carry on.
+exception must be a TypeError, ValueError, OverflowError, OSError (or subclass) or RuntimeError,
+and the process must carry on.
 """
 
 import pytest
