@@ -4,13 +4,14 @@
 //! already executing" check is not atomic there), and two tasks taking turns with one
 //! generator would interleave its steps meaninglessly. A task therefore drives a coroutine
 //! *from its start*: when it first drives its own coroutine, or pushes a child generator, that
-//! object must not have started yet (or must have finished, which is harmless).
+//! object must not have started yet. (A finished one is refused too, so that `spawn(c, c)`
+//! fails the same way whether or not the first task already finished.)
 //!
 //! # What it costs
 //! - If the task's reference is the only one (reference count 1: `spawn(f())`,
 //!   `yield child()`), nobody else can ever reach the object: nothing is checked.
-//! - Otherwise the object's frame state is read (a field of the object): a suspended or running
-//!   coroutine is refused with a `RuntimeError`.
+//! - Otherwise the object's frame state is read (a field of the object): a coroutine that is
+//!   not fresh is refused with a `RuntimeError`.
 //! - Two workers could both see the same fresh coroutine at once (`spawn(c, c)` on two
 //!   threads). On a platform that runs tasks in parallel, the first send of a shared, fresh
 //!   coroutine is therefore guarded by a process-wide set of addresses being started (a
@@ -75,8 +76,8 @@ pub fn check_start(
         return Ok(None);
     }
     match life(coro) {
-        Life::Started => return Err(already_started(coro)),
-        Life::Finished | Life::Unknown => return Ok(None),
+        Life::Started | Life::Finished => return Err(already_started(coro)),
+        Life::Unknown => return Ok(None),
         Life::Fresh => {
             if !parallel() {
                 return Ok(None);
@@ -91,8 +92,8 @@ pub fn check_start(
         return Err(already_started(coro));
     }
     let guard = StartGuard(address);
-    // Another task may have started and suspended it before we got the guard.
-    if life(coro) == Life::Started {
+    // Another task may have started it before we got the guard.
+    if life(coro) != Life::Fresh {
         return Err(already_started(coro));
     }
     Ok(Some(guard))
@@ -104,9 +105,9 @@ fn already_started(coro: &Bound<'_, PyAny>) -> PyErr {
         .map(|r| r.to_string())
         .unwrap_or_else(|_| "a coroutine".to_owned());
     PyRuntimeError::new_err(format!(
-        "{shown} is already being run by another task (or was started outside tonio); a \
-         coroutine object can be driven by one task only, from its start (create one coroutine \
-         per task)"
+        "{shown} was already started (it is being run by another task, or ran before): a \
+         coroutine object can be driven by one task only, once, from its start (create one \
+         coroutine per task)"
     ))
 }
 

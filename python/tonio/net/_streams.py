@@ -319,6 +319,10 @@ def serve_listeners(handler: Callable[[SocketStream], Any], listeners: Iterable[
     (handlers own their stream). Runs until cancelled; then the accept loops and the handlers
     are cancelled, the listeners closed, and it waits for them to unwind.
 
+    An exception escaping a handler goes to the runtime's ``unhandled_error_hook`` as soon as
+    it happens (the default hook prints it with its traceback) and is then released: the
+    server keeps serving, and its memory does not grow with failed connections.
+
     An accept loop rides out running out of descriptors or memory (it logs to the
     ``tonio.net`` logger and retries shortly). Any other error of an accept loop ends the serve
     the same way, then raises that error."""
@@ -327,7 +331,7 @@ def serve_listeners(handler: Callable[[SocketStream], Any], listeners: Iterable[
     listeners = list(listeners)
     if not all(isinstance(listener, SocketListener) for listener in listeners):
         raise TypeError("listeners must be SocketListener objects")
-    scope = _tonio.Scope()
+    scope = _tonio.Scope(report_errors=True)
     failure = _AcceptFailure()
     try:
         with scope:
