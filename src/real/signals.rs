@@ -1,5 +1,12 @@
 //! OS signals for the real platform, through signal-hook and its mio source.
 //!
+//! # Consumed signals reach only tonio
+//! signal-hook-registry calls the handler it found installed before its own (when that is a
+//! function): a Python handler (SIGINT's raises `KeyboardInterrupt`) would still run. So before
+//! the registry first installs itself for a signal, the disposition is set to the default: the
+//! registry remembers *that* as the previous one, which it never calls. The real previous
+//! disposition is saved here and put back when the run ends.
+//!
 //! # Restoring dispositions
 //! When the run stops, the dispositions the signals had before it are put back with
 //! `sigaction`. signal-hook-registry cannot do that by itself: removing its actions leaves its
@@ -55,6 +62,16 @@ fn install(signal: i32, action: &SigAction) {
     }
 }
 
+fn install_default(signal: i32) {
+    // Safety: installs the default disposition for a catchable signal (FORBIDDEN ones are
+    // refused before a source is created); `action` is a zeroed, properly sized struct.
+    unsafe {
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = libc::SIG_DFL;
+        libc::sigaction(signal, &action, std::ptr::null_mut());
+    }
+}
+
 pub struct SignalSource {
     pub signals: Signals,
     saved: Vec<(i32, SigAction)>,
@@ -66,8 +83,11 @@ impl SignalSource {
         let mut saved = Vec::with_capacity(numbers.len());
         for &signal in numbers {
             saved.push((signal, current(signal)?));
-            if let Some(handler) = lock(&REGISTRY_HANDLERS).get(&signal) {
-                install(signal, handler);
+            match lock(&REGISTRY_HANDLERS).get(&signal) {
+                Some(handler) => install(signal, handler),
+                // The registry's first install records what it finds as the handler to chain
+                // to: leave it the default, which it does not call.
+                None => install_default(signal),
             }
         }
         let signals = match Signals::new(numbers) {
