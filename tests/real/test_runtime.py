@@ -221,12 +221,14 @@ def test_keyboard_interrupt_during_run_cancels_tasks_and_is_raised():
         unwound = []
         def forever():
             try:
+                # interrupt only once this task runs (a task cancelled before it ran has nothing
+                # to unwind); any delay then works
+                threading.Timer(0.05, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
                 yield tonio.sleep(100)
             finally:
                 unwound.append(True)
         def main():
             tonio.spawn.without_tracking(forever())
-            threading.Timer(0.2, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
             yield tonio.sleep(100)
         try:
             tonio.run(main())
