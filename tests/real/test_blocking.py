@@ -181,9 +181,11 @@ def test_idle_blocking_threads_retire():
 
     def main():
         yield tonio.map_blocking(time.sleep, [0.01] * 4)
+        # counted from inside a blocking call, whose thread certainly exists (counted after the
+        # run, a stall longer than the ttl would find them retired already)
+        return (yield tonio.spawn_blocking(lambda: rt.blocking_threads))
 
-    rt.run_until_complete(main())
-    assert rt.blocking_threads >= 1
+    assert rt.run_until_complete(main()) >= 1
     deadline = time.monotonic() + 30  # polls: returns as soon as they are gone
     while rt.blocking_threads and time.monotonic() < deadline:
         time.sleep(0.02)

@@ -101,10 +101,12 @@ def test_previous_dispositions_are_back_after_the_run():
         for _ in range(2):
             tonio.run(main(), signals=[signal.SIGHUP, signal.SIGUSR1])
         os.kill(os.getpid(), signal.SIGHUP)      # the Python handler is back
-        time.sleep(0.05)
+        deadline = time.monotonic() + 10         # another thread may take the signal: poll
+        while not seen and time.monotonic() < deadline:
+            time.sleep(0.01)
         print(seen, flush=True)
         os.kill(os.getpid(), signal.SIGUSR1)     # default disposition is back: terminates
-        time.sleep(1)
+        time.sleep(10)                           # (only a failing run waits this out)
         print("survived", flush=True)
         """
     )
