@@ -1,8 +1,9 @@
 """Runs each benchmark scenario for every runtime in its own process and prints a table.
 
-Our flavours run in ``.venv``; ``tonio==0.6.0`` in ``bench/.venvs/tonio060``; asyncio and
-trio in ``bench/.venvs/peers``. All venvs are made from the same interpreter. Ratios are to
-tonio 0.6.0 of the same flavour (asyncio and trio: to tonio 0.6.0's yield flavour).
+Our flavours (and the plain ``threading`` baselines) run in ``.venv``; ``tonio==0.6.0`` in
+``bench/.venvs/tonio060``; asyncio and trio in ``bench/.venvs/peers``. All venvs are made from
+the same interpreter. Ratios are to tonio 0.6.0 of the same flavour (asyncio and trio: to tonio
+0.6.0's yield flavour).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import argparse
 import json
 import platform
 import re
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -125,6 +127,96 @@ def echo_tables() -> str:
     return out.stdout.strip()
 
 
+# (label, interpreter, runner of bench/parallel.py); each is run with threads=1 and threads=2
+PARALLEL_RUNS = [
+    ("tonio (ours) yield", OURS, "yield"),
+    ("tonio (ours) colored", OURS, "colored"),
+    ("tonio 0.6.0 yield", TONIO060, "yield"),
+    ("tonio 0.6.0 colored", TONIO060, "colored"),
+    ("threading: ThreadPoolExecutor(max_workers=threads)", OURS, "pool"),
+]
+
+
+def run_parallel(python: Path, runtime: str, threads: int) -> dict:
+    cmd = [str(python), str(ROOT / "bench/parallel.py"), runtime, "--threads", str(threads)]
+    cmd += ["--repeat", "1"]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=1800)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+QUIET = 0.25  # a parallel run counts only if other processes kept less than this many cores busy
+
+
+def parallel_table(rounds: int) -> str:
+    """Every configuration once per round, in its own process, rounds interleaved so that a
+    change of the host's load spreads over all of them. A run during which other processes kept
+    QUIET or more of a core busy (another build on this shared 2-core host) is not counted: it
+    measures the neighbour, not the runtime. Rounds go on, for the configurations that still
+    need them, until each has `rounds` counted runs or has made three times that many."""
+    configs = [
+        (label, python, runtime, t) for label, python, runtime in PARALLEL_RUNS for t in (1, 2)
+    ]
+    configs += [("serial", OURS, "serial", 1), ("8 threads", OURS, "threads", 8)]
+    made: dict[tuple[str, int], list[dict]] = {(c[0], c[3]): [] for c in configs}
+
+    def kept(key: tuple[str, int]) -> list[dict]:
+        return [r for r in made[key] if r["others"][0] < QUIET]
+
+    round_ = 0
+    while True:
+        todo = [c for c in configs if len(kept((c[0], c[3]))) < rounds]
+        todo = [c for c in todo if len(made[c[0], c[3]]) < 3 * rounds]
+        if not todo:
+            break
+        round_ += 1
+        print(f"running parallel: round {round_}, {len(todo)} configurations ...", file=sys.stderr)
+        for label, python, runtime, threads in todo:
+            made[label, threads].append(run_parallel(python, runtime, threads))
+    any_row = made["serial", 1][0]
+    raw = ROOT / "bench/results/parallel.json"
+    raw.parent.mkdir(exist_ok=True)
+    raw.write_text(json.dumps([{"config": list(k), "runs": v} for k, v in made.items()], indent=1))
+
+    def counted(key: tuple[str, int]) -> list[dict]:
+        return kept(key) or made[key]  # all runs if none was quiet (marked in the table)
+
+    def wall(key: tuple[str, int]) -> tuple[float, float]:
+        walls = [r["walls"][0] for r in counted(key)]
+        return statistics.median(walls), min(walls)
+
+    def cells(one: tuple[str, int], two: tuple[str, int]) -> str:
+        (m1, b1), (m2, b2) = wall(one), wall(two)
+        load = statistics.median(r["cpus"][0] / r["walls"][0] for r in counted(two))
+        runs = " / ".join(
+            f"{len(kept(k))} of {len(made[k])}" + ("" if kept(k) else " (none quiet: all)")
+            for k in (one, two)
+        )
+        return (
+            f"{m1:.2f} ({b1:.2f}) | {m2:.2f} ({b2:.2f}) | {m1 / m2:.2f}x ({b1 / b2:.2f}x) "
+            f"| {load:.2f} | {runs} |"
+        )
+
+    lines = [
+        f"{any_row['tasks']} CPU-bound tasks (pure Python, {any_row['work']:,} loop iterations "
+        f"each, no suspension); median (best) wall time over the counted runs, a run counting "
+        f"only if other processes kept less than {QUIET} of a core busy meanwhile; speed-up = "
+        "time at threads=1 / time at threads=2, of the medians (of the bests); CPU/wall = the "
+        "process's CPU time over its wall time at threads=2 (2.00: both cores busy for it "
+        "throughout)",
+        "",
+        "| runtime | threads=1 (s) | threads=2 (s) | speed-up | CPU/wall | runs counted "
+        "(threads=1 / threads=2) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for label, _, _ in PARALLEL_RUNS:
+        lines.append(f"| {label} | " + cells((label, 1), (label, 2)))
+    lines.append(
+        f"| threading: one thread per task ({any_row['tasks']} threads); threads=1: the tasks "
+        "one after another in the main thread | " + cells(("serial", 1), ("8 threads", 8))
+    )
+    return "\n".join(lines)
+
+
 def write_readme(section: str, body: str) -> None:
     readme = ROOT / "bench/README.md"
     text = readme.read_text()
@@ -140,7 +232,12 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=5, help="runs per channel scenario")
     parser.add_argument(
-        "--only", choices=["coroutines", "channels", "sim", "echo"], help="one group only"
+        "--rounds", type=int, default=5, help="counted runs per parallel configuration"
+    )
+    parser.add_argument(
+        "--only",
+        choices=["coroutines", "channels", "sim", "echo", "parallel"],
+        help="one group only",
     )
     args = parser.parse_args()
     impl = platform.python_implementation()
@@ -151,6 +248,7 @@ def main() -> None:
         "channels": lambda: channel_table(args.repeat),
         "sim": sim_table,
         "echo": echo_tables,
+        "parallel": lambda: parallel_table(args.rounds),
     }
     for name, make_table in groups.items():
         if args.only and args.only != name:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the benchmarks side by side on one interpreter and prints the tables.
-#   bench/run.sh            all scenarios, print tables
-#   bench/run.sh --write    also write them into bench/README.md
+#   bench/run.sh                      all scenarios, print tables
+#   bench/run.sh --write              also write them into bench/README.md
+#   bench/run.sh --only NAME          one group: coroutines, channels, sim, echo, parallel
 # Peers are installed from PyPI into their own venvs (tonio 0.6.0 has the same import name).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,5 +15,16 @@ if [ ! -x bench/.venvs/peers/bin/python ]; then
     "$PY" -m venv bench/.venvs/peers
     bench/.venvs/peers/bin/python -m pip install -q trio
 fi
-cargo build --release --quiet --manifest-path bench/native/Cargo.toml
+# The native load client is for the echo group only.
+only=""
+args=("$@")
+for i in "${!args[@]}"; do
+    case "${args[$i]}" in
+        --only) only="${args[$((i + 1))]:-}" ;;
+        --only=*) only="${args[$i]#--only=}" ;;
+    esac
+done
+if [ -z "$only" ] || [ "$only" = echo ]; then
+    cargo build --release --quiet --manifest-path bench/native/Cargo.toml
+fi
 .venv/bin/python bench/report.py "$@"

@@ -14,7 +14,7 @@ if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$VENV/.tonio-python" 2>/dev/null)" !
     "$VENV/bin/python" -m pip install -q --upgrade pip
     echo "$PYTHON" > "$VENV/.tonio-python"
 fi
-if ! "$VENV/bin/python" -c 'import maturin, pytest' 2>/dev/null || [ requirements-dev.txt -nt "$VENV/.tonio-deps" ]; then
+if ! "$VENV/bin/python" -c 'import maturin, pytest, pytest_timeout' 2>/dev/null || [ requirements-dev.txt -nt "$VENV/.tonio-deps" ]; then
     "$VENV/bin/python" -m pip install -q -r requirements-dev.txt
     touch "$VENV/.tonio-deps"
 fi

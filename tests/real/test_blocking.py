@@ -35,18 +35,20 @@ def test_spawn_blocking_exception_propagates_colored(rt):
 
 
 def test_blocking_calls_run_in_parallel():
+    # Every call waits at a barrier of 8: it passes only when all 8 calls run at the same time
+    # (a pool that ran them one after the other breaks the barrier at its timeout and fails).
+    barrier = threading.Barrier(8, timeout=30)
+
     def work():
-        time.sleep(0.2)
+        return barrier.wait()
 
     def main():
-        start = time.monotonic()
-        yield tonio.spawn(*[tonio_blocking(work) for _ in range(8)])
-        return time.monotonic() - start
+        return (yield tonio.spawn(*[tonio_blocking(work) for _ in range(8)]))
 
     def tonio_blocking(fn):
-        yield tonio.spawn_blocking(fn)
+        return (yield tonio.spawn_blocking(fn))
 
-    assert tonio.run(main()) < 1.0
+    assert sorted(tonio.run(main())) == list(range(8))
 
 
 def test_map_blocking_returns_list(rt):
@@ -57,8 +59,9 @@ def test_map_blocking_returns_list(rt):
 
 
 def test_cancelling_a_blocking_call_interrupts_it():
-    state = {"iterations": 0, "interrupted": False}
-    started = threading.Event()
+    state = {"iterations": 0}
+    started, interrupted = threading.Event(), threading.Event()
+    log = []
 
     def busy():
         started.set()
@@ -67,20 +70,29 @@ def test_cancelling_a_blocking_call_interrupts_it():
                 state["iterations"] += 1
                 time.sleep(0.005)
         except CancelledError:
-            state["interrupted"] = True
+            interrupted.set()
             raise
 
     def waiter():
-        yield tonio.spawn_blocking(busy)
+        try:
+            yield tonio.spawn_blocking(busy)
+        except CancelledError:
+            log.append("waiter cancelled")
+            raise
 
     def main():
-        result = yield tonio.time.timeout(waiter(), 0.1)
-        yield tonio.spawn_blocking(time.sleep, 0.1)
-        return result
+        with tonio.scope() as scope:
+            scope.spawn(waiter())
+            # cancel once the call runs in its thread (a call cancelled before it started is
+            # never run, and there would be nothing to interrupt)
+            assert (yield tonio.spawn_blocking(started.wait, 30)) is True
+            scope.cancel()
+        yield scope()
+        # the CancelledError lands at the thread's next bytecode: wait for it (bounded)
+        return (yield tonio.spawn_blocking(interrupted.wait, 30))
 
-    assert tonio.run(main()) == (None, False)
-    assert started.is_set()
-    assert state["interrupted"]
+    assert tonio.run(main()) is True
+    assert log == ["waiter cancelled"]
 
 
 def test_block_on_from_blocking_thread(rt):
@@ -144,11 +156,15 @@ def test_spawn_blocking_rejects_non_callable():
 def test_blocking_pool_respects_size_limit():
     running = {"now": 0, "max": 0}
     lock = threading.Lock()
+    # three calls at a time must be able to meet here (a pool of fewer threads breaks the barrier
+    # at its timeout); the sleep after it gives a pool of more threads the time to exceed three
+    barrier = threading.Barrier(3, timeout=30)
 
     def work():
         with lock:
             running["now"] += 1
             running["max"] = max(running["max"], running["now"])
+        barrier.wait()
         time.sleep(0.02)
         with lock:
             running["now"] -= 1
@@ -165,17 +181,20 @@ def test_idle_blocking_threads_retire():
 
     def main():
         yield tonio.map_blocking(time.sleep, [0.01] * 4)
+        # counted from inside a blocking call, whose thread certainly exists (counted after the
+        # run, a stall longer than the ttl would find them retired already)
+        return (yield tonio.spawn_blocking(lambda: rt.blocking_threads))
 
-    rt.run_until_complete(main())
-    assert rt.blocking_threads >= 1
-    deadline = time.monotonic() + 2
+    assert rt.run_until_complete(main()) >= 1
+    deadline = time.monotonic() + 30  # polls: returns as soon as they are gone
     while rt.blocking_threads and time.monotonic() < deadline:
         time.sleep(0.02)
     assert rt.blocking_threads == 0
 
 
 def test_block_on_after_the_run_ended_raises_instead_of_hanging():
-    release = threading.Event()
+    cond = threading.Condition()
+    state = {"waiting": False, "released": False}
     outcome = []
 
     def child():
@@ -184,7 +203,10 @@ def test_block_on_after_the_run_ended_raises_instead_of_hanging():
 
     def late():
         try:
-            release.wait(5)
+            with cond:
+                state["waiting"] = True
+                cond.notify_all()
+                cond.wait_for(lambda: state["released"], 5)  # the run ends during this wait
             time.sleep(0.01)
         except CancelledError:  # the run cancelled this call when it ended
             pass
@@ -193,16 +215,25 @@ def test_block_on_after_the_run_ended_raises_instead_of_hanging():
         except RuntimeNotInitializedError as exc:
             outcome.append(type(exc))
 
+    def late_is_waiting():
+        # true once `late` has released the condition's lock inside wait_for: it is blocked there
+        with cond:
+            return cond.wait_for(lambda: state["waiting"], 30)
+
     def main():
         tonio.spawn.without_tracking(waiter())
-        yield tonio.sleep(0.02)
+        # end the run only while `late` waits in its thread (a call cancelled before it started
+        # is never run)
+        assert (yield tonio.spawn_blocking(late_is_waiting)) is True
 
     def waiter():
         yield tonio.spawn_blocking(late)
 
     tonio.run(main())
-    release.set()
-    deadline = time.monotonic() + 5
+    with cond:
+        state["released"] = True
+        cond.notify_all()
+    deadline = time.monotonic() + 30
     while not outcome and time.monotonic() < deadline:
         time.sleep(0.01)
     assert outcome == [RuntimeNotInitializedError]

@@ -120,8 +120,12 @@ def test_cancelled_receive_never_consumes(any_rt):
 def test_cancelled_waiting_sender_in_a_scope_leaves_no_message(any_rt):
     sender, receiver = channel.channel(1)
     log = []
+    started = tonio.Event()
 
     def blocked_send():
+        # set() does not suspend: under the simulator and on one worker this task is waiting in
+        # send when main cancels; on two workers the cancel may reach it just before it waits
+        started.set()
         try:
             yield sender.send("never")
         except CancelledError:
@@ -132,7 +136,7 @@ def test_cancelled_waiting_sender_in_a_scope_leaves_no_message(any_rt):
         yield sender.send("first")
         with tonio.scope() as scope:
             scope.spawn(blocked_send())
-            yield tonio.sleep(0.01)
+            yield started.wait()
             scope.cancel()
         yield scope()
         sender.close()

@@ -5,6 +5,8 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 
 import pytest
 
@@ -221,12 +223,14 @@ def test_keyboard_interrupt_during_run_cancels_tasks_and_is_raised():
         unwound = []
         def forever():
             try:
+                # interrupt only once this task runs (a task cancelled before it ran has nothing
+                # to unwind); any delay then works
+                threading.Timer(0.05, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
                 yield tonio.sleep(100)
             finally:
                 unwound.append(True)
         def main():
             tonio.spawn.without_tracking(forever())
-            threading.Timer(0.2, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
             yield tonio.sleep(100)
         try:
             tonio.run(main())
@@ -236,3 +240,42 @@ def test_keyboard_interrupt_during_run_cancels_tasks_and_is_raised():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert "interrupted [True]" in out.stdout, out.stderr
+
+
+@pytest.mark.parametrize("flavour", ["yield", "colored"])
+def test_two_workers_run_two_tasks_at_the_same_time(flavour):
+    """Two tasks meet while both are running. Each records its thread, raises its flag, then spins
+    in pure Python (never suspending, so it keeps its worker thread) until it sees the other's
+    flag. They can only both see each other if they run at the same time on two threads; on one
+    worker the first to run would spin alone until the bound and report that it met nobody."""
+    flags = [False, False]
+
+    def meet(me):
+        ident = threading.get_ident()
+        flags[me] = True
+        deadline = time.monotonic() + 30
+        while not flags[1 - me]:
+            if time.monotonic() > deadline:
+                return ident, False
+        return ident, True
+
+    def main():
+        return (yield tonio.spawn(gen_meet(0), gen_meet(1)))
+
+    def gen_meet(me):
+        yield
+        return meet(me)
+
+    async def cmain():
+        return await ctonio.spawn(colored_meet(0), colored_meet(1))
+
+    async def colored_meet(me):
+        await ctonio.yield_now()
+        return meet(me)
+
+    rt = tonio.runtime(threads=2)
+    (ident0, met0), (ident1, met1) = rt.run_until_complete(
+        main() if flavour == "yield" else cmain()
+    )
+    assert met0 and met1, "the two tasks never ran at the same time"
+    assert ident0 != ident1

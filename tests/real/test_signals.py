@@ -19,19 +19,23 @@ def run_script(code: str) -> subprocess.CompletedProcess:
 
 
 def test_signal_arrives_through_the_receiver_yield():
+    subscribed, first = tonio.Event(), tonio.Event()
+
     def handler(got):
         with tonio.signal_receiver(signal.SIGUSR1) as sigs:
+            subscribed.set()
             for ev in sigs:
                 got.append((yield ev))
+                first.set()
                 if len(got) == 2:
                     return
 
     def main():
         got = []
         join = tonio.spawn(handler(got))
-        yield tonio.sleep(0.02)
+        yield subscribed.wait()  # a signal sent before the subscription is not for it
         os.kill(os.getpid(), signal.SIGUSR1)
-        yield tonio.sleep(0.02)
+        yield first.wait()  # two pending signals of one number may merge: send them one by one
         os.kill(os.getpid(), signal.SIGUSR1)
         yield join
         return got
@@ -41,13 +45,16 @@ def test_signal_arrives_through_the_receiver_yield():
 
 def test_signal_arrives_through_the_receiver_colored():
     async def main():
+        subscribed = ctonio.Event()
+
         async def handler():
             with ctonio.signal_receiver(signal.SIGUSR2) as sigs:
+                subscribed.set()
                 async for sig in sigs:
                     return sig
 
         join = ctonio.spawn(handler())
-        await ctonio.sleep(0.02)
+        await subscribed.wait()  # a signal sent before the subscription is not for it
         os.kill(os.getpid(), signal.SIGUSR2)
         return await join
 
@@ -94,10 +101,12 @@ def test_previous_dispositions_are_back_after_the_run():
         for _ in range(2):
             tonio.run(main(), signals=[signal.SIGHUP, signal.SIGUSR1])
         os.kill(os.getpid(), signal.SIGHUP)      # the Python handler is back
-        time.sleep(0.05)
+        deadline = time.monotonic() + 10         # another thread may take the signal: poll
+        while not seen and time.monotonic() < deadline:
+            time.sleep(0.01)
         print(seen, flush=True)
         os.kill(os.getpid(), signal.SIGUSR1)     # default disposition is back: terminates
-        time.sleep(1)
+        time.sleep(10)                           # (only a failing run waits this out)
         print("survived", flush=True)
         """
     )

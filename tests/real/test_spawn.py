@@ -111,25 +111,28 @@ def test_without_tracking_reports_to_hook():
 
     def boom():
         yield
-        event.set()
+        event.set()  # no suspension between this and the raise
         raise ValueError("untracked")
 
     def main():
         assert tonio.spawn.without_tracking(boom()) is None
         yield event.wait()
-        yield tonio.sleep(0.01)
+        # the run ends now, while boom raises: its error must still reach the hook
 
     tonio.run(main(), unhandled_error_hook=seen.append)
     assert len(seen) == 1 and isinstance(seen[0], ValueError)
 
 
 def test_without_tracking_default_hook_prints_to_stderr(capfd):
+    started = ctonio.Event()
+
     async def boom():
+        started.set()  # a task cancelled before it ran would never raise: end the run after this
         raise LookupError("printed-to-stderr")
 
     async def main():
         ctonio.spawn.without_tracking(boom())
-        await ctonio.sleep(0.01)
+        await started.wait()
 
     ctonio.run(main())
     out, err = capfd.readouterr()
@@ -139,10 +142,16 @@ def test_without_tracking_default_hook_prints_to_stderr(capfd):
 
 def test_unawaited_join_errors_are_reported_not_lost():
     seen = []
+    raising = tonio.Event()
+
+    def failing():
+        yield
+        raising.set()  # past its last suspension: the end of the run cannot cancel it now
+        raise OSError("nobody waits")
 
     def main():
-        tonio.spawn(fail(OSError("nobody waits")))
-        yield tonio.sleep(0.01)
+        tonio.spawn(failing())
+        yield raising.wait()
 
     tonio.run(main(), unhandled_error_hook=seen.append)
     assert [type(e) for e in seen] == [OSError]

@@ -1,32 +1,47 @@
 """Clock, sleep, intervals and events."""
 
 import threading
-import time
 
 import pytest
 
 import tonio
 import tonio.colored as ctonio
 
+# How late the real platform may wake a sleeper on a loaded machine shared with other builds.
+# Real-platform upper bounds use it; a timer never fires early, so lower bounds stay exact. Under
+# the simulator the virtual clock is exact and every bound is an equality.
+REAL_LATENESS = 2.0
 
-def test_time_is_monotonic_and_sleep_waits(rt):
+
+def exactly(expected: float) -> object:
+    return pytest.approx(expected, abs=1e-9)
+
+
+def test_time_is_monotonic_and_sleep_waits(any_rt):
     def main():
         start = tonio.time.time()
         yield tonio.sleep(0.05)
         return tonio.time.time() - start
 
-    elapsed = rt.run_until_complete(main())
-    assert 0.05 <= elapsed < 1.0
+    elapsed = any_rt.run_until_complete(main())
+    if any_rt.platform == "sim":
+        assert elapsed == exactly(0.05)
+    else:
+        assert 0.05 <= elapsed < 0.05 + REAL_LATENESS
 
 
-def test_negative_and_zero_sleep_return_at_once():
+def test_negative_and_zero_sleep_return_at_once(any_rt):
     async def main():
-        start = time.monotonic()
+        start = ctonio.time.time()
         await ctonio.sleep(-5)
         await ctonio.sleep(0)
-        return time.monotonic() - start
+        return ctonio.time.time() - start
 
-    assert ctonio.run(main()) < 0.5
+    elapsed = any_rt.run_until_complete(main())
+    if any_rt.platform == "sim":
+        assert elapsed == 0
+    else:
+        assert 0 <= elapsed < REAL_LATENESS
 
 
 def test_sleep_rejects_non_numbers():
@@ -40,10 +55,10 @@ def test_sleep_rejects_non_numbers():
     tonio.run(main())
 
 
-def test_interval_ticks_on_schedule_and_late_ticks_do_not_burst():
+def test_interval_ticks_on_schedule_and_late_ticks_do_not_burst(any_rt):
     def main():
+        start = tonio.time.time()  # read before the interval exists: no tick can precede it
         interval = tonio.time.interval(0.05)
-        start = tonio.time.time()
         stamps = []
         for _ in range(3):
             yield interval.tick()
@@ -56,11 +71,17 @@ def test_interval_ticks_on_schedule_and_late_ticks_do_not_burst():
         after = tonio.time.time() - late_start
         return stamps, late, after
 
-    stamps, late, after = tonio.run(main())
-    assert stamps[0] < 0.03
-    assert 0.05 <= stamps[1] < 0.09 and 0.10 <= stamps[2] < 0.15
-    assert late < 0.02
-    assert 0.045 <= after < 0.1
+    stamps, late, after = any_rt.run_until_complete(main())
+    if any_rt.platform == "sim":
+        assert stamps == [exactly(0), exactly(0.05), exactly(0.10)]
+        assert late == exactly(0)
+        assert after == exactly(0.05)
+    else:
+        assert stamps[0] < REAL_LATENESS
+        assert 0.05 <= stamps[1] < 0.05 + REAL_LATENESS
+        assert 0.10 <= stamps[2] < 0.10 + REAL_LATENESS
+        assert late < REAL_LATENESS
+        assert 0.045 <= after < 0.05 + REAL_LATENESS
 
 
 def test_interval_validates_period():
@@ -73,14 +94,18 @@ def test_interval_validates_period():
     ctonio.run(main())
 
 
-def test_interval_at_delays_first_tick():
+def test_interval_at_delays_first_tick(any_rt):
     def main():
-        interval = tonio.time.interval(1, tonio.time.time() + 0.05)
         start = tonio.time.time()
+        interval = tonio.time.interval(1, start + 0.05)
         yield interval.tick()
         return tonio.time.time() - start
 
-    assert 0.05 <= tonio.run(main()) < 0.5
+    elapsed = any_rt.run_until_complete(main())
+    if any_rt.platform == "sim":
+        assert elapsed == exactly(0.05)
+    else:
+        assert 0.05 <= elapsed < 0.05 + REAL_LATENESS
 
 
 def test_seed_event_example_both_flavours(rt):
@@ -123,7 +148,7 @@ def test_event_wait_timeout_returns_false_and_flag_methods():
     assert tonio.run(main()) == (False, True)
 
 
-def test_event_set_wakes_every_waiter(rt):
+def test_event_set_wakes_every_waiter(any_rt):
     def waiter(event):
         return (yield event.wait())
 
@@ -134,7 +159,8 @@ def test_event_set_wakes_every_waiter(rt):
         event.set()
         return (yield join)
 
-    assert rt.run_until_complete(main()) == [True] * 50
+    # under the simulator all 50 are certainly waiting when the event is set
+    assert any_rt.run_until_complete(main()) == [True] * 50
 
 
 def test_event_set_from_a_foreign_thread():
