@@ -3,6 +3,7 @@
 use std::sync::{Arc, Mutex};
 
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
@@ -67,6 +68,32 @@ pub fn spawn_list(py: Python<'_>, coros: Vec<Bound<'_, PyAny>>) -> PyResult<Susp
     Ok(Suspend::new(SuspendKind::Join(group)))
 }
 
+/// `CO_GENERATOR | CO_COROUTINE | CO_ITERABLE_COROUTINE | CO_ASYNC_GENERATOR` (code flags).
+const COROUTINE_FLAGS: i64 = 0x20 | 0x80 | 0x100 | 0x200;
+
+/// A generator or `async def` function passed to `spawn_blocking` would only create a
+/// coroutine in the thread: refuse it at once, naming what to do.
+fn refuse_coroutine_function(func: &Bound<'_, PyAny>) -> PyResult<()> {
+    let code = func
+        .getattr(intern!(func.py(), "__code__"))
+        .or_else(|_| func.getattr("__func__").and_then(|f| f.getattr("__code__")));
+    let flags = code
+        .and_then(|code| code.getattr("co_flags"))
+        .and_then(|flags| flags.extract::<i64>())
+        .unwrap_or(0);
+    if flags & COROUTINE_FLAGS == 0 {
+        return Ok(());
+    }
+    let name = func
+        .getattr("__qualname__")
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "the function".to_owned());
+    Err(pyo3::exceptions::PyTypeError::new_err(format!(
+        "spawn_blocking runs plain functions in a thread, and {name} is a generator or async \
+         function: yield/await {name}(...) in a task (or spawn it) instead"
+    )))
+}
+
 /// An awaitable that runs `fn(*args, **kwargs)` on the blocking pool when awaited.
 #[pyfunction]
 #[pyo3(signature = (func, /, *args, **kwargs))]
@@ -86,6 +113,7 @@ pub fn spawn_blocking(
             "spawn_blocking: the first argument must be callable, got {name}"
         )));
     }
+    refuse_coroutine_function(&func)?;
     let core = current::require("spawn_blocking")?;
     let context = if core.options.context {
         Some(copy_context(py)?)

@@ -1,5 +1,9 @@
 //! A blocking call (`spawn_blocking`) and its hand-off between a task and a pool thread.
 //!
+//! A blocking call runs a plain function: a function that returns a coroutine or generator
+//! would hand back something nobody runs, so that result is closed and the task gets a
+//! `TypeError` saying what to do instead.
+//!
 //! # States (under `state`)
 //! `Created -> Queued(waker) -> Running(thread) -> Finished`, or `Queued -> Cancelled` when the
 //! task is cancelled before a thread picks the job up (the call then never runs).
@@ -51,6 +55,32 @@ pub struct BlockingJob {
     context: Option<Py<PyAny>>,
     core: Arc<RuntimeCore>,
     state: Mutex<JobState>,
+}
+
+/// The blocking function returned a coroutine or generator: close it (it will never run) and
+/// raise a `TypeError`.
+fn refuse_coroutine_result(
+    func: &Bound<'_, PyAny>,
+    result: Bound<'_, PyAny>,
+) -> PyResult<Py<PyAny>> {
+    // Safety: exact type checks on a live object.
+    let is_coroutine = unsafe {
+        pyo3::ffi::PyCoro_CheckExact(result.as_ptr()) != 0
+            || pyo3::ffi::PyGen_CheckExact(result.as_ptr()) != 0
+    };
+    if !is_coroutine {
+        return Ok(result.unbind());
+    }
+    let _ = result.call_method0("close");
+    let name = func
+        .getattr("__qualname__")
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "the function".to_owned());
+    Err(pyo3::exceptions::PyTypeError::new_err(format!(
+        "spawn_blocking: {name} returned a coroutine or generator instead of running its work; \
+         spawn_blocking runs plain functions in a thread: yield/await the coroutine in a task \
+         (or spawn it) instead"
+    )))
 }
 
 impl BlockingJob {
@@ -144,19 +174,16 @@ impl BlockingJob {
         let func = self.func.bind(py);
         let args = self.args.bind(py);
         let kwargs = self.kwargs.as_ref().map(|k| k.bind(py));
-        match &self.context {
-            None => func.call(args, kwargs).map(Bound::unbind),
+        let result = match &self.context {
+            None => func.call(args, kwargs)?,
             Some(context) => {
                 let mut full = vec![func.clone()];
                 full.extend(args.iter());
                 let full = PyTuple::new(py, full)?;
-                context
-                    .bind(py)
-                    .getattr("run")?
-                    .call(full, kwargs)
-                    .map(Bound::unbind)
+                context.bind(py).getattr("run")?.call(full, kwargs)?
             }
-        }
+        };
+        refuse_coroutine_result(func, result)
     }
 
     /// Fails a queued call without running it (no thread could be started for it), or a

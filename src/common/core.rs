@@ -102,6 +102,21 @@ impl RuntimeCore {
         Task::new(self.clone(), group.clone(), index, coro, context, cancelled)
     }
 
+    /// The deadline `seconds` from now. A delay beyond the clock's range means "never" on a
+    /// platform whose clock is real; the simulator refuses it (`OverflowError`): its virtual
+    /// clock would jump there and the run would end at its time limit instead of reporting
+    /// what waits forever.
+    pub fn deadline_after(&self, seconds: f64) -> PyResult<Ticks> {
+        let deadline = super::time::deadline_after(self.now(), seconds);
+        if deadline == super::time::NEVER - 1 && self.platform.clock_range_checked() {
+            return Err(pyo3::exceptions::PyOverflowError::new_err(format!(
+                "a delay of {seconds} seconds is past the simulated clock's range (about \
+                 584,000 years of virtual time); wait without a timeout to wait forever"
+            )));
+        }
+        Ok(deadline)
+    }
+
     /// Arms a timer. If it is now the earliest, the platform hears of it, so that a thread
     /// sleeping until a later deadline wakes up in time.
     pub fn arm_timer(&self, deadline: Ticks, action: TimerAction) -> TimerKey {
@@ -199,14 +214,21 @@ impl RuntimeCore {
         }
     }
 
-    /// Hands an exception that no task or scope can receive to the unhandled-error hook.
+    /// Hands an exception that no task or scope can receive to the unhandled-error hook. If
+    /// the hook itself raises, both are printed: the original error (as the default hook
+    /// would) and the hook's error (through `sys.unraisablehook`).
     pub fn report_unhandled(&self, py: Python<'_>, exc: &Py<PyAny>) {
-        let result = match &self.options.unhandled_error_hook {
-            Some(hook) => hook.call1(py, (exc.clone_ref(py),)).map(drop),
-            None => default_unhandled_error_hook(py, exc),
+        let Some(hook) = &self.options.unhandled_error_hook else {
+            if let Err(err) = default_unhandled_error_hook(py, exc) {
+                err.write_unraisable(py, None);
+            }
+            return;
         };
-        if let Err(err) = result {
-            err.write_unraisable(py, None);
+        if let Err(hook_error) = hook.call1(py, (exc.clone_ref(py),)) {
+            if let Err(err) = default_unhandled_error_hook(py, exc) {
+                err.write_unraisable(py, None);
+            }
+            hook_error.write_unraisable(py, Some(hook.bind(py)));
         }
     }
 

@@ -83,6 +83,12 @@ pub trait Platform: Send + Sync + 'static {
         let _ = deadline;
     }
 
+    /// True if a deadline beyond the clock's range is an error rather than "never" (a virtual
+    /// clock would jump to it).
+    fn clock_range_checked(&self) -> bool {
+        false
+    }
+
     /// True if tasks may run on several threads at the same moment.
     fn parallel(&self) -> bool {
         false

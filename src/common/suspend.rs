@@ -37,7 +37,7 @@ use super::sync::channel::ChannelCore;
 use super::sync::semaphore::SemaphoreCore;
 use super::sync::{eager, waits};
 use super::task::{Task, TaskBody, Waker};
-use super::time::{deadline_after, Ticks};
+use super::time::Ticks;
 use super::timers::TimerAction;
 use super::util::lock;
 
@@ -302,9 +302,10 @@ impl Suspend {
             SuspendKind::YieldNow => Started::Yield,
             SuspendKind::Value(value) => Started::Ready(Resume::Value(value.clone_ref(py))),
             SuspendKind::Sleep(seconds) if *seconds <= 0.0 || seconds.is_nan() => Started::Yield,
-            SuspendKind::Sleep(seconds) => {
-                sleep_until(task, body, deadline_after(core.now(), *seconds))
-            }
+            SuspendKind::Sleep(seconds) => match core.deadline_after(*seconds) {
+                Ok(deadline) => sleep_until(task, body, deadline),
+                Err(err) => Started::Ready(Resume::Throw(err.into_value(py).into_any())),
+            },
             SuspendKind::SleepUntil(deadline) => {
                 if *deadline <= core.now() {
                     Started::Yield
@@ -313,6 +314,13 @@ impl Suspend {
                 }
             }
             SuspendKind::EventWait { event, timeout } => {
+                let deadline = match timeout.map(|seconds| core.deadline_after(seconds)) {
+                    Some(Err(err)) => {
+                        return Started::Ready(Resume::Throw(err.into_value(py).into_any()))
+                    }
+                    Some(Ok(deadline)) => Some(deadline),
+                    None => None,
+                };
                 let token = task.begin_wait();
                 let Some(key) = event.add_waiter(Waker {
                     task: task.clone(),
@@ -320,8 +328,7 @@ impl Suspend {
                 }) else {
                     return Started::Ready(Resume::Value(bool_object(py, true)));
                 };
-                let timer = timeout.map(|seconds| {
-                    let deadline = deadline_after(core.now(), seconds);
+                let timer = deadline.map(|deadline| {
                     let waker = Waker {
                         task: task.clone(),
                         token,
@@ -360,12 +367,18 @@ impl Suspend {
                 wait_group(py, task, body, &group, OnReady::JoinResult)
             }
             SuspendKind::Timeout { coro, seconds } => {
+                let deadline = match core.deadline_after(*seconds) {
+                    Ok(deadline) => deadline,
+                    Err(err) => {
+                        return Started::Ready(Resume::Throw(err.into_value(py).into_any()))
+                    }
+                };
                 let Some(coro) = lock(coro).take() else {
                     return Started::Ready(already_awaited(py, "timeout(...)"));
                 };
                 let group = TaskGroup::new(core, GroupKind::Timeout, false);
                 group.set_owner(task);
-                group.set_deadline(deadline_after(core.now(), *seconds));
+                group.set_deadline(deadline);
                 if let Err(err) = group.spawn(py, vec![coro]) {
                     return Started::Ready(Resume::Throw(err.into_value(py).into_any()));
                 }

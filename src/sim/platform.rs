@@ -249,6 +249,10 @@ impl Platform for SimPlatform {
         lock(&self.entropy).next_u64()
     }
 
+    fn clock_range_checked(&self) -> bool {
+        true
+    }
+
     fn on_worker_thread(&self) -> bool {
         *lock(&self.thread) == Some(std::thread::current().id())
     }
