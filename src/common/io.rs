@@ -62,6 +62,16 @@ impl IoCall {
         }
     }
 
+    /// The waiting task stopped waiting without the operation completing (it was cancelled):
+    /// release what the operation pins (a `recv_into` buffer), so the caller's object is free
+    /// at once, not when the awaitable happens to be freed.
+    pub fn abandon(&self) {
+        let mut op = lock(&self.op);
+        if let IoOp::RecvInto { buffer, .. } = &mut *op {
+            drop(buffer.take());
+        }
+    }
+
     /// Attempts the operation once (again at once after `EINTR` when it must not wait).
     pub fn attempt(&self, py: Python<'_>, net: &dyn Net) -> Attempt {
         let mut op = lock(&self.op);

@@ -228,6 +228,9 @@ impl Registration {
                 },
                 other => {
                     drop(readiness.remove(interest, key));
+                    // Ended without completing (cancelled): let go of what the operation
+                    // pins (a `recv_into` buffer) now, not when the awaitable is freed.
+                    call.abandon();
                     Finish::Resume(other)
                 }
             },
