@@ -1,14 +1,16 @@
 """Simulator benchmarks: simulated runs per second, and runs needed to find a planted bug.
 
-    python bench/sim.py [--seconds S] [--budget N]
+    python bench/sim.py [--seconds S] [--budget N] [--json]
 
-Prints a markdown table. The small test is 2 tasks x 3 lock acquisitions with a fresh
-simulated runtime per run; the invariant suites are the bodies of tests/sim/test_explore_sync.py.
+Prints markdown tables (with --json: one JSON object with the same numbers and the tonio in
+use). The small test is 2 tasks x 3 lock acquisitions with a fresh simulated runtime per run;
+the invariant suites are the bodies of tests/sim/test_explore_sync.py.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import time
@@ -62,49 +64,85 @@ def runs_to_find(bug, strategy: str, base: int, budget: int) -> int | None:
     return None
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=float, default=2.0, help="per throughput scenario")
-    parser.add_argument("--budget", type=int, default=5000, help="max runs per bug search")
-    args = parser.parse_args()
+SUITES = ["lock", "semaphore", "cancel", "barrier", "channel", "channel-cancel"]
 
+
+def measure(seconds: float, budget: int) -> dict:
+    """Every number the tables show: throughput per scenario, runs to find the planted bug."""
+    throughput = []
+    rate, steps = runs_per_second(small_test, seconds)
+    throughput.append(
+        {
+            "scenario": "small",
+            "label": "small test: 2 tasks x 3 lock acquisitions",
+            "runs_per_s": rate,
+            "median_steps": steps,
+        }
+    )
+    for name, body in zip(SUITES, suites.BODIES, strict=True):
+        rate, steps = runs_per_second(body, seconds / 2)
+        throughput.append(
+            {
+                "scenario": name,
+                "label": f"invariant suite: {name}",
+                "runs_per_s": rate,
+                "median_steps": steps,
+            }
+        )
+    search = {}
+    for strategy in ["pct:3", "random"]:
+        found = [
+            runs_to_find(planted_bugs.ordering_bug, strategy, base, budget) for base in range(10)
+        ]
+        counts = [f if f is not None else budget + 1 for f in found]
+        search[strategy] = {"found": found, "median": statistics.median(counts)}
+    return {"budget": budget, "throughput": throughput, "search": search}
+
+
+def markdown(result: dict) -> str:
+    budget = result["budget"]
     lines = ["| scenario | runs/s | median steps per run |", "|---|---|---|"]
-    rate, steps = runs_per_second(small_test, args.seconds)
-    lines.append(f"| small test: 2 tasks x 3 lock acquisitions | {rate:,.0f} | {steps} |")
-    for name, body in zip(
-        ["lock", "semaphore", "cancel", "barrier", "channel", "channel-cancel"],
-        suites.BODIES,
-        strict=True,
-    ):
-        rate, steps = runs_per_second(body, args.seconds / 2)
-        lines.append(f"| invariant suite: {name} | {rate:,.0f} | {steps} |")
-
+    for row in result["throughput"]:
+        lines.append(f"| {row['label']} | {row['runs_per_s']:,.0f} | {row['median_steps']} |")
     lines += [
         "",
-        f"Runs needed to find the ordering bug (10 base seeds, budget {args.budget}):",
+        f"Runs needed to find the ordering bug (10 base seeds, budget {budget}):",
         "",
         "| strategy | runs per base seed | median |",
         "|---|---|---|",
     ]
-    medians = {}
-    for strategy in ["pct:3", "random"]:
-        found = [
-            runs_to_find(planted_bugs.ordering_bug, strategy, base, args.budget)
-            for base in range(10)
-        ]
-        counts = [f if f is not None else args.budget + 1 for f in found]
-        medians[strategy] = statistics.median(counts)
-        shown = ", ".join(str(f) if f is not None else f">{args.budget}" for f in found)
-        median = medians[strategy]
-        median_text = f">{args.budget}" if median > args.budget else f"{median:g}"
+    for strategy, searched in result["search"].items():
+        found, median = searched["found"], searched["median"]
+        shown = ", ".join(str(f) if f is not None else f">{budget}" for f in found)
+        median_text = f">{budget}" if median > budget else f"{median:g}"
         lines.append(f"| {strategy} | {shown} | {median_text} |")
-    ratio = medians["random"] / medians["pct:3"]
+    ratio = result["search"]["random"]["median"] / result["search"]["pct:3"]["median"]
     lines += [
         "",
         f"random needs at least {ratio:.0f}x the runs pct:3 needs (median; a miss "
         f"counts as budget+1).",
     ]
-    print("\n".join(lines))
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=2.0, help="per throughput scenario")
+    parser.add_argument("--budget", type=int, default=5000, help="max runs per bug search")
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object (the same numbers, plus the tonio and Python in use) "
+        "instead of the tables",
+    )
+    args = parser.parse_args()
+    result = measure(args.seconds, args.budget)
+    if args.json:
+        result["tonio"] = tonio.__file__
+        result["python"] = sys.version.split()[0]
+        print(json.dumps(result))
+    else:
+        print(markdown(result))
 
 
 if __name__ == "__main__":
