@@ -18,7 +18,9 @@ use crate::common::time::seconds_from_ticks;
 fn collect(coros: &Bound<'_, PyTuple>, what: &str) -> PyResult<Vec<Py<PyAny>>> {
     let mut out = Vec::with_capacity(coros.len());
     for (position, coro) in coros.iter().enumerate() {
-        coroutine(&coro, &format!("{what} (argument {})", position + 1))?;
+        if coroutine(&coro, what).is_err() {
+            coroutine(&coro, &format!("{what} (argument {})", position + 1))?;
+        }
         out.push(coro.unbind());
     }
     Ok(out)

@@ -71,7 +71,9 @@ impl AsCompleted {
 pub fn as_completed(py: Python<'_>, coros: &Bound<'_, PyTuple>) -> PyResult<AsCompleted> {
     let mut list = Vec::with_capacity(coros.len());
     for (position, coro) in coros.iter().enumerate() {
-        coroutine(&coro, &format!("as_completed (argument {})", position + 1))?;
+        if coroutine(&coro, "as_completed").is_err() {
+            coroutine(&coro, &format!("as_completed (argument {})", position + 1))?;
+        }
         list.push(coro.unbind());
     }
     let core = current::require("as_completed")?;

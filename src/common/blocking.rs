@@ -17,15 +17,12 @@
 use std::os::raw::{c_long, c_ulong};
 use std::sync::{Arc, Mutex};
 
-use pyo3::gc::PyVisit;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
-use pyo3::PyTraverseError;
 
 use super::core::RuntimeCore;
 use super::current;
 use super::errors::CancelledError;
-use super::gc;
 use super::outcome::Resume;
 use super::task::Waker;
 use super::util::lock;
@@ -99,16 +96,6 @@ impl BlockingJob {
             core,
             state: Mutex::new(JobState::Created),
         }
-    }
-
-    /// Visits the call's function and arguments (call as the job's sole owner, see `gc.rs`).
-    pub fn traverse(&self, visit: &PyVisit<'_>) -> Result<(), PyTraverseError> {
-        visit.call(&self.func)?;
-        visit.call(&self.args)?;
-        if let Some(kwargs) = &self.kwargs {
-            visit.call(kwargs)?;
-        }
-        gc::visit_opt(visit, self.context.as_ref())
     }
 
     /// Attaches the waiting task. Returns false if the job was already submitted once.

@@ -44,8 +44,15 @@ struct RunEnd {
     finished: bool,
 }
 
+/// Each run's task uids start at a multiple of this (`Task::uid`): 2^40 ids per run.
+const UIDS_PER_RUN: u64 = 1 << 40;
+/// Runs started in the process, for `RuntimeCore::uid_base`.
+static RUNS: AtomicU64 = AtomicU64::new(1);
+
 pub struct RuntimeCore {
     pub platform: Arc<dyn Platform>,
+    /// Added to a task's per-run id to make it unique in the process (`Task::uid`).
+    pub uid_base: u64,
     pub timers: Timers,
     pub options: CoreOptions,
     ids: AtomicU64,
@@ -60,6 +67,9 @@ impl RuntimeCore {
     pub fn new(platform: Arc<dyn Platform>, options: CoreOptions) -> Arc<RuntimeCore> {
         Arc::new(RuntimeCore {
             platform,
+            uid_base: RUNS
+                .fetch_add(1, Ordering::Relaxed)
+                .wrapping_mul(UIDS_PER_RUN),
             timers: Timers::new(),
             options,
             ids: AtomicU64::new(0),

@@ -76,16 +76,26 @@ impl TaskGroup {
 
 /// Groups decided by a commit; their other branches must be cancelled once the caller released
 /// its locks.
+/// `None` (nothing decided, the common case) costs nothing to create, apply or drop.
 #[must_use = "the other branches of a decided select must be cancelled"]
 #[derive(Default)]
-pub struct Decisions(Vec<(Arc<TaskGroup>, usize)>);
+pub struct Decisions(Option<Vec<(Arc<TaskGroup>, usize)>>);
 
 impl Decisions {
     /// Cancels the losing branches of every group decided by the commit.
+    #[inline]
     pub fn apply(self) {
-        for (group, winner) in self.0 {
-            group.cancel_others(winner);
+        let Decisions(decided) = self;
+        if let Some(decided) = decided {
+            cancel_losers(decided);
         }
+    }
+}
+
+#[cold]
+fn cancel_losers(decided: Vec<(Arc<TaskGroup>, usize)>) {
+    for (group, winner) in decided {
+        group.cancel_others(winner);
     }
 }
 
@@ -98,11 +108,18 @@ pub enum Commit {
 }
 
 /// Commits `task` to taking something (see the module docs). Touches atomics only, so it may
-/// run under a primitive's lock and under the task's state lock.
+/// run under a primitive's lock and under the task's state lock. A task in no select or
+/// timeout (nearly every hand-off) costs one check.
+#[inline]
 pub fn commit(task: &Task) -> Commit {
-    if !task.group.kind.decides() {
+    if !task.decides {
         return Commit::Go(Decisions::default());
     }
+    commit_chain(task)
+}
+
+#[cold]
+fn commit_chain(task: &Task) -> Commit {
     let mut decided = Decisions::default();
     let mut group = task.group.clone();
     let mut index = task.index;
@@ -111,7 +128,10 @@ pub fn commit(task: &Task) -> Commit {
             Decided::Lost => return Commit::Refused,
             Decided::Won { first } => {
                 if first {
-                    decided.0.push((group.clone(), index));
+                    decided
+                        .0
+                        .get_or_insert_with(Vec::new)
+                        .push((group.clone(), index));
                 }
             }
         }

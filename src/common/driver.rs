@@ -37,10 +37,14 @@ pub fn run_task(py: Python<'_>, task: Arc<Task>) {
     let mut body = lock(&task.body);
     let resume = task.begin_run();
     let previous_task = super::current::set_task(super::current::RunningTask {
-        uid: task.uid,
-        decides: task.group.kind.decides(),
+        uid: task.uid(),
+        decides: task.decides,
     });
-    let first_run = !task.started.swap(true, Ordering::Relaxed);
+    // Only the thread running the task writes `started` (a load and a store, no RMW).
+    let first_run = !task.started.load(Ordering::Relaxed);
+    if first_run {
+        task.started.store(true, Ordering::Relaxed);
+    }
     let entered = enter_context(py, &body);
     // Held until the next send, when that send starts a shared coroutine (`ownership.rs`).
     let mut starting = None;

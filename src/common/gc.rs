@@ -17,11 +17,20 @@
 //!
 //! Traversal never blocks: state behind a lock that is held elsewhere is skipped (reported on a
 //! later collection). It never calls into Python.
+//!
+//! # Why awaitables do not take part
+//! A `Suspension` is created for every `yield`/`await` of a tonio operation. A type that takes
+//! part in the collector is allocated as a tracked object, and every tracked allocation counts
+//! towards the next collection, each of which scans every live tracked object: measured, that
+//! made a million-coroutine run 24% slower and channel round trips 11-15% slower. Awaitables
+//! live for one operation, and what outlives it is held by the objects that do take part (the
+//! scope, the channel ends, `as_completed`, the runtime). The one cycle left uncollected is a
+//! join handle whose own results refer back to it; it is freed with the handle once the cycle
+//! is broken by hand (`del`), as with any object outside the collector.
 
 use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 
 use pyo3::gc::PyVisit;
-use pyo3::prelude::*;
 use pyo3::PyTraverseError;
 
 use super::group::TaskGroup;
@@ -72,14 +81,6 @@ impl TaskGroup {
 pub fn traverse_group(arc: &Arc<TaskGroup>, visit: &PyVisit<'_>) -> Result<(), PyTraverseError> {
     match sole(arc) {
         Some(group) => group.traverse(visit),
-        None => Ok(()),
-    }
-}
-
-/// Visits an optional object.
-pub fn visit_opt(visit: &PyVisit<'_>, object: Option<&Py<PyAny>>) -> Result<(), PyTraverseError> {
-    match object {
-        Some(object) => visit.call(object),
         None => Ok(()),
     }
 }

@@ -19,15 +19,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use pyo3::exceptions::{PyRuntimeError, PyStopIteration};
-use pyo3::gc::PyVisit;
 use pyo3::prelude::*;
-use pyo3::PyTraverseError;
 
 use super::blocking::BlockingJob;
 use super::completions::CompletionStep;
 use super::current;
 use super::event::EventCore;
-use super::gc;
 use super::group::{GroupKind, TaskGroup};
 use super::io::IoCall;
 use super::outcome::Resume;
@@ -92,50 +89,6 @@ pub enum SuspendKind {
     Io(Arc<IoCall>),
 }
 
-impl SuspendKind {
-    /// Visits the Python objects the awaitable owns (see `gc.rs` for shared state).
-    fn traverse(&self, visit: &PyVisit<'_>) -> Result<(), PyTraverseError> {
-        let visit_slot = |slot: &Mutex<Option<Py<PyAny>>>| match gc::try_lock(slot) {
-            Some(object) => gc::visit_opt(visit, object.as_ref()),
-            None => Ok(()),
-        };
-        match self {
-            SuspendKind::Value(value) => visit.call(value),
-            SuspendKind::Join(group) => gc::traverse_group(group, visit),
-            SuspendKind::NextCompletion(step) => match gc::sole(step) {
-                Some(step) => gc::traverse_group(&step.group, visit),
-                None => Ok(()),
-            },
-            SuspendKind::ScopeExit { group, body_error } => {
-                gc::visit_opt(visit, body_error.as_ref())?;
-                gc::traverse_group(group, visit)
-            }
-            SuspendKind::Select(coros) => {
-                if let Some(coros) = gc::try_lock(coros) {
-                    for coro in coros.iter().flatten() {
-                        visit.call(coro)?;
-                    }
-                }
-                Ok(())
-            }
-            SuspendKind::Timeout { coro, .. } => visit_slot(coro),
-            SuspendKind::Send { msg, .. } => visit_slot(msg),
-            SuspendKind::Blocking(job) => match gc::sole(job) {
-                Some(job) => job.traverse(visit),
-                None => Ok(()),
-            },
-            SuspendKind::YieldNow
-            | SuspendKind::Sleep(_)
-            | SuspendKind::SleepUntil(_)
-            | SuspendKind::EventWait { .. }
-            | SuspendKind::Acquire { .. }
-            | SuspendKind::BarrierWait(_)
-            | SuspendKind::Receive(_)
-            | SuspendKind::Io(_) => Ok(()),
-        }
-    }
-}
-
 /// A tonio awaitable. Yield it (yield flavour) or await it (colored flavour).
 #[pyclass(frozen, module = "tonio._tonio", name = "Suspension")]
 pub struct Suspend {
@@ -159,6 +112,9 @@ impl Suspend {
     /// The colored protocol's step for the calling task: finish its await if it is the one in
     /// progress (`Ok(true)`), start one if none is (`Ok(false)`), refuse a second task.
     fn resuming(&self) -> PyResult<bool> {
+        if self.awaited_by.load(Ordering::Acquire) == NOT_AWAITED {
+            return Ok(false);
+        }
         let me = current::task_id().unwrap_or(0);
         match self
             .awaited_by
@@ -180,10 +136,6 @@ fn already_awaited_by_another() -> PyErr {
 
 #[pymethods]
 impl Suspend {
-    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
-        self.kind.traverse(&visit)
-    }
-
     fn __await__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
         slf
     }

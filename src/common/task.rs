@@ -30,7 +30,7 @@
 //! `state` is a leaf lock: nothing else is locked while it is held. `body` is held by the running
 //! thread for a whole run step and is never taken by wakers or cancellers.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
 use pyo3::prelude::*;
@@ -77,9 +77,6 @@ impl TaskState {
     }
 }
 
-/// Source of `Task::uid`.
-static NEXT_UID: AtomicU64 = AtomicU64::new(1);
-
 /// What the running thread owns while it runs the task. Guarded by `Task::body`.
 pub struct TaskBody {
     /// The task's own coroutine; `None` once finished.
@@ -102,8 +99,6 @@ impl TaskBody {
 pub struct Task {
     /// Per-run id (deterministic), for traces and reports.
     pub id: u64,
-    /// Unique in the process (lock ownership across runtimes).
-    pub uid: u64,
     pub core: Arc<RuntimeCore>,
     /// The group the task reports its outcome to, and its index there.
     pub group: Arc<TaskGroup>,
@@ -112,6 +107,9 @@ pub struct Task {
     pub body: Mutex<TaskBody>,
     /// Set when the task starts its first run (reports; the coroutine check of `ownership.rs`).
     pub started: AtomicBool,
+    /// The task is a select/timeout branch (`group.kind.decides()`, kept here: hand-offs check
+    /// it on every message).
+    pub decides: bool,
 }
 
 /// A handle that can resume one suspension of a task.
@@ -178,6 +176,11 @@ pub enum Park {
 }
 
 impl Task {
+    /// Unique in the process (lock ownership across runtimes): the run's id range plus `id`.
+    pub fn uid(&self) -> u64 {
+        self.core.uid_base + self.id
+    }
+
     pub fn new(
         core: Arc<RuntimeCore>,
         group: Arc<TaskGroup>,
@@ -188,9 +191,9 @@ impl Task {
     ) -> Arc<Task> {
         let id = core.next_id();
         let persistent = core.is_shutting_down();
+        let decides = group.kind.decides();
         Arc::new(Task {
             id,
-            uid: NEXT_UID.fetch_add(1, Ordering::Relaxed),
             core,
             group,
             index,
@@ -210,6 +213,7 @@ impl Task {
                 context,
             }),
             started: AtomicBool::new(false),
+            decides,
         })
     }
 

@@ -104,7 +104,7 @@ impl ChannelCore {
     /// never full.
     pub fn send(&self, py: Python<'_>, msg: Py<PyAny>, task: Option<&Arc<Task>>) -> Send {
         let mut claimed = None;
-        let mut decisions = Decisions::default();
+        let decisions;
         let result = {
             let mut state = lock(&self.state);
             if state.closed {
@@ -113,12 +113,10 @@ impl ChannelCore {
             // The send completes now if anyone waits (then the buffer is empty) or there is
             // room: completing commits the sending task's selects (`decision.rs`).
             let completes = !state.receivers.is_empty() || state.buffer.len() < self.capacity;
-            if let (true, Some(task)) = (completes, task) {
-                match commit(task) {
-                    Commit::Go(decided) => decisions = decided,
-                    Commit::Refused => return Send::Refused(msg),
-                }
-            }
+            decisions = match commit_if(completes, task) {
+                Some(decided) => decided,
+                None => return Send::Refused(msg),
+            };
             // A receiver that lost its select refuses the message: try the next one.
             while let Some(receiver) = state.receivers.pop() {
                 if let Some(c) = receiver.claim_taking(Resume::Value(msg.clone_ref(py))) {
@@ -149,17 +147,15 @@ impl ChannelCore {
     /// message commits the task's selects (`decision.rs`); a losing branch is refused.
     pub fn receive(&self, py: Python<'_>, task: Option<&Arc<Task>>) -> Receive {
         let mut claimed = None;
-        let mut decisions = Decisions::default();
+        let decisions;
         let result = {
             let mut state = lock(&self.state);
             // Waiting senders imply a full buffer: a message is there to take.
             let available = !state.buffer.is_empty() || !state.senders.is_empty();
-            if let (true, Some(task)) = (available, task) {
-                match commit(task) {
-                    Commit::Go(decided) => decisions = decided,
-                    Commit::Refused => return Receive::Refused,
-                }
-            }
+            decisions = match commit_if(available, task) {
+                Some(decided) => decided,
+                None => return Receive::Refused,
+            };
             let message = match state.buffer.pop_front() {
                 Some(message) => {
                     // A slot opened: move the first waiting sender's message in.
@@ -232,6 +228,19 @@ impl ChannelCore {
             visit.call(message)?;
         }
         Ok(())
+    }
+}
+
+/// Commits `task` (if any) to an operation that completes now (`completes`); `None` if it is a
+/// losing select branch that must not.
+#[inline]
+fn commit_if(completes: bool, task: Option<&Arc<Task>>) -> Option<Decisions> {
+    match (completes, task) {
+        (true, Some(task)) => match commit(task) {
+            Commit::Go(decided) => Some(decided),
+            Commit::Refused => None,
+        },
+        _ => Some(Decisions::default()),
     }
 }
 

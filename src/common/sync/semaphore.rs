@@ -112,7 +112,7 @@ impl SemaphoreCore {
 
     /// Takes a permit for `task`, or queues it (it is handed a permit later by `release`).
     pub fn acquire_or_queue(&self, task: &Arc<Task>) -> Acquire {
-        let owner = task.uid;
+        let owner = task.uid();
         let mut state = lock(&self.state);
         if self.is_lock && state.owner == Some(owner) {
             return Acquire::Reentrant;
@@ -152,7 +152,7 @@ impl SemaphoreCore {
     /// Hands the releasing permit to the first waiter that accepts it.
     fn hand_off(&self, py: Python<'_>, state: &mut SemState) -> Option<Claimed> {
         while let Some(waiter) = state.waiters.pop() {
-            let id = waiter.task.uid;
+            let id = waiter.task.uid();
             // The permit moves to the waiter: `Value` is never replaced by a cancellation; the
             // waiter's registration turns the placeholder into a guard (or `None`).
             if let Some(claimed) = waiter.claim_taking(Resume::Value(py.None())) {
