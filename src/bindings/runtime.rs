@@ -254,6 +254,14 @@ impl Runtime {
             },
         );
         let _running = current::register_running(&core);
+        let _sigint = match self.options.platform {
+            PlatformChoice::Real => Some(crate::real::interrupt::take_sigint(
+                py,
+                &core,
+                &self.options.signals,
+            )?),
+            PlatformChoice::Sim(_) => None,
+        };
         let main = TaskGroup::new(&core, GroupKind::Main, false);
         main.spawn(py, vec![coro.unbind()])?;
         drop(main);

@@ -191,6 +191,7 @@ impl RuntimeCore {
     fn mark_finished(&self) {
         lock(&self.end).finished = true;
         self.end_changed.notify_all();
+        self.platform.run_finished();
     }
 
     pub fn is_finished(&self) -> bool {

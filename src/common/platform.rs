@@ -77,6 +77,10 @@ pub trait Platform: Send + Sync + 'static {
         None
     }
 
+    /// The run just finished (`RuntimeCore::is_finished` is now true): a platform whose threads
+    /// may be parked must let `run` return.
+    fn run_finished(&self) {}
+
     /// A timer earlier than every other was armed: a thread of the platform sleeping until a
     /// later deadline must wake up (and sleep again until `deadline`).
     fn timer_armed(&self, deadline: Ticks) {

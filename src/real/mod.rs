@@ -4,9 +4,12 @@
 //!   idle-worker bookkeeping that decides whom to wake.
 //! - `worker`: the loop each worker thread runs.
 //! - `blocking_pool`: threads for `spawn_blocking`, created on demand and retired when idle.
-//! - `platform`: `RealPlatform`, the `Platform` implementation tying them together.
+//! - `platform`: `RealPlatform`, the `Platform` implementation tying them together; the calling
+//!   thread is worker 0.
+//! - `interrupt`: the run's Ctrl-C handler (the first one interrupts the run as a whole).
 
 pub mod blocking_pool;
+pub mod interrupt;
 pub mod net;
 pub mod platform;
 pub mod reactor;

@@ -4,11 +4,23 @@
 //! loop:
 //!   run the next task (own deque, injector, steal)        -- every 61st pick checks the
 //!   else fire due timers                                      injector and timers first
-//!   else search (spin over the queues, watch the timers) for a short while
+//!   else search (spin over the queues, watch the timers) for a few microseconds
 //!   else register as sleeping, re-check, park until woken or the next timer deadline
 //! ```
 //! The worker is attached to the interpreter while it runs tasks and detached while it parks,
 //! so a parked worker never holds up the garbage collector's stop-the-world pauses.
+//!
+//! Worker 0 is the thread that called `run_until_complete` (see `platform.rs` for why). It
+//! also handles Python's signal handlers (`KeyboardInterrupt`): it checks them every
+//! `CHECK_INTERVAL` tasks and after every park, and parks at most `SIGNAL_CHECK` at a time.
+//!
+//! # Why the search is short and never yields
+//! Searching only pays when another worker may hand us work within microseconds; otherwise
+//! the reactor (where a parked worker blocks) or a wake-up brings the next task. On a machine
+//! shared with other processes (a load generator, other services) every spin and
+//! `sched_yield` is CPU taken from them, and a yielding worker may lose its core for a whole
+//! time slice. So: no search at all with one worker (nobody else can produce work), at most
+//! one searching worker at a time, a few microseconds of `spin_loop`, no `sched_yield`.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
@@ -24,19 +36,25 @@ use crate::common::driver::run_task;
 use crate::common::outcome::Outcome;
 use crate::common::time::NEVER;
 
-/// How many empty search rounds before parking.
-const SEARCH_ROUNDS: u32 = 64;
+/// How many empty search rounds before parking (each a queue check and a spin hint: about
+/// 3 µs in all here).
+const SEARCH_ROUNDS: u32 = 32;
 /// How often (in search rounds) a searching worker polls the reactor without blocking.
 const POLL_EVERY: u32 = 8;
 /// How often (in tasks) the injector and the timers are looked at first, for fairness.
 const CHECK_INTERVAL: u32 = 61;
+/// The longest the signal-handling worker parks before it checks Python's signal handlers.
+const SIGNAL_CHECK: Duration = Duration::from_millis(50);
 
+/// Runs worker `index` until the scheduler stops. `signals`: this worker also runs Python's
+/// signal handlers (a `KeyboardInterrupt` there interrupts the run).
 pub fn run_worker(
     py: Python<'_>,
     scheduler: &Arc<Scheduler>,
     core: &Arc<RuntimeCore>,
     index: usize,
     queue: Worker<TaskRef>,
+    signals: bool,
 ) {
     let _runtime = current::enter(core);
     scheduler.install_worker(index, queue);
@@ -45,6 +63,9 @@ pub fn run_worker(
         picks = picks.wrapping_add(1);
         let periodic = picks % CHECK_INTERVAL == 0;
         if periodic {
+            if signals {
+                check_signals(py, core);
+            }
             core.timers.fire_due(core.now());
             if let Some(mut poll) = scheduler.reactor.try_lock() {
                 scheduler.reactor.poll(&mut poll, Some(Duration::ZERO));
@@ -60,15 +81,28 @@ pub fn run_worker(
         if search(scheduler, core) {
             continue;
         }
-        park(py, scheduler, core, index);
+        park(py, scheduler, core, index, signals);
+        if signals {
+            check_signals(py, core);
+        }
     }
     Scheduler::uninstall_worker();
+}
+
+/// Runs Python's signal handlers; an exception from one (`KeyboardInterrupt`) interrupts the
+/// run: every task is cancelled and the exception is raised once they have unwound.
+fn check_signals(py: Python<'_>, core: &RuntimeCore) {
+    if let Err(err) = py.check_signals() {
+        core.interrupt(err);
+    }
 }
 
 /// Spins over the queues (and polls the reactor without blocking) for a short while.
 /// Returns true if work showed up, or a timer became due (the caller fires it).
 fn search(scheduler: &Scheduler, core: &RuntimeCore) -> bool {
-    scheduler.begin_search();
+    if !scheduler.begin_search() {
+        return false;
+    }
     let mut found = false;
     for round in 0..SEARCH_ROUNDS {
         let timer_due = core.timers.next_deadline() <= core.now();
@@ -84,11 +118,7 @@ fn search(scheduler: &Scheduler, core: &RuntimeCore) -> bool {
                 }
             }
         }
-        if round < SEARCH_ROUNDS / 2 {
-            std::hint::spin_loop();
-        } else {
-            std::thread::yield_now();
-        }
+        std::hint::spin_loop();
     }
     scheduler.end_search();
     found
@@ -96,7 +126,7 @@ fn search(scheduler: &Scheduler, core: &RuntimeCore) -> bool {
 
 /// Parks until woken or the next timer deadline: blocked in the reactor's poll if no other
 /// worker is, else with `thread::park`. Detached from the interpreter throughout.
-fn park(py: Python<'_>, scheduler: &Scheduler, core: &RuntimeCore, index: usize) {
+fn park(py: Python<'_>, scheduler: &Scheduler, core: &RuntimeCore, index: usize, signals: bool) {
     py.detach(|| {
         let mut poll = scheduler.reactor.try_lock();
         if poll.is_some() {
@@ -107,7 +137,10 @@ fn park(py: Python<'_>, scheduler: &Scheduler, core: &RuntimeCore, index: usize)
         let now = core.now();
         let must_stay = scheduler.has_work() || scheduler.is_stopping() || deadline <= now;
         if !must_stay {
-            let timeout = (deadline != NEVER).then(|| Duration::from_micros(deadline - now));
+            let mut timeout = (deadline != NEVER).then(|| Duration::from_micros(deadline - now));
+            if signals {
+                timeout = Some(timeout.map_or(SIGNAL_CHECK, |t| t.min(SIGNAL_CHECK)));
+            }
             match poll.as_mut() {
                 Some(guard) => {
                     scheduler.reactor.poll(guard, timeout);
