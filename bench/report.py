@@ -127,6 +127,18 @@ def echo_tables() -> str:
     return out.stdout.strip()
 
 
+def http_tables() -> str:
+    print("running the HTTP benchmark ...", file=sys.stderr)
+    out = subprocess.run(
+        [str(OURS), str(ROOT / "bench/http_bench.py"), "--rounds", "3", "--seconds", "4"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=3600,
+    )
+    return out.stdout.strip()
+
+
 # (label, interpreter, runner of bench/parallel.py); each is run with threads=1 and threads=2
 PARALLEL_RUNS = [
     ("tonio (ours) yield", OURS, "yield"),
@@ -236,7 +248,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--only",
-        choices=["coroutines", "channels", "sim", "echo", "parallel"],
+        choices=["coroutines", "channels", "sim", "echo", "http", "parallel"],
         help="one group only",
     )
     args = parser.parse_args()
@@ -248,6 +260,7 @@ def main() -> None:
         "channels": lambda: channel_table(args.repeat),
         "sim": sim_table,
         "echo": echo_tables,
+        "http": http_tables,
         "parallel": lambda: parallel_table(args.rounds),
     }
     for name, make_table in groups.items():
