@@ -19,6 +19,8 @@ import sys
 import time
 from pathlib import Path
 
+from server_process import ServerProcess
+
 ROOT = Path(__file__).resolve().parent.parent
 OURS = ROOT / ".venv/bin/python"
 TONIO060 = ROOT / "bench/.venvs/tonio060/bin/python"
@@ -42,35 +44,12 @@ SERVERS = [
 ]
 
 
-class Server:
-    def __init__(self, python: Path | None, flavour: str, mode: str, threads: int = 1) -> None:
-        if python is None:
-            cmd = [str(NATIVE / "echo_server"), "0"]
-        else:
-            cmd = [
-                str(python),
-                str(ROOT / "bench/echo_server.py"),
-                flavour,
-                mode,
-                "--threads",
-                str(threads),
-            ]
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        line = self.proc.stdout.readline()
-        if not line.startswith("ready"):
-            self.proc.kill()
-            raise RuntimeError(f"server {cmd} did not start: {self.proc.stderr.read()}")
-        self.port = int(line.split()[1])
-
-    def rss_kib(self) -> int:
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-        return 0
-
-    def stop(self) -> None:
-        self.proc.kill()
-        self.proc.wait()
+def Server(python: Path | None, flavour: str, mode: str, threads: int = 1) -> ServerProcess:
+    """An echo server: the native one (``python`` None) or bench/echo_server.py."""
+    if python is None:
+        return ServerProcess([str(NATIVE / "echo_server"), "0"])
+    script = str(ROOT / "bench/echo_server.py")
+    return ServerProcess([str(python), script, flavour, mode, "--threads", str(threads)])
 
 
 def load(port: int, connections: int, size: int, seconds: float) -> dict:

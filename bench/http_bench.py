@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import shutil
 import statistics
@@ -23,11 +22,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from server_process import ServerProcess
+
 ROOT = Path(__file__).resolve().parent.parent
 OURS = ROOT / ".venv/bin/python"
 TONIO060 = ROOT / "bench/.venvs/tonio060/bin/python"
 PEERS = ROOT / "bench/.venvs/peers/bin/python"
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 # label, interpreter, runtime, threads, baseline label
 SERVERS = [
@@ -46,35 +46,10 @@ ORDER = {"items": [{"id": i, "price": 1.5 + i * 0.75, "qty": 1 + i % 4} for i in
 ROUTES = {"hello": ("GET", "/", None), "json": ("POST", "/json", json.dumps(ORDER))}
 
 
-class Server:
-    def __init__(self, python: Path, runtime: str, threads: int) -> None:
-        cmd = [str(python), str(ROOT / "bench/http_server.py"), runtime, "--threads", str(threads)]
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        line = self.proc.stdout.readline()
-        if not line.startswith("ready"):
-            self.proc.kill()
-            raise RuntimeError(f"server {cmd} did not start: {self.proc.stderr.read()}")
-        self.port = int(line.split()[1])
-
-    def cpu_seconds(self) -> float:
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
-
-    def context_switches(self) -> int:
-        total = 0
-        for task in Path(f"/proc/{self.proc.pid}/task").iterdir():
-            try:
-                status = (task / "status").read_text()
-            except OSError:
-                continue
-            for line in status.splitlines():
-                if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
-                    total += int(line.split()[1])
-        return total
-
-    def stop(self) -> None:
-        self.proc.kill()
-        self.proc.wait()
+def Server(python: Path, runtime: str, threads: int) -> ServerProcess:
+    """bench/http_server.py on ``runtime``."""
+    script = str(ROOT / "bench/http_server.py")
+    return ServerProcess([str(python), script, runtime, "--threads", str(threads)])
 
 
 def wrk_script(method: str, body: str | None, directory: str) -> str | None:
@@ -117,7 +92,9 @@ def perf_available() -> bool:
     return probe.returncode == 0
 
 
-def measure(server: Server, route: str, seconds: float, connections: int, tmp: str, perf: bool):
+def measure(
+    server: ServerProcess, route: str, seconds: float, connections: int, tmp: str, perf: bool
+):
     method, path, body = ROUTES[route]
     script = wrk_script(method, body, tmp)
     url = f"http://127.0.0.1:{server.port}{path}"

@@ -1,0 +1,50 @@
+"""A benchmark server in its own process: started, waited for (``ready <port>``), observed
+through /proc (memory, CPU time, context switches) and killed."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+class ServerProcess:
+    """Starts ``cmd``, which must print ``ready <port>`` once it listens."""
+
+    def __init__(self, cmd: list[str]) -> None:
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        if not line.startswith("ready"):
+            self.proc.kill()
+            raise RuntimeError(f"server {cmd} did not start: {self.proc.stderr.read()}")
+        self.port = int(line.split()[1])
+
+    def rss_kib(self) -> int:
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+        return 0
+
+    def cpu_seconds(self) -> float:
+        """utime + stime of the whole process."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+    def context_switches(self) -> int:
+        """Voluntary and involuntary context switches of every thread."""
+        total = 0
+        for task in Path(f"/proc/{self.proc.pid}/task").iterdir():
+            try:
+                status = (task / "status").read_text()
+            except OSError:
+                continue
+            for line in status.splitlines():
+                if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
+                    total += int(line.split()[1])
+        return total
+
+    def stop(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
