@@ -189,16 +189,14 @@ impl Scheduler {
         !self.injector.is_empty() || self.stealers.iter().any(|s| !s.is_empty())
     }
 
-    /// Starts a search unless it cannot pay: with one worker (nobody else produces work) or
-    /// while another worker searches already. Returns whether the caller searches (then it
-    /// must call `end_search`).
+    /// Starts a search unless it cannot pay: with one worker nobody else produces work.
+    /// Returns whether the caller searches (then it must call `end_search`).
     pub fn begin_search(&self) -> bool {
         if self.stealers.len() < 2 {
             return false;
         }
-        self.num_searching
-            .compare_exchange(0, 1, Ordering::SeqCst, Ordering::SeqCst)
-            .is_ok()
+        self.num_searching.fetch_add(1, Ordering::SeqCst);
+        true
     }
 
     pub fn end_search(&self) {
