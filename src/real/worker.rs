@@ -4,7 +4,7 @@
 //! loop:
 //!   run the next task (own deque, injector, steal)        -- every 61st pick checks the
 //!   else fire due timers                                      injector and timers first
-//!   else search (spin over the queues, watch the timers) for a few microseconds
+//!   else search (spin, then yield; watch the timers) briefly -- never with one worker
 //!   else register as sleeping, re-check, park until woken or the next timer deadline
 //! ```
 //! The worker is attached to the interpreter while it runs tasks and detached while it parks,
