@@ -15,8 +15,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
 
 use pyo3::prelude::*;
 
@@ -60,7 +59,6 @@ pub struct RuntimeCore {
     shutting_down: AtomicBool,
     groups: Mutex<BTreeMap<u64, Arc<TaskGroup>>>,
     end: Mutex<RunEnd>,
-    end_changed: Condvar,
 }
 
 impl RuntimeCore {
@@ -77,7 +75,6 @@ impl RuntimeCore {
             shutting_down: AtomicBool::new(false),
             groups: Mutex::new(BTreeMap::new()),
             end: Mutex::new(RunEnd::default()),
-            end_changed: Condvar::new(),
         })
     }
 
@@ -190,25 +187,11 @@ impl RuntimeCore {
 
     fn mark_finished(&self) {
         lock(&self.end).finished = true;
-        self.end_changed.notify_all();
         self.platform.run_finished();
     }
 
     pub fn is_finished(&self) -> bool {
         lock(&self.end).finished
-    }
-
-    /// Blocks up to `timeout` for the run to finish; returns whether it has.
-    pub fn wait_finished(&self, timeout: Duration) -> bool {
-        let end = lock(&self.end);
-        if end.finished {
-            return true;
-        }
-        let (end, _) = self
-            .end_changed
-            .wait_timeout(end, timeout)
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        end.finished
     }
 
     /// The run's result: the interrupt if there was one, else the main outcome.

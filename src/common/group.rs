@@ -294,15 +294,11 @@ impl TaskGroup {
         }
     }
 
-    /// Queues `waker` to be woken when the group finishes (or, for `AsCompleted`, when an
-    /// outcome is available). Returns `None` if that is already the case.
+    /// Queues `waker` to be woken when the group finishes. Returns `None` if it already has.
+    /// (`as_completed` steps queue themselves: `completions.rs`.)
     pub fn add_waiter(&self, waker: Waker) -> Option<WaiterKey> {
         let mut inner = lock(&self.inner);
-        let ready = match self.kind {
-            GroupKind::AsCompleted => !inner.completions.is_empty(),
-            _ => inner.finished,
-        };
-        if ready {
+        if inner.finished {
             return None;
         }
         Some(inner.waiters.push(waker))
