@@ -24,6 +24,7 @@ use super::group::TaskGroup;
 use super::outcome::Resume;
 use super::registration::{OnReady, Registration};
 use super::suspend::Started;
+use super::sync::waits::refused;
 use super::task::{Task, TaskBody, Waker};
 use super::util::lock;
 
@@ -115,8 +116,7 @@ impl CompletionStep {
             Commit::Refused => {
                 drop(inner);
                 self.release();
-                task.take_pending_cancel();
-                return Started::Ready(Resume::Cancel);
+                return refused(task);
             }
         };
         let outcome = inner.completions.pop_front();

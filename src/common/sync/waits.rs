@@ -34,7 +34,7 @@ fn queued(
 
 /// A losing select branch was refused a hand-off: it is being cancelled, and the
 /// `CancelledError` it gets now stands for that cancellation.
-fn refused(task: &Task) -> Started {
+pub(crate) fn refused(task: &Task) -> Started {
     task.take_pending_cancel();
     Started::Ready(Resume::Cancel)
 }
