@@ -111,7 +111,12 @@ impl Socket {
     /// would wait, as a blocking stdlib socket does.
     fn io_with_flags(&self, py: Python<'_>, op: IoOp, flags: i32) -> PyResult<Suspend> {
         self.check_open(py)?;
-        let mut call = IoCall::new(self.id, self.readiness.clone(), op);
+        let mut call = IoCall::new(
+            self.id,
+            self.readiness.clone(),
+            self.kind == Kind::Stream,
+            op,
+        );
         if flags & libc::MSG_DONTWAIT != 0 {
             call = call.never_waiting();
         } else if flags != 0 {

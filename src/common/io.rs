@@ -33,16 +33,20 @@ pub struct IoCall {
     needs: Option<Interest>,
     /// Fail with the would-block error instead of waiting (`MSG_DONTWAIT`).
     never_wait: bool,
+    /// The socket is a stream: a short read or send drained its readiness (see
+    /// `Attempt::Drained`).
+    stream: bool,
     pub op: Mutex<IoOp>,
 }
 
 impl IoCall {
-    pub fn new(socket: SocketId, readiness: Arc<Readiness>, op: IoOp) -> IoCall {
+    pub fn new(socket: SocketId, readiness: Arc<Readiness>, stream: bool, op: IoOp) -> IoCall {
         IoCall {
             socket,
             readiness,
             needs: op.needs(),
             never_wait: false,
+            stream,
             op: Mutex::new(op),
         }
     }
@@ -83,6 +87,7 @@ impl IoCall {
                     }
                     return Attempt::Done(Err(os_error(py, &e)));
                 }
+                Attempt::Drained(result) if !self.stream => return Attempt::Done(result),
                 attempt => return attempt,
             }
         }

@@ -63,7 +63,11 @@ pub enum IoOp {
 /// What one attempt did.
 pub enum Attempt {
     Done(PyResult<Py<PyAny>>),
-    /// Completed, and drained the readiness it used (a read shorter than asked).
+    /// Completed, and may have drained the readiness it used: a read that returned less than
+    /// asked, a send that took less than offered. On a stream socket that means the OS buffer
+    /// is now empty (full), so the next attempt should wait for the next event instead of
+    /// making a system call that would block; `IoCall::attempt` keeps this only for streams
+    /// (a short datagram says nothing about the datagrams queued behind it).
     Drained(PyResult<Py<PyAny>>),
     /// Would block: wait for this readiness, then attempt again. `error` is the `WouldBlock`
     /// error, for callers that do not wait (`MSG_DONTWAIT`).
@@ -94,6 +98,12 @@ fn with_scratch<R>(max: usize, read: impl FnOnce(&mut [u8]) -> R) -> R {
         }
         read(&mut buffer[..len])
     })
+}
+
+/// A transfer of `n` bytes out of `asked` that stopped short (not at end of stream: `0` means
+/// the peer closed, which stays readable).
+fn short(n: usize, asked: usize) -> bool {
+    n > 0 && n < asked
 }
 
 fn would_block(err: &io::Error) -> bool {
@@ -136,6 +146,9 @@ impl IoOp {
             IoOp::Recv { max, flags } => {
                 with_scratch(*max, |buffer| match net.recv(id, buffer, *flags) {
                     Err(e) if would_block(&e) => Attempt::Wait(Interest::Read, e),
+                    Ok(n) if short(n, buffer.len()) => {
+                        Attempt::Drained(Ok(received(py, buffer, n)))
+                    }
                     result => done(result.map(|n| received(py, buffer, n))),
                 })
             }
@@ -158,6 +171,7 @@ impl IoOp {
             }
             IoOp::Send { data, flags } => match net.send(id, data, *flags) {
                 Err(e) if would_block(&e) => Attempt::Wait(Interest::Write, e),
+                Ok(n) if short(n, data.len()) => Attempt::Drained(Ok(count(py, n))),
                 result => done(result.map(|n| count(py, n))),
             },
             IoOp::SendAll { data, sent, flags } => {
@@ -219,12 +233,20 @@ fn recv_into(
     } else {
         nbytes
     };
-    match net.recv(id, buffer.prefix_mut(length), flags) {
+    let target = buffer.prefix_mut(length);
+    let asked = target.len();
+    match net.recv(id, target, flags) {
         Err(e) if would_block(&e) => Attempt::Wait(Interest::Read, e),
         result => {
             // Done: release the buffer now (attached), so the caller may resize it at once.
             drop(held.take());
-            Attempt::Done(result.map(|n| count(py, n)).map_err(|e| os_error(py, &e)))
+            let drained = matches!(result, Ok(n) if short(n, asked));
+            let result = result.map(|n| count(py, n)).map_err(|e| os_error(py, &e));
+            if drained {
+                Attempt::Drained(result)
+            } else {
+                Attempt::Done(result)
+            }
         }
     }
 }

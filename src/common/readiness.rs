@@ -10,6 +10,9 @@
 //! - A waiter is queued only while the readiness it waits for is clear.
 //! - `set` clears nothing; an attempt that would block clears the interest it waited on, and
 //!   so does one that drained it (a short read), if the generation did not move meanwhile.
+//! - A direction the platform reported closed (the peer's end of stream, a hang-up, an error)
+//!   stays ready for good: no later event will say so again (edge-triggered), so a short read
+//!   that stopped just before the end of stream must not hide it.
 
 use std::sync::Mutex;
 
@@ -33,10 +36,23 @@ impl Interest {
     }
 }
 
+/// One readiness event of the platform for a socket.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Event {
+    pub readable: bool,
+    pub writable: bool,
+    /// Reading will not block again: end of stream, hang-up or error.
+    pub read_closed: bool,
+    /// Writing will not block again: hang-up or error.
+    pub write_closed: bool,
+}
+
 struct ReadinessState {
     generation: u64,
     readable: bool,
     writable: bool,
+    read_closed: bool,
+    write_closed: bool,
     read_waiters: WaitQueue<Waker>,
     write_waiters: WaitQueue<Waker>,
 }
@@ -53,6 +69,8 @@ impl Default for Readiness {
                 generation: 0,
                 readable: true,
                 writable: true,
+                read_closed: false,
+                write_closed: false,
                 read_waiters: WaitQueue::new(),
                 write_waiters: WaitQueue::new(),
             }),
@@ -78,8 +96,8 @@ impl Readiness {
         let mut state = lock(&self.state);
         if state.generation == generation {
             match interest {
-                Interest::Read => state.readable = false,
-                Interest::Write => state.writable = false,
+                Interest::Read => state.readable = state.read_closed,
+                Interest::Write => state.writable = state.write_closed,
             }
         }
     }
@@ -119,7 +137,21 @@ impl Readiness {
 
     /// Records new readiness and returns the waiters to wake (call `wake` on them unlocked).
     pub fn set(&self, readable: bool, writable: bool) -> Vec<Waker> {
+        self.set_event(Event {
+            readable,
+            writable,
+            ..Event::default()
+        })
+    }
+
+    /// Records an event of the platform (readiness, and directions it reported closed) and
+    /// returns the waiters to wake (call `wake` on them unlocked).
+    pub fn set_event(&self, event: Event) -> Vec<Waker> {
         let mut state = lock(&self.state);
+        state.read_closed |= event.read_closed;
+        state.write_closed |= event.write_closed;
+        let readable = event.readable || event.read_closed;
+        let writable = event.writable || event.write_closed;
         state.generation += 1;
         let mut woken = Vec::new();
         if readable {
@@ -135,7 +167,11 @@ impl Readiness {
 
     /// Wakes every waiter (the socket was closed): they retry and see the error.
     pub fn wake_all(&self) -> Vec<Waker> {
-        self.set(true, true)
+        self.set_event(Event {
+            read_closed: true,
+            write_closed: true,
+            ..Event::default()
+        })
     }
 }
 
@@ -159,6 +195,27 @@ mod tests {
         assert!(readiness.snapshot(Interest::Write).1);
         assert!(readiness.set(true, false).is_empty());
         assert_eq!(readiness.snapshot(Interest::Read), (generation + 1, true));
+    }
+
+    #[test]
+    fn a_closed_direction_stays_ready_after_a_short_read() {
+        // The end of stream was reported before the last data was read: the read that took
+        // that data was short, but the next one must still be attempted (it returns b'').
+        let readiness = Readiness::default();
+        readiness.set_event(Event {
+            readable: true,
+            read_closed: true,
+            ..Event::default()
+        });
+        let (generation, ready) = readiness.snapshot(Interest::Read);
+        assert!(ready);
+        readiness.clear(Interest::Read, generation);
+        assert!(readiness.snapshot(Interest::Read).1);
+        readiness.clear(Interest::Write, generation);
+        assert!(
+            !readiness.snapshot(Interest::Write).1,
+            "writing was not closed"
+        );
     }
 
     #[test]

@@ -20,7 +20,7 @@ use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Registry, Token, Waker};
 
 use super::signals::SignalSource;
-use crate::common::readiness::Readiness;
+use crate::common::readiness::{Event as ReadinessEvent, Readiness};
 use crate::common::signals::SignalHub;
 use crate::common::util::lock;
 
@@ -129,10 +129,14 @@ impl Reactor {
             }
             let readiness = lock(&self.sources).get(&event.token().0).cloned();
             let Some(readiness) = readiness else { continue };
-            let closed = event.is_error() || event.is_read_closed() || event.is_write_closed();
-            let readable = event.is_readable() || closed;
-            let writable = event.is_writable() || closed;
-            for waker in readiness.set(readable, writable) {
+            let error = event.is_error();
+            let woken_now = readiness.set_event(ReadinessEvent {
+                readable: event.is_readable(),
+                writable: event.is_writable(),
+                read_closed: error || event.is_read_closed(),
+                write_closed: error || event.is_write_closed(),
+            });
+            for waker in woken_now {
                 woken += usize::from(waker.wake(crate::common::outcome::Resume::Nothing));
             }
         }
