@@ -6,8 +6,9 @@ Every server (bench/http_server.py: the same h11 code for everyone) is measured 
 on each route, ``GET /`` (13 bytes) and ``POST /json`` (a computed document), with
 ``wrk -t1 -c<C> -d<S>s --latency`` on the same machine. Reported, medians over the rounds:
 requests/s, p50/p99 latency, server CPU per request (utime+stime from /proc/<pid>/stat), and
-where ``perf`` works, ``sched_yield`` calls and context switches per request. Ratios compare
-with asyncio and with tonio 0.6.0 of the same flavour and thread count.
+where ``perf`` works, system calls (all of them, and ``sched_yield`` alone) and context
+switches per request. Ratios compare with asyncio and with tonio 0.6.0 of the same flavour and
+thread count.
 """
 
 from __future__ import annotations
@@ -108,7 +109,7 @@ def measure(
                 "perf",
                 "stat",
                 "-e",
-                "syscalls:sys_enter_sched_yield",
+                "syscalls:sys_enter_sched_yield,raw_syscalls:sys_enter",
                 "-x,",
                 "-p",
                 str(server.proc.pid),
@@ -128,10 +129,15 @@ def measure(
     if perf_proc is not None:
         perf_proc.send_signal(2)
         _, err = perf_proc.communicate(timeout=10)
-        count = next((line.split(",")[0] for line in err.splitlines() if "sched_yield" in line), "")
-        result["yields_per_req"] = (
-            int(count) / result["requests"] if count.isdigit() and result["requests"] else 0.0
-        )
+
+        def per_request(event: str) -> float:
+            count = next((line.split(",")[0] for line in err.splitlines() if event in line), "")
+            if not count.isdigit() or not result["requests"]:
+                return 0.0
+            return int(count) / result["requests"]
+
+        result["yields_per_req"] = per_request("sched_yield")
+        result["syscalls_per_req"] = per_request("raw_syscalls:sys_enter")
     return result
 
 
@@ -165,7 +171,11 @@ def table(data: dict, route: str) -> str:
     asyncio_cpu = median([r["cpu_us_per_req"] for r in runs.get("asyncio streams", [])])
     head = (
         "| server | req/s | p50 (ms) | p99 (ms) | CPU/req (µs) | vs asyncio | vs tonio 0.6.0 |"
-        + (" sched_yield/req | ctx switches/req |" if data["perf"] else " ctx switches/req |")
+        + (
+            " syscalls/req | sched_yield/req | ctx switches/req |"
+            if data["perf"]
+            else " ctx switches/req |"
+        )
     )
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for label, _, _, _, baseline in SERVERS:
@@ -185,6 +195,7 @@ def table(data: dict, route: str) -> str:
             vs_base,
         ]
         if data["perf"]:
+            cells.append(f"{median([r.get('syscalls_per_req', 0.0) for r in rs]):.2f}")
             cells.append(f"{median([r.get('yields_per_req', 0.0) for r in rs]):.2f}")
         cells.append(f"{median([r['ctx_per_req'] for r in rs]):.2f}")
         lines.append("| " + " | ".join(cells) + " |")

@@ -101,7 +101,10 @@ def tonio_yield(threads: int) -> None:
     def handler(stream):
         exchange = Exchange()
         while True:
-            data = yield stream.receive_some(65536)
+            try:
+                data = yield stream.receive_some(65536)
+            except ConnectionError:  # wrk resets its connections when it stops
+                data = b""
             out, keep = exchange.feed(data)
             if out:
                 yield stream.send_all(out)
@@ -126,7 +129,10 @@ def tonio_colored(threads: int) -> None:
     async def handler(stream):
         exchange = Exchange()
         while True:
-            data = await stream.receive_some(65536)
+            try:
+                data = await stream.receive_some(65536)
+            except ConnectionError:
+                data = b""
             out, keep = exchange.feed(data)
             if out:
                 await stream.send_all(out)
@@ -153,7 +159,10 @@ def asyncio_server(threads: int) -> None:
         )
         exchange = Exchange()
         while True:
-            data = await reader.read(65536)
+            try:
+                data = await reader.read(65536)
+            except ConnectionError:
+                data = b""
             out, keep = exchange.feed(data)
             if out:
                 writer.write(out)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 from pathlib import Path
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -14,11 +15,16 @@ class ServerProcess:
     """Starts ``cmd``, which must print ``ready <port>`` once it listens."""
 
     def __init__(self, cmd: list[str]) -> None:
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        # stderr goes to a file, not a pipe: a server that logs more than a pipe holds (a
+        # traceback per reset connection) would block on a pipe nobody reads.
+        self.errors = tempfile.TemporaryFile(mode="w+")
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self.errors, text=True)
         line = self.proc.stdout.readline()
         if not line.startswith("ready"):
             self.proc.kill()
-            raise RuntimeError(f"server {cmd} did not start: {self.proc.stderr.read()}")
+            self.proc.wait()
+            self.errors.seek(0)
+            raise RuntimeError(f"server {cmd} did not start: {self.errors.read()}")
         self.port = int(line.split()[1])
 
     def rss_kib(self) -> int:
@@ -48,3 +54,4 @@ class ServerProcess:
     def stop(self) -> None:
         self.proc.kill()
         self.proc.wait()
+        self.errors.close()
