@@ -28,6 +28,12 @@ fn _tonio(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<bindings::sync::OrRaise>()?;
     m.add_class::<common::sync::guard::Guard>()?;
     m.add_class::<bindings::socket::Socket>()?;
+    m.add_class::<bindings::sim_network::SimNetwork>()?;
+    m.add_function(wrap_pyfunction!(bindings::sim_network::sim_network, m)?)?;
+    m.add_function(wrap_pyfunction!(
+        bindings::sim_network::resolve_in_platform,
+        m
+    )?)?;
     m.add_class::<bindings::signals::SignalReceiver>()?;
     m.add_function(wrap_pyfunction!(bindings::signals::signal_receiver, m)?)?;
     m.add_class::<bindings::channel::Sender>()?;

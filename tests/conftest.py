@@ -3,6 +3,7 @@
 import pytest
 
 import tonio
+import tonio.sim
 
 pytest_plugins = ["pytester"]
 
@@ -18,6 +19,15 @@ def any_rt(request: pytest.FixtureRequest) -> tonio.Runtime:
     """The same test body on the real platform (1 and 2 workers) and on the simulator."""
     if request.param == "sim":
         return tonio._tonio.Runtime(platform="sim", seed=0, strategy="random")
+    return tonio.runtime(threads=int(request.param[-1]))
+
+
+@pytest.fixture(params=["real1", "real2", "sim"])
+def net_rt(request: pytest.FixtureRequest) -> tonio.Runtime:
+    """A network test body on the real platform (1 and 2 workers, OS sockets on loopback) and
+    on the simulator (its in-memory network, default latency)."""
+    if request.param == "sim":
+        return tonio.sim.runtime(seed=0)
     return tonio.runtime(threads=int(request.param[-1]))
 
 

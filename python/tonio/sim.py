@@ -12,6 +12,9 @@ testing with bug depth ``d``; ``"pct:<d>:<k>"`` also fixes the run-length estima
 
 ``TONIO_SEED`` and ``TONIO_STRATEGY`` in the environment override the seed and strategy given in
 code, so a failing run can be replayed without editing anything.
+
+The network is simulated too (``tonio.net`` runs unchanged over it): see :class:`Network` for
+hosts, latency and jitter, and :func:`network` for faults injected from inside a run.
 """
 
 from __future__ import annotations
@@ -21,18 +24,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ._tonio import Deadlock, LimitExceeded, Runtime, SimulationError
+from ._tonio import Deadlock, LimitExceeded, Runtime, SimNetwork, SimulationError
+from ._tonio import sim_network as _sim_network
 
 __all__ = [
     "Deadlock",
     "Failure",
     "LimitExceeded",
+    "Network",
     "NondeterminismError",
     "Runtime",
     "SimulationError",
     "Summary",
     "derive_seed",
     "explore",
+    "network",
     "run",
     "runtime",
 ]
@@ -81,6 +87,33 @@ class Summary:
     last_seed: int
 
 
+@dataclass(frozen=True)
+class Network:
+    """The simulated network a run starts with; pass it as ``network=`` to :func:`run`,
+    :func:`runtime`, :func:`explore` or the pytest marker (each run gets a fresh copy).
+
+    ``latency``: one-way delay of every delivery, in virtual seconds; ``jitter``: up to that
+    much more, seeded per delivery; ``hosts``: names to IP addresses (``localhost`` and
+    127.0.0.0/8 are the local host). Any IP address is a host: a socket bound to an address
+    belongs to that host, an unbound client to the local host. A stream delivers bytes in
+    order, but a send may arrive in pieces and sends may arrive merged, as over real TCP.
+    """
+
+    latency: float = 0.0005
+    jitter: float = 0.0
+    hosts: dict[str, str] | None = None
+
+
+def network() -> SimNetwork:
+    """The live network of the running simulated run, for faults: ``partition(a, b)``,
+    ``heal(a=None, b=None)`` (no arguments: every partition), ``set_link(a, b, *,
+    latency=None, jitter=None)`` and ``reset(a, b)`` (every open connection between the two
+    hosts is reset). ``a``/``b`` are IP addresses or names of the network. A fault takes effect
+    at the step of the task that calls it, so it replays with the run.
+    """
+    return _sim_network()
+
+
 def derive_seed(base: int, index: int) -> int:
     """The seed of run ``index`` of an exploration starting at ``base``."""
     return (base * _SEED_STRIDE + index) % (1 << 63)
@@ -108,12 +141,14 @@ def runtime(
     max_time: float | None = None,
     trace: bool = False,
     unhandled_error_hook: Callable[[BaseException], Any] | None = None,
+    network: Network | None = None,
 ) -> Runtime:
     """A runtime on the simulated platform (``TONIO_SEED``/``TONIO_STRATEGY`` override).
 
     ``max_steps`` and ``max_time`` (virtual seconds) end a run that does not finish with
     ``LimitExceeded``. ``trace=True`` records every scheduling decision in ``last_trace``; the
-    ``last_trace_hash`` fingerprint is always kept.
+    ``last_trace_hash`` fingerprint is always kept. ``network``: the simulated network's
+    settings (default: ``Network()``).
     """
     seed, strategy, _ = _env_overrides(seed, strategy)
     return Runtime(
@@ -125,6 +160,7 @@ def runtime(
         max_time=max_time,
         trace=trace,
         unhandled_error_hook=unhandled_error_hook,
+        network=network,
     )
 
 

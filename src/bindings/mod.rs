@@ -12,6 +12,7 @@ pub mod options;
 pub mod runtime;
 pub mod scope;
 pub mod signals;
+pub mod sim_network;
 pub mod socket;
 pub mod socket_args;
 pub mod sync;

@@ -9,7 +9,7 @@ use pyo3::prelude::*;
 use super::args::{int_arg, signal_arg, type_name};
 use pyo3::types::{PyBool, PyFloat, PyInt};
 
-use crate::sim::platform::SimConfig;
+use crate::sim::platform::{NetworkConfig, SimConfig};
 use crate::sim::strategy::StrategySpec;
 
 /// Which platform a runtime runs on.
@@ -30,6 +30,7 @@ pub fn parse_sim(
     max_steps: Option<&Bound<'_, PyAny>>,
     max_time: Option<&Bound<'_, PyAny>>,
     trace: Option<&Bound<'_, PyAny>>,
+    network: NetworkConfig,
 ) -> PyResult<SimConfig> {
     let seed = seed.map(parse_seed).transpose()?.unwrap_or(0);
     let strategy =
@@ -73,6 +74,7 @@ pub fn parse_sim(
         max_steps,
         max_time: crate::common::time::ticks_from_seconds(max_time),
         record_trace,
+        network,
     })
 }
 

@@ -55,7 +55,7 @@ impl Runtime {
     #[pyo3(signature = (
         *, context=None, signals=None, threads=None, blocking_threadpool_size=None,
         blocking_threadpool_idle_ttl=None, unhandled_error_hook=None, platform=None, seed=None,
-        strategy=None, max_steps=None, max_time=None, trace=None
+        strategy=None, max_steps=None, max_time=None, trace=None, network=None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -72,6 +72,7 @@ impl Runtime {
         max_steps: Option<Bound<'_, PyAny>>,
         max_time: Option<Bound<'_, PyAny>>,
         trace: Option<Bound<'_, PyAny>>,
+        network: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let platform = match platform.unwrap_or("real") {
             "real" => {
@@ -84,6 +85,7 @@ impl Runtime {
                 max_steps.as_ref(),
                 max_time.as_ref(),
                 trace.as_ref(),
+                super::sim_network::parse_network(network.as_ref())?,
             )?),
             other => {
                 return Err(pyo3::exceptions::PyValueError::new_err(format!(

@@ -103,4 +103,9 @@ pub trait Net: Send + Sync {
     fn fileno(&self, id: SocketId) -> io::Result<Option<i64>>;
     /// The readiness tracker of a socket.
     fn readiness(&self, id: SocketId) -> io::Result<Arc<Readiness>>;
+    /// Resolves a host name in this network: `None` when names are the OS resolver's business
+    /// (the real network), `Some(None)` for a name this network does not know.
+    fn resolve(&self, _name: &str) -> Option<Option<std::net::IpAddr>> {
+        None
+    }
 }

@@ -50,6 +50,10 @@ pub trait Platform: Send + Sync + 'static {
     /// A short name for messages (`"real"`, `"sim"`).
     fn name(&self) -> &'static str;
 
+    /// The implementation, for bindings that only make sense on one platform (the simulated
+    /// network's faults).
+    fn as_any(&self) -> &dyn std::any::Any;
+
     /// Monotonic time since the run started.
     fn now(&self) -> Ticks;
 

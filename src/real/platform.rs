@@ -79,6 +79,10 @@ impl Platform for RealPlatform {
         "real"
     }
 
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
     fn now(&self) -> Ticks {
         self.epoch.elapsed().as_micros() as Ticks
     }

@@ -19,6 +19,8 @@ use rand_chacha::rand_core::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::errors::{Deadlock, LimitExceeded};
+use super::hosts::Hosts;
+use super::net::SimNet;
 use super::report::{blocked_tasks, describe};
 use super::strategy::{Strategy, StrategySpec};
 use super::trace::{Trace, TraceEntry};
@@ -34,6 +36,7 @@ use crate::common::util::lock;
 /// RNG streams, one per concern.
 const SCHEDULER_STREAM: u64 = 1;
 const ENTROPY_STREAM: u64 = 2;
+const NETWORK_STREAM: u64 = 3;
 /// Steps allowed for unwinding after a run was ended by a limit or a deadlock.
 const UNWIND_STEPS: u64 = 100_000;
 
@@ -44,6 +47,26 @@ pub struct SimConfig {
     pub max_steps: u64,
     pub max_time: Ticks,
     pub record_trace: bool,
+    pub network: NetworkConfig,
+}
+
+/// The simulated network a run starts with (`tonio.sim.Network`).
+#[derive(Clone, Debug)]
+pub struct NetworkConfig {
+    pub latency: Ticks,
+    pub jitter: Ticks,
+    pub hosts: Vec<(String, std::net::IpAddr)>,
+}
+
+impl Default for NetworkConfig {
+    /// Half a millisecond each way, no jitter, no names beyond `localhost`.
+    fn default() -> Self {
+        NetworkConfig {
+            latency: 500,
+            jitter: 0,
+            hosts: Vec::new(),
+        }
+    }
 }
 
 /// What a finished run leaves behind.
@@ -67,7 +90,8 @@ struct SimState {
 
 pub struct SimPlatform {
     config: SimConfig,
-    now: AtomicU64,
+    clock: Arc<AtomicU64>,
+    net: SimNet,
     state: Mutex<SimState>,
     entropy: Mutex<ChaCha8Rng>,
     thread: Mutex<Option<std::thread::ThreadId>>,
@@ -86,11 +110,25 @@ enum Step {
 }
 
 impl SimPlatform {
+    /// The run's network (for the fault bindings).
+    pub fn network(&self) -> &SimNet {
+        &self.net
+    }
+
     pub fn new(config: SimConfig) -> SimPlatform {
         let mut rng = stream(config.seed, SCHEDULER_STREAM);
         let strategy = Strategy::new(&config.strategy, &mut rng);
+        let clock = Arc::new(AtomicU64::new(0));
+        let net = SimNet::new(
+            config.network.latency,
+            config.network.jitter,
+            Hosts::new(config.network.hosts.iter().cloned()),
+            stream(config.seed, NETWORK_STREAM),
+            clock.clone(),
+        );
         SimPlatform {
-            now: AtomicU64::new(0),
+            clock,
+            net,
             state: Mutex::new(SimState {
                 ready: VecDeque::new(),
                 blocking: VecDeque::new(),
@@ -162,11 +200,15 @@ impl SimPlatform {
             return Step::Ran;
         }
         let deadline = core.timers.next_deadline();
-        if deadline != NEVER {
-            self.now.fetch_max(deadline, Ordering::AcqRel);
+        let arrival = self.net.next_arrival().unwrap_or(NEVER);
+        let next = deadline.min(arrival);
+        if next != NEVER {
+            self.clock.fetch_max(next, Ordering::AcqRel);
             let step = lock(&self.state).step;
             self.check_limits(core, step);
-            core.timers.fire_due(deadline);
+            // Parcels first: at equal times a reply that arrives wins over a timeout.
+            self.net.deliver_due();
+            core.timers.fire_due(self.now());
             return Step::Ran;
         }
         Step::Idle
@@ -233,8 +275,16 @@ impl Platform for SimPlatform {
         "sim"
     }
 
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
     fn now(&self) -> Ticks {
-        self.now.load(Ordering::Acquire)
+        self.clock.load(Ordering::Acquire)
+    }
+
+    fn net(&self) -> Option<&dyn crate::common::net::Net> {
+        Some(&self.net)
     }
 
     fn schedule(&self, task: Arc<Task>) {

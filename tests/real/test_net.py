@@ -80,7 +80,7 @@ async def cround_trip(stream, payload):
 
 
 @pytest.mark.parametrize("kind", ["tcp", "unix"])
-def test_mib_round_trip_streams_yield(rt, kind, tmp_path):
+def test_mib_round_trip_streams_yield(net_rt, kind, tmp_path):
     path = str(tmp_path / "echo.sock")
 
     def main():
@@ -101,11 +101,11 @@ def test_mib_round_trip_streams_yield(rt, kind, tmp_path):
         yield scope()
         return echoed
 
-    assert rt.run_until_complete(main()) == MIB
+    assert net_rt.run_until_complete(main()) == MIB
 
 
 @pytest.mark.parametrize("kind", ["tcp", "unix"])
-def test_mib_round_trip_streams_colored(rt, kind, tmp_path):
+def test_mib_round_trip_streams_colored(net_rt, kind, tmp_path):
     path = str(tmp_path / "echo.sock")
 
     async def main():
@@ -116,20 +116,21 @@ def test_mib_round_trip_streams_colored(rt, kind, tmp_path):
                 scope.spawn(ctonio.net.serve_listeners(cecho_handler, listeners))
                 stream = await ctonio.net.open_tcp_stream("127.0.0.1", port)
             else:
-                scope.spawn(ctonio.net.serve_unix(cecho_handler, path))
-                while not os.path.exists(path):
-                    await ctonio.sleep(0.001)
+                # Listening before serving: the connect cannot come before the bind (and the
+                # simulated network has no file to wait for).
+                listener = await ctonio.net.open_unix_listener(path)
+                scope.spawn(ctonio.net.serve_listeners(cecho_handler, [listener]))
                 stream = await ctonio.net.open_unix_socket(path)
             async with stream:
                 echoed = await cround_trip(stream, MIB)
             scope.cancel()
         return echoed
 
-    assert rt.run_until_complete(main()) == MIB
+    assert net_rt.run_until_complete(main()) == MIB
 
 
 @pytest.mark.parametrize("family", ["inet", "unix"])
-def test_mib_each_direction_low_level_sockets(rt, family, tmp_path):
+def test_mib_each_direction_low_level_sockets(net_rt, family, tmp_path):
     path = str(tmp_path / "raw.sock")
 
     async def server(listener, received):
@@ -161,11 +162,11 @@ def test_mib_each_direction_low_level_sockets(rt, family, tmp_path):
         listener.close()
         return bytes(received), bytes(back)
 
-    sent, back = rt.run_until_complete(main())
+    sent, back = net_rt.run_until_complete(main())
     assert sent == MIB and back == MIB
 
 
-def test_half_close_peer_reads_eof_then_can_still_send():
+def test_half_close_peer_reads_eof_then_can_still_send(net_rt):
     def main():
         listeners = yield open_tcp_listeners(0, host="127.0.0.1")
         listener = listeners[0]
@@ -182,10 +183,10 @@ def test_half_close_peer_reads_eof_then_can_still_send():
             s.close()
         return first, eof, reply
 
-    assert tonio.run(main()) == (b"ping", b"", b"pong")
+    assert net_rt.run_until_complete(main()) == (b"ping", b"", b"pong")
 
 
-def test_thousand_concurrent_connections_echo_through_one_server():
+def test_thousand_concurrent_connections_echo_through_one_server(net_rt):
     count = 1000
 
     async def client(port, i):
@@ -207,10 +208,10 @@ def test_thousand_concurrent_connections_echo_through_one_server():
             scope.cancel()
         return results
 
-    assert tonio.run(main(), threads=2) == [True] * count
+    assert net_rt.run_until_complete(main()) == [True] * count
 
 
-def test_connection_refused_has_the_errno():
+def test_connection_refused_has_the_errno(net_rt):
     async def main():
         probe = stdlib_socket.socket()
         probe.bind(("127.0.0.1", 0))
@@ -220,10 +221,10 @@ def test_connection_refused_has_the_errno():
             await ctonio.net.open_tcp_stream("127.0.0.1", port)
         return info.value.errno
 
-    assert ctonio.run(main()) == errno.ECONNREFUSED
+    assert net_rt.run_until_complete(main()) == errno.ECONNREFUSED
 
 
-def test_address_in_use():
+def test_address_in_use(net_rt):
     def main():
         first = tsocket.socket()
         yield first.bind(("127.0.0.1", 0))
@@ -235,7 +236,7 @@ def test_address_in_use():
         second.close()
         return info.value.errno
 
-    assert tonio.run(main()) == errno.EADDRINUSE
+    assert net_rt.run_until_complete(main()) == errno.EADDRINUSE
 
 
 def test_peer_reset_raises_connection_reset():
@@ -348,7 +349,7 @@ def test_cancelling_blocked_io_leaks_no_descriptor(blocked_in):
     assert after == before
 
 
-def test_operations_on_a_closed_socket_raise_oserror():
+def test_operations_on_a_closed_socket_raise_oserror(net_rt):
     def main():
         sock = tsocket.socket()
         sock.close()
@@ -360,10 +361,10 @@ def test_operations_on_a_closed_socket_raise_oserror():
             assert info.value.errno == errno.EBADF
         yield
 
-    tonio.run(main())
+    net_rt.run_until_complete(main())
 
 
-def test_waiter_on_a_socket_closed_by_another_task_gets_oserror():
+def test_waiter_on_a_socket_closed_by_another_task_gets_oserror(net_rt):
     def main():
         listener = tsocket.socket()
         yield listener.bind(("127.0.0.1", 0))
@@ -378,7 +379,7 @@ def test_waiter_on_a_socket_closed_by_another_task_gets_oserror():
             yield listener.accept()
         return True
 
-    assert tonio.run(main())
+    assert net_rt.run_until_complete(main())
 
 
 @pytest.mark.parametrize(
@@ -392,7 +393,7 @@ def test_waiter_on_a_socket_closed_by_another_task_gets_oserror():
         (lambda s: s.shutdown(17), ValueError),
     ],
 )
-def test_bad_arguments_name_the_problem(call, error):
+def test_bad_arguments_name_the_problem(call, error, net_rt):
     def main():
         with tsocket.socket() as sock:
             with pytest.raises(error):
@@ -404,7 +405,7 @@ def test_bad_arguments_name_the_problem(call, error):
         with pytest.raises(ValueError):
             yield open_tcp_stream("127.0.0.1", -1)
 
-    tonio.run(main())
+    net_rt.run_until_complete(main())
 
 
 def test_socket_outside_a_runtime():
@@ -414,7 +415,7 @@ def test_socket_outside_a_runtime():
         tsocket.socket()
 
 
-def test_stream_sets_tcp_nodelay():
+def test_stream_sets_tcp_nodelay(net_rt):
     def main():
         listeners = yield open_tcp_listeners(0, host="127.0.0.1")
         port = listeners[0].socket.getsockname()[1]
@@ -424,10 +425,10 @@ def test_stream_sets_tcp_nodelay():
         listeners[0].close()
         return nodelay
 
-    assert tonio.run(main()) != 0
+    assert net_rt.run_until_complete(main()) != 0
 
 
-def test_seed_socket_example_with_str_payload():
+def test_seed_socket_example_with_str_payload(net_rt):
     async def main():
         got = []
 
@@ -448,10 +449,10 @@ def test_seed_socket_example_with_str_payload():
                 await join
         return got
 
-    assert ctonio.run(main()) == [b"message"]
+    assert net_rt.run_until_complete(main()) == [b"message"]
 
 
-def test_serve_tcp_runs_until_cancelled():
+def test_serve_tcp_runs_until_cancelled(net_rt):
     async def main():
         probe = stdlib_socket.socket()
         probe.bind(("127.0.0.1", 0))
@@ -471,7 +472,7 @@ def test_serve_tcp_runs_until_cancelled():
             scope.cancel()
         return reply
 
-    assert ctonio.run(main()) == b"hi"
+    assert net_rt.run_until_complete(main()) == b"hi"
 
 
 def test_socketstream_rejects_non_sockets():

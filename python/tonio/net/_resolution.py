@@ -4,6 +4,7 @@
 operation. For a host name they return :func:`by_name` instead: a generator-based coroutine
 (so both ``yield`` and ``await`` run it) that resolves the name with ``getaddrinfo`` on the
 blocking pool, never on a worker thread, then performs the operation on the address found.
+Under the simulator names resolve in the simulated network instead (no OS resolver).
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ def by_name(sock: _tonio.socket, address: tuple, method: str, *leading: Any):
     name that does not resolve raises ``socket.gaierror``.
     """
     host, port = address[0], address[1]
+    simulated = _tonio.resolve_in_platform(host)  # the simulated network's own names
+    if simulated is not None:
+        return (yield getattr(sock, method)(*leading, (simulated, *address[1:])))
     infos = yield _tonio.spawn_blocking(_stdlib.getaddrinfo, host, port, sock.family, sock.type)
     if not infos:
         raise OSError(f"no address of the socket's family for {host!r}")

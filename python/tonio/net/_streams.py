@@ -113,8 +113,23 @@ def _check_port(port: Any) -> int:
     return port
 
 
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
 def _resolve(host: str | None, port: int, passive: bool = False):
-    """Generator: ``[(family, sockaddr), ...]`` for ``host`` (no thread for IP literals)."""
+    """Generator: ``[(family, sockaddr), ...]`` for ``host`` (no thread for IP literals; under
+    the simulator, the simulated network's names)."""
+    if host is None and _tonio.resolve_in_platform("localhost") is not None:
+        return [(_stdlib.AF_INET, ("0.0.0.0", port))]  # simulated: every interface
+    if host is not None and not _is_ip(host):
+        simulated = _tonio.resolve_in_platform(host)
+        if simulated is not None:
+            host = simulated
     if host is not None:
         try:
             ip = ipaddress.ip_address(host)

@@ -1,0 +1,190 @@
+//! Python bindings of the simulated network: the `network=` option (a `tonio.sim.Network`),
+//! the live fault handle `tonio.sim.network()`, and name resolution through the running
+//! platform's network (used by `tonio.net` before it falls back to the OS resolver).
+
+use std::net::IpAddr;
+
+use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use super::args::type_name;
+use crate::common::current;
+use crate::common::suspend_args::seconds;
+use crate::common::time::{ticks_from_seconds, Ticks};
+use crate::sim::hosts::HostId;
+use crate::sim::platform::{NetworkConfig, SimPlatform};
+
+fn duration(value: Option<Bound<'_, PyAny>>, what: &str) -> PyResult<Option<Ticks>> {
+    let Some(value) = value.filter(|v| !v.is_none()) else {
+        return Ok(None);
+    };
+    let secs = seconds(&value, what)?;
+    if !secs.is_finite() || secs < 0.0 {
+        return Err(PyValueError::new_err(format!(
+            "{what} must be a finite number of seconds >= 0, got {secs}"
+        )));
+    }
+    Ok(Some(ticks_from_seconds(secs)))
+}
+
+/// `network=`: `None` (the default network) or a `tonio.sim.Network` (read through its
+/// `latency`, `jitter` and `hosts` attributes).
+pub fn parse_network(value: Option<&Bound<'_, PyAny>>) -> PyResult<NetworkConfig> {
+    let mut config = NetworkConfig::default();
+    let Some(value) = value.filter(|v| !v.is_none()) else {
+        return Ok(config);
+    };
+    let (Ok(latency), Ok(jitter), Ok(hosts)) = (
+        value.getattr("latency"),
+        value.getattr("jitter"),
+        value.getattr("hosts"),
+    ) else {
+        return Err(PyTypeError::new_err(format!(
+            "network must be a tonio.sim.Network, not {}",
+            type_name(value)
+        )));
+    };
+    if let Some(latency) = duration(Some(latency), "latency")? {
+        config.latency = latency;
+    }
+    if let Some(jitter) = duration(Some(jitter), "jitter")? {
+        config.jitter = jitter;
+    }
+    if !hosts.is_none() {
+        let hosts = hosts.cast::<PyDict>().map_err(|_| {
+            PyTypeError::new_err(format!(
+                "hosts must be a dict of names to IP addresses, not {}",
+                type_name(&hosts)
+            ))
+        })?;
+        for (name, ip) in hosts.iter() {
+            let name: String = name.extract().map_err(|_| {
+                PyTypeError::new_err(format!("host names must be str, got {}", type_name(&name)))
+            })?;
+            let text: String = ip.extract().map_err(|_| {
+                PyTypeError::new_err(format!(
+                    "the address of host {name:?} must be a str, got {}",
+                    type_name(&ip)
+                ))
+            })?;
+            let ip: IpAddr = text.parse().map_err(|_| {
+                PyValueError::new_err(format!(
+                    "the address of host {name:?} is not an IP address: {text:?}"
+                ))
+            })?;
+            config.hosts.push((name, ip));
+        }
+    }
+    Ok(config)
+}
+
+/// The running simulated platform, or the error `what` raises outside one.
+fn sim_platform<R>(what: &str, use_it: impl FnOnce(&SimPlatform) -> PyResult<R>) -> PyResult<R> {
+    let core = current::get().ok_or_else(|| {
+        PyRuntimeError::new_err(format!("{what} is only available inside a simulated run"))
+    })?;
+    match core.platform.as_any().downcast_ref::<SimPlatform>() {
+        Some(platform) => use_it(platform),
+        None => Err(PyRuntimeError::new_err(format!(
+            "{what} is only available inside a simulated run (this run is on the {} platform)",
+            core.platform.name()
+        ))),
+    }
+}
+
+/// The live network of the running simulated run (`tonio.sim.network()`).
+#[pyclass(module = "tonio._tonio", name = "SimNetwork", frozen)]
+pub struct SimNetwork;
+
+fn host(platform: &SimPlatform, name: &str) -> PyResult<HostId> {
+    platform.network().host(name).map_err(PyValueError::new_err)
+}
+
+#[pymethods]
+impl SimNetwork {
+    /// Cuts the link between hosts `a` and `b`: traffic stalls (in order) until healed.
+    fn partition(&self, a: &str, b: &str) -> PyResult<()> {
+        sim_platform("network().partition", |platform| {
+            let (a, b) = (host(platform, a)?, host(platform, b)?);
+            platform.network().partition(a, b);
+            Ok(())
+        })
+    }
+
+    /// Heals the partition between `a` and `b`, or every partition when both are omitted.
+    #[pyo3(signature = (a=None, b=None))]
+    fn heal(&self, a: Option<&str>, b: Option<&str>) -> PyResult<()> {
+        sim_platform("network().heal", |platform| {
+            let between = match (a, b) {
+                (None, None) => None,
+                (Some(a), Some(b)) => Some((host(platform, a)?, host(platform, b)?)),
+                _ => {
+                    return Err(PyTypeError::new_err(
+                        "heal takes two hosts, or none to heal every partition",
+                    ))
+                }
+            };
+            platform.network().heal(between);
+            Ok(())
+        })
+    }
+
+    /// Sets the one-way latency and/or jitter (seconds) of the link between `a` and `b`.
+    #[pyo3(signature = (a, b, *, latency=None, jitter=None))]
+    fn set_link(
+        &self,
+        a: &str,
+        b: &str,
+        latency: Option<Bound<'_, PyAny>>,
+        jitter: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let latency = duration(latency, "latency")?;
+        let jitter = duration(jitter, "jitter")?;
+        sim_platform("network().set_link", |platform| {
+            let (a, b) = (host(platform, a)?, host(platform, b)?);
+            platform.network().set_link(a, b, latency, jitter);
+            Ok(())
+        })
+    }
+
+    /// Resets every open connection between `a` and `b` (both ends get
+    /// `ConnectionResetError`). Returns how many connection ends were reset.
+    fn reset(&self, a: &str, b: &str) -> PyResult<usize> {
+        sim_platform("network().reset", |platform| {
+            let (a, b) = (host(platform, a)?, host(platform, b)?);
+            Ok(platform.network().reset_between(a, b))
+        })
+    }
+}
+
+/// `tonio.sim.network()`: the live network of the running simulated run.
+#[pyfunction]
+pub fn sim_network() -> PyResult<SimNetwork> {
+    sim_platform("tonio.sim.network()", |_| Ok(SimNetwork))
+}
+
+/// The address of `name` in the running platform's network: `None` when the OS resolver is
+/// the one to ask (the real platform, or no runtime); raises `socket.gaierror` for a name the
+/// simulated network does not know.
+#[pyfunction]
+pub fn resolve_in_platform(py: Python<'_>, name: &str) -> PyResult<Option<String>> {
+    let Some(core) = current::get() else {
+        return Ok(None);
+    };
+    let Some(net) = core.platform.net() else {
+        return Ok(None);
+    };
+    match net.resolve(name) {
+        None => Ok(None),
+        Some(Some(ip)) => Ok(Some(ip.to_string())),
+        Some(None) => {
+            let gaierror = py.import("socket")?.getattr("gaierror")?;
+            let eai_noname = -2;
+            Err(PyErr::from_value(gaierror.call1((
+                eai_noname,
+                format!("Name or service not known (simulated network): {name:?}"),
+            ))?))
+        }
+    }
+}

@@ -1,0 +1,593 @@
+//! `SimNet`: the `Net` contract (see `common/net.rs`) implemented in memory, in virtual time.
+//!
+//! TCP and Unix stream sockets: listeners with a backlog, connect/accept, send/recv,
+//! half-close, reset, names and addresses. Nothing touches the OS. What one end sends travels
+//! on the [`Wire`](super::wire) and arrives after the link's latency (plus seeded jitter),
+//! possibly cut into several pieces; what arrives is buffered at the receiving end until read,
+//! so consecutive sends may be read as one. What each parcel does when it arrives is in
+//! `net_arrivals.rs`; partitions, link settings and resets in `net_faults.rs`.
+//!
+//! # Model (and where it is simpler than TCP)
+//! - Connecting takes one trip to the listener and one back. A connection nobody listens for,
+//!   or one beyond a full backlog, is refused (`ECONNREFUSED`) after that round trip.
+//! - A sender may have at most `WINDOW` bytes that its peer has not read yet; beyond that a
+//!   send would block. The window reopens as soon as the peer reads (no ACK latency).
+//! - Closing a socket with unread data resets the connection (`ECONNRESET` at the peer), as
+//!   Linux does; otherwise the peer reads the end of stream after the data. Data that arrives
+//!   for a closed socket is answered with a reset.
+//! - Datagram sockets are not simulated (opening one fails with a clear `OSError`).
+//!
+//! # Invariants
+//! - Every change that can unblock an operation records a readiness event on the socket (see
+//!   `common/readiness.rs`) after the state changed; the tasks it wakes are woken after the
+//!   network's lock is released.
+//! - Socket ids, ephemeral ports and pipe ids come from counters; maps are ordered: a run stays
+//!   a function of its seed.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use super::hosts::{host_of, Hosts};
+use super::wire::{LinkSettings, Wire};
+use crate::common::net::{bad_socket, Address, Family, Kind, Net, Shutdown, SocketId};
+use crate::common::outcome::Resume;
+use crate::common::readiness::{Event, Readiness};
+use crate::common::task::Waker;
+use crate::common::time::Ticks;
+use crate::common::util::lock;
+
+/// The most bytes a sender may have sent that its peer has not read.
+pub const WINDOW: usize = 256 * 1024;
+const FIRST_EPHEMERAL_PORT: u16 = 40_000;
+/// One send in this many is cut into pieces.
+pub const SPLIT_ONE_IN: u64 = 4;
+/// Pipe ids above this carry a listener's refusals (below: a socket's own traffic).
+const REFUSAL_PIPES: u64 = 1 << 62;
+
+/// Something travelling on the wire.
+pub enum Item {
+    /// A connection attempt from `client` (bound to `client_addr`) to `to`.
+    Syn {
+        client: SocketId,
+        client_addr: Address,
+        to: Address,
+    },
+    /// The listener took the attempt: `server` is the accepted end.
+    Accepted {
+        client: SocketId,
+        server: SocketId,
+    },
+    Refused {
+        client: SocketId,
+    },
+    Data {
+        to: SocketId,
+        bytes: Vec<u8>,
+    },
+    Fin {
+        to: SocketId,
+    },
+    Reset {
+        to: SocketId,
+    },
+}
+
+/// One end of an established connection.
+pub struct Conn {
+    pub peer: SocketId,
+    pub peer_addr: Address,
+    /// Arrived, not read yet.
+    pub received: VecDeque<u8>,
+    /// Sent by this end, not read by the peer yet (bounded by `WINDOW`).
+    pub unread_by_peer: usize,
+    /// The peer's end of stream arrived.
+    pub eof: bool,
+    /// The connection was reset; `reset_reported` once an operation raised it.
+    pub reset: bool,
+    pub reset_reported: bool,
+    pub read_shut: bool,
+    pub write_shut: bool,
+}
+
+impl Conn {
+    pub fn new(peer: SocketId, peer_addr: Address) -> Conn {
+        Conn {
+            peer,
+            peer_addr,
+            received: VecDeque::new(),
+            unread_by_peer: 0,
+            eof: false,
+            reset: false,
+            reset_reported: false,
+            read_shut: false,
+            write_shut: false,
+        }
+    }
+}
+
+pub enum State {
+    Idle,
+    Listening {
+        backlog: usize,
+        queue: VecDeque<(SocketId, Address)>,
+    },
+    Connecting,
+    Failed(i32),
+    Connected(Conn),
+}
+
+pub struct SimSocket {
+    pub family: Family,
+    pub readiness: Arc<Readiness>,
+    pub local: Option<Address>,
+    pub state: State,
+    options: BTreeMap<(i32, i32), i32>,
+}
+
+/// What a bound socket holds.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum BoundKey {
+    Inet(IpAddr, u16),
+    Unix(PathBuf),
+}
+
+pub struct NetState {
+    pub sockets: BTreeMap<SocketId, SimSocket>,
+    pub bound: BTreeMap<BoundKey, SocketId>,
+    pub hosts: Hosts,
+    pub wire: Wire<Item>,
+    next_id: SocketId,
+    next_port: u16,
+    /// Readiness events to record once the state is consistent, and the tasks to wake after
+    /// the lock is released.
+    pub events: Vec<(Arc<Readiness>, Event)>,
+}
+
+pub struct SimNet {
+    state: Mutex<NetState>,
+    clock: Arc<AtomicU64>,
+}
+
+pub fn errno(code: i32) -> io::Error {
+    io::Error::from_raw_os_error(code)
+}
+
+fn would_block() -> io::Error {
+    io::ErrorKind::WouldBlock.into()
+}
+
+fn key_of(address: &Address) -> Option<BoundKey> {
+    match address {
+        Address::Inet(addr) => Some(BoundKey::Inet(addr.ip(), addr.port())),
+        Address::Unix(path) => Some(BoundKey::Unix(path.clone())),
+        Address::UnixUnnamed => None,
+    }
+}
+
+impl NetState {
+    pub fn socket(&mut self, id: SocketId) -> io::Result<&mut SimSocket> {
+        self.sockets.get_mut(&id).ok_or_else(bad_socket)
+    }
+
+    pub fn event(&mut self, id: SocketId, event: Event) {
+        if let Some(socket) = self.sockets.get(&id) {
+            self.events.push((socket.readiness.clone(), event));
+        }
+    }
+
+    /// A fresh socket id (ids also name pipes: they stay below `REFUSAL_PIPES`).
+    pub fn new_socket(&mut self, family: Family, local: Option<Address>, state: State) -> SocketId {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.sockets.insert(
+            id,
+            SimSocket {
+                family,
+                readiness: Arc::new(Readiness::default()),
+                local,
+                state,
+                options: BTreeMap::new(),
+            },
+        );
+        id
+    }
+
+    /// Whether `ip:port` is taken (the same IP version, the same port, and either address the
+    /// unspecified one or both equal).
+    fn in_use(&self, ip: IpAddr, port: u16) -> bool {
+        self.bound.keys().any(|key| match key {
+            BoundKey::Inet(other, other_port) => {
+                *other_port == port
+                    && other.is_ipv4() == ip.is_ipv4()
+                    && (*other == ip || other.is_unspecified() || ip.is_unspecified())
+            }
+            BoundKey::Unix(_) => false,
+        })
+    }
+
+    fn ephemeral_port(&mut self, ip: IpAddr) -> io::Result<u16> {
+        for _ in 0..=(u16::MAX - FIRST_EPHEMERAL_PORT) {
+            let port = self.next_port;
+            self.next_port = if port == u16::MAX {
+                FIRST_EPHEMERAL_PORT
+            } else {
+                port + 1
+            };
+            if !self.in_use(ip, port) {
+                return Ok(port);
+            }
+        }
+        Err(errno(libc::EADDRNOTAVAIL))
+    }
+
+    fn bind_to(&mut self, id: SocketId, address: Address) -> io::Result<()> {
+        let address = match address {
+            Address::Inet(addr) if addr.port() == 0 => {
+                let port = self.ephemeral_port(addr.ip())?;
+                Address::Inet(SocketAddr::new(addr.ip(), port))
+            }
+            Address::Inet(addr) if self.in_use(addr.ip(), addr.port()) => {
+                return Err(errno(libc::EADDRINUSE))
+            }
+            Address::Unix(path) if self.bound.contains_key(&BoundKey::Unix(path.clone())) => {
+                return Err(errno(libc::EADDRINUSE))
+            }
+            other => other,
+        };
+        if let Some(key) = key_of(&address) {
+            self.bound.insert(key, id);
+        }
+        self.socket(id)?.local = Some(address);
+        Ok(())
+    }
+
+    /// Binds an unbound socket to an ephemeral address on the local host.
+    fn autobind(&mut self, id: SocketId) -> io::Result<Address> {
+        let socket = self.socket(id)?;
+        if let Some(local) = &socket.local {
+            return Ok(local.clone());
+        }
+        let address = match socket.family {
+            Family::Inet => Address::Inet(SocketAddr::new(Ipv4Addr::LOCALHOST.into(), 0)),
+            Family::Inet6 => Address::Inet(SocketAddr::new(Ipv6Addr::LOCALHOST.into(), 0)),
+            Family::Unix => Address::UnixUnnamed,
+        };
+        self.bind_to(id, address)?;
+        Ok(self
+            .socket(id)?
+            .local
+            .clone()
+            .unwrap_or(Address::UnixUnnamed))
+    }
+
+    /// Sends `item` on `pipe` from `from`'s host to `to`'s host.
+    pub fn send_item(&mut self, now: Ticks, pipe: u64, from: &Address, to: &Address, item: Item) {
+        self.wire.send(now, pipe, host_of(from), host_of(to), item);
+    }
+
+    /// The local address of `id`, for routing (unbound: the local host).
+    pub fn local_of(&self, id: SocketId) -> Address {
+        self.sockets
+            .get(&id)
+            .and_then(|s| s.local.clone())
+            .unwrap_or(Address::UnixUnnamed)
+    }
+
+    /// Sends a reset to `peer` from `from` (a socket that is gone or giving up).
+    pub fn reset_peer(&mut self, now: Ticks, from: SocketId, from_addr: &Address, peer: SocketId) {
+        let to = self.local_of(peer);
+        self.send_item(now, from, from_addr, &to, Item::Reset { to: peer });
+    }
+
+    /// The listener for a connection to `to`: bound to exactly that address, or to the
+    /// unspecified address of its IP version on the same port (when `to` is on the local host).
+    pub fn listener_for(&self, to: &Address) -> Option<SocketId> {
+        let listening = |id: &SocketId| matches!(self.sockets.get(id), Some(s) if matches!(s.state, State::Listening { .. }));
+        let exact = key_of(to).and_then(|key| self.bound.get(&key).copied());
+        if let Some(id) = exact.filter(listening) {
+            return Some(id);
+        }
+        let Address::Inet(addr) = to else { return None };
+        if host_of(to) != super::hosts::LOCAL_HOST && !addr.ip().is_unspecified() {
+            return None;
+        }
+        let any: IpAddr = if addr.is_ipv4() {
+            Ipv4Addr::UNSPECIFIED.into()
+        } else {
+            Ipv6Addr::UNSPECIFIED.into()
+        };
+        self.bound
+            .get(&BoundKey::Inet(any, addr.port()))
+            .copied()
+            .filter(listening)
+    }
+
+    /// Takes the collected events: records them and returns the wakers to wake.
+    fn take_wakers(&mut self) -> Vec<Waker> {
+        self.events
+            .drain(..)
+            .flat_map(|(readiness, event)| readiness.set_event(event))
+            .collect()
+    }
+}
+
+impl SimNet {
+    pub fn new(
+        latency: Ticks,
+        jitter: Ticks,
+        hosts: Hosts,
+        rng: rand_chacha::ChaCha8Rng,
+        clock: Arc<AtomicU64>,
+    ) -> SimNet {
+        SimNet {
+            state: Mutex::new(NetState {
+                sockets: BTreeMap::new(),
+                bound: BTreeMap::new(),
+                hosts,
+                wire: Wire::new(LinkSettings { latency, jitter }, rng),
+                next_id: 0,
+                next_port: FIRST_EPHEMERAL_PORT,
+                events: Vec::new(),
+            }),
+            clock,
+        }
+    }
+
+    pub fn now(&self) -> Ticks {
+        self.clock.load(Ordering::Acquire)
+    }
+
+    /// Runs `op` on the state, then wakes whoever its events unblocked (unlocked).
+    pub fn with_state<R>(&self, op: impl FnOnce(&mut NetState, Ticks) -> R) -> R {
+        let now = self.now();
+        let (result, wakers) = {
+            let mut state: MutexGuard<'_, NetState> = lock(&self.state);
+            let result = op(&mut state, now);
+            (result, state.take_wakers())
+        };
+        for waker in wakers {
+            waker.wake(Resume::Nothing);
+        }
+        result
+    }
+
+    /// When the next parcel arrives, if anything is in flight.
+    pub fn next_arrival(&self) -> Option<Ticks> {
+        lock(&self.state).wire.next_arrival()
+    }
+
+    /// The address of a host name (`None`: unknown name).
+    pub fn resolve_name(&self, name: &str) -> Option<IpAddr> {
+        lock(&self.state).hosts.resolve(name)
+    }
+}
+
+fn check_flags(flags: i32, allowed: i32) -> io::Result<()> {
+    if flags & libc::MSG_OOB != 0 {
+        return Err(errno(libc::EINVAL));
+    }
+    if flags & !allowed != 0 {
+        return Err(errno(libc::EOPNOTSUPP));
+    }
+    Ok(())
+}
+
+const RECV_FLAGS: i32 =
+    libc::MSG_PEEK | libc::MSG_DONTWAIT | libc::MSG_WAITALL | libc::MSG_NOSIGNAL;
+const SEND_FLAGS: i32 = libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL;
+
+impl Net for SimNet {
+    fn open(&self, family: Family, kind: Kind, _protocol: i32) -> io::Result<SocketId> {
+        if kind == Kind::Datagram {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "datagram sockets are not simulated: the simulated network carries TCP and \
+                 Unix stream sockets",
+            ));
+        }
+        self.with_state(|state, _| Ok(state.new_socket(family, None, State::Idle)))
+    }
+
+    fn bind(&self, id: SocketId, address: &Address) -> io::Result<()> {
+        self.with_state(|state, _| {
+            let socket = state.socket(id)?;
+            if socket.local.is_some() || !matches!(socket.state, State::Idle) {
+                return Err(errno(libc::EINVAL));
+            }
+            state.bind_to(id, address.clone())
+        })
+    }
+
+    fn listen(&self, id: SocketId, backlog: i32) -> io::Result<()> {
+        self.with_state(|state, _| {
+            if matches!(state.socket(id)?.family, Family::Unix) && state.socket(id)?.local.is_none()
+            {
+                return Err(errno(libc::EINVAL));
+            }
+            state.autobind(id)?;
+            let socket = state.socket(id)?;
+            let backlog = backlog.clamp(1, 4096) as usize;
+            match &mut socket.state {
+                State::Idle => {
+                    socket.state = State::Listening {
+                        backlog,
+                        queue: VecDeque::new(),
+                    }
+                }
+                State::Listening {
+                    backlog: current, ..
+                } => *current = backlog,
+                _ => return Err(errno(libc::EINVAL)),
+            }
+            Ok(())
+        })
+    }
+
+    fn connect(&self, id: SocketId, address: &Address) -> io::Result<()> {
+        self.with_state(|state, now| {
+            match state.socket(id)?.state {
+                State::Connecting => return Err(errno(libc::EALREADY)),
+                State::Connected(_) => return Err(errno(libc::EISCONN)),
+                State::Listening { .. } => return Err(errno(libc::EINVAL)),
+                State::Idle | State::Failed(_) => {}
+            }
+            let local = state.autobind(id)?;
+            let item = Item::Syn {
+                client: id,
+                client_addr: local.clone(),
+                to: address.clone(),
+            };
+            state.send_item(now, id, &local, address, item);
+            state.socket(id)?.state = State::Connecting;
+            Err(would_block())
+        })
+    }
+
+    fn connect_result(&self, id: SocketId) -> io::Result<()> {
+        self.with_state(|state, _| match state.socket(id)?.state {
+            State::Connected(_) => Ok(()),
+            State::Connecting => Err(would_block()),
+            State::Failed(code) => Err(errno(code)),
+            _ => Err(errno(libc::ENOTCONN)),
+        })
+    }
+
+    fn accept(&self, id: SocketId) -> io::Result<(SocketId, Address)> {
+        self.with_state(|state, _| match &mut state.socket(id)?.state {
+            State::Listening { queue, .. } => queue.pop_front().ok_or_else(would_block),
+            _ => Err(errno(libc::EINVAL)),
+        })
+    }
+
+    fn recv(&self, id: SocketId, buffer: &mut [u8], flags: i32) -> io::Result<usize> {
+        check_flags(flags, RECV_FLAGS)?;
+        self.with_state(|state, _| {
+            let State::Connected(conn) = &mut state.socket(id)?.state else {
+                return Err(errno(libc::ENOTCONN));
+            };
+            if buffer.is_empty() {
+                return Ok(0);
+            }
+            if !conn.received.is_empty() && !conn.read_shut {
+                let n = buffer.len().min(conn.received.len());
+                for (slot, byte) in buffer.iter_mut().zip(conn.received.iter()) {
+                    *slot = *byte;
+                }
+                if flags & libc::MSG_PEEK == 0 {
+                    conn.received.drain(..n);
+                    let peer = conn.peer;
+                    state.credit(peer, n);
+                }
+                return Ok(n);
+            }
+            if conn.reset && !conn.reset_reported {
+                conn.reset_reported = true;
+                return Err(errno(libc::ECONNRESET));
+            }
+            if conn.eof || conn.read_shut || conn.reset {
+                return Ok(0);
+            }
+            Err(would_block())
+        })
+    }
+
+    fn recv_from(
+        &self,
+        id: SocketId,
+        buffer: &mut [u8],
+        flags: i32,
+    ) -> io::Result<(usize, Address)> {
+        let n = self.recv(id, buffer, flags)?;
+        let peer = self.peer_addr(id).unwrap_or(Address::UnixUnnamed);
+        Ok((n, peer))
+    }
+
+    fn send(&self, id: SocketId, data: &[u8], flags: i32) -> io::Result<usize> {
+        check_flags(flags, SEND_FLAGS)?;
+        self.with_state(|state, now| state.send_data(now, id, data))
+    }
+
+    fn send_to(
+        &self,
+        id: SocketId,
+        _data: &[u8],
+        _address: &Address,
+        _flags: i32,
+    ) -> io::Result<usize> {
+        self.with_state(|state, _| match state.socket(id)?.state {
+            State::Connected(_) => Err(errno(libc::EISCONN)),
+            _ => Err(errno(libc::ENOTCONN)),
+        })
+    }
+
+    fn shutdown(&self, id: SocketId, how: Shutdown) -> io::Result<()> {
+        self.with_state(|state, now| state.shut(now, id, how))
+    }
+
+    fn close(&self, id: SocketId) -> io::Result<()> {
+        self.with_state(|state, now| state.close_socket(now, id))
+    }
+
+    fn local_addr(&self, id: SocketId) -> io::Result<Address> {
+        self.with_state(|state, _| {
+            let socket = state.socket(id)?;
+            Ok(socket.local.clone().unwrap_or(match socket.family {
+                Family::Inet => Address::Inet(SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), 0)),
+                Family::Inet6 => Address::Inet(SocketAddr::new(Ipv6Addr::UNSPECIFIED.into(), 0)),
+                Family::Unix => Address::UnixUnnamed,
+            }))
+        })
+    }
+
+    fn peer_addr(&self, id: SocketId) -> io::Result<Address> {
+        self.with_state(|state, _| match &state.socket(id)?.state {
+            State::Connected(conn) => Ok(conn.peer_addr.clone()),
+            _ => Err(errno(libc::ENOTCONN)),
+        })
+    }
+
+    fn set_option(&self, id: SocketId, level: i32, name: i32, value: i32) -> io::Result<()> {
+        self.with_state(|state, _| {
+            state.socket(id)?.options.insert((level, name), value);
+            Ok(())
+        })
+    }
+
+    fn get_option(&self, id: SocketId, level: i32, name: i32) -> io::Result<i32> {
+        self.with_state(|state, _| {
+            let socket = state.socket(id)?;
+            Ok(match (level, name) {
+                (libc::SOL_SOCKET, libc::SO_ERROR) => match socket.state {
+                    State::Failed(code) => code,
+                    _ => 0,
+                },
+                (libc::SOL_SOCKET, libc::SO_TYPE) => libc::SOCK_STREAM,
+                (libc::SOL_SOCKET, libc::SO_ACCEPTCONN) => {
+                    i32::from(matches!(socket.state, State::Listening { .. }))
+                }
+                key => socket.options.get(&key).copied().unwrap_or(0),
+            })
+        })
+    }
+
+    fn fileno(&self, id: SocketId) -> io::Result<Option<i64>> {
+        self.with_state(|state, _| state.socket(id).map(|_| None))
+    }
+
+    fn readiness(&self, id: SocketId) -> io::Result<Arc<Readiness>> {
+        self.with_state(|state, _| Ok(state.socket(id)?.readiness.clone()))
+    }
+
+    fn resolve(&self, name: &str) -> Option<Option<IpAddr>> {
+        Some(self.resolve_name(name))
+    }
+}
+
+/// The pipe a listener's refusal of `client` travels on.
+pub fn refusal_pipe(client: SocketId) -> u64 {
+    REFUSAL_PIPES | client
+}

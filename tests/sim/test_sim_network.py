@@ -1,0 +1,339 @@
+"""The simulated network: streams in virtual time, names, faults, determinism."""
+
+import socket as stdlib_socket
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+import tonio
+import tonio.colored as ctonio
+import tonio.sim as sim
+from tonio.net import (
+    open_tcp_listeners,
+    open_tcp_stream,
+    open_unix_listener,
+    open_unix_socket,
+    serve_listeners,
+)
+from tonio.net import socket as tsocket
+
+
+def echo(stream):
+    with stream:
+        while True:
+            try:
+                data = yield stream.receive_some()
+            except ConnectionResetError:
+                return
+            if not data:
+                yield stream.send_eof()
+                return
+            yield stream.send_all(data)
+
+
+def read_exactly(stream, n):
+    got = b""
+    while len(got) < n:
+        data = yield stream.receive_some()
+        if not data:
+            break
+        got += data
+    return got
+
+
+def with_echo_server(body, host="127.0.0.1", port=7000):
+    """Generator: runs an echo server on host:port while `body(port)` runs."""
+    listeners = yield open_tcp_listeners(port, host=host)
+    with tonio.scope() as scope:
+        scope.spawn(serve_listeners(echo, listeners))
+        result = yield body(port)
+        scope.cancel()
+    yield scope()
+    return result
+
+
+def test_echo_takes_the_links_latency_in_virtual_time():
+    def body(port):
+        t0 = tonio.time.time()
+        stream = yield open_tcp_stream("127.0.0.1", port)
+        t1 = tonio.time.time()
+        with stream:
+            yield stream.send_all(b"ping")
+            reply = yield from read_exactly(stream, 4)
+        t2 = tonio.time.time()
+        return reply, round(t1 - t0, 6), round(t2 - t1, 6)
+
+    network = sim.Network(latency=0.01)
+    reply, connect, round_trip = sim.run(with_echo_server(body), seed=3, network=network)
+    assert reply == b"ping"
+    assert connect == pytest.approx(0.02)  # there and back
+    assert round_trip == pytest.approx(0.02)
+
+
+def test_jitter_stays_within_its_bound_and_keeps_the_stream_in_order():
+    payload = bytes(range(256)) * 400
+
+    def body(port):
+        stream = yield open_tcp_stream("127.0.0.1", port)
+        with stream:
+            for i in range(0, len(payload), 1000):
+                yield stream.send_all(payload[i : i + 1000])
+            yield stream.send_eof()
+            got = yield from read_exactly(stream, len(payload) + 1)
+        return got
+
+    for seed in range(5):
+        network = sim.Network(latency=0.001, jitter=0.004)
+        assert sim.run(with_echo_server(body), seed=seed, network=network) == payload
+
+
+def test_sends_arrive_split_and_merged_for_some_seeds():
+    """Three 4-byte sends at once: the receiver reads as soon as bytes arrive, and sees the
+    same bytes in order, but not always as three reads of 4."""
+
+    def main():
+        listeners = yield open_tcp_listeners(80, host="127.0.0.1")
+        client = yield open_tcp_stream("127.0.0.1", 80)
+        server = yield listeners[0].accept()
+        for word in (b"aaaa", b"bbbb", b"cccc"):
+            yield client.send_all(word)
+        reads = []
+        while sum(map(len, reads)) < 12:
+            reads.append((yield server.receive_some()))
+        for s in (client, server, listeners[0]):
+            s.close()
+        return reads
+
+    seen = [sim.run(main(), seed=seed) for seed in range(40)]
+    assert all(b"".join(reads) == b"aaaabbbbccccc"[:12] for reads in seen)
+    assert [b"aaaabbbbcccc"] in seen  # merged into one read
+    assert any(len(reads[0]) < 4 for reads in seen)  # the first send arrived in pieces
+
+
+def test_names_resolve_through_the_network_and_unknown_names_fail():
+    network = sim.Network(hosts={"db": "10.0.0.2"})
+
+    def main():
+        listeners = yield open_tcp_listeners(5432, host="10.0.0.2")
+        with tonio.scope() as scope:
+            scope.spawn(serve_listeners(echo, listeners))
+            stream = yield open_tcp_stream("db", 5432)
+            with stream:
+                peer = stream.socket.getpeername()
+                yield stream.send_all(b"select 1")
+                reply = yield from read_exactly(stream, 8)
+            raw = tsocket.socket()
+            with raw:
+                yield raw.connect(("db", 5432))  # the raw socket resolves names too
+            with pytest.raises(stdlib_socket.gaierror):
+                yield open_tcp_stream("nowhere.example", 80)
+            scope.cancel()
+        yield scope()
+        return peer, reply
+
+    assert sim.run(main(), seed=0, network=network) == (("10.0.0.2", 5432), b"select 1")
+
+
+def test_nothing_listening_is_refused_and_a_taken_port_is_in_use():
+    def main():
+        with pytest.raises(ConnectionRefusedError):
+            yield open_tcp_stream("10.0.0.9", 80)
+        first = tsocket.socket()
+        yield first.bind(("127.0.0.1", 9000))
+        first.listen()
+        second = tsocket.socket()
+        with pytest.raises(OSError) as info:
+            yield second.bind(("0.0.0.0", 9000))
+        first.close()
+        second.close()
+        return info.value.errno
+
+    import errno
+
+    assert sim.run(main(), seed=0) == errno.EADDRINUSE
+
+
+def test_a_partition_stalls_traffic_a_timeout_fires_and_healing_delivers_in_order():
+    def body(port):
+        stream = yield open_tcp_stream("10.0.0.2", port)
+        with stream:
+            net = sim.network()
+            net.partition("127.0.0.1", "10.0.0.2")
+            yield stream.send_all(b"one,")
+            yield stream.send_all(b"two")
+            reply, arrived = yield tonio.time.timeout(read_exactly(stream, 7), 5.0)
+            assert not arrived  # nothing gets through a partition
+            net.heal()
+            late = yield from read_exactly(stream, 7)
+        return late
+
+    run = with_echo_server(body, host="10.0.0.2")
+    assert sim.run(run, seed=4) == b"one,two"
+
+
+def test_a_reset_mid_request_reaches_both_ends():
+    outcome = {}
+
+    def server(stream):
+        with stream:
+            try:
+                yield stream.receive_some()
+                yield stream.receive_some()  # waiting here when the reset comes
+            except ConnectionResetError:
+                outcome["server"] = "reset"
+
+    def main():
+        listeners = yield open_tcp_listeners(80, host="10.0.0.2")
+        with tonio.scope() as scope:
+            scope.spawn(serve_listeners(server, listeners))
+            stream = yield open_tcp_stream("10.0.0.2", 80)
+            with stream:
+                yield stream.send_all(b"GET /")
+                yield tonio.sleep(1)
+                ends = sim.network().reset("10.0.0.2", "localhost")
+                with pytest.raises(ConnectionResetError):
+                    yield stream.receive_some()
+            yield tonio.sleep(1)
+            scope.cancel()
+        yield scope()
+        return ends
+
+    assert sim.run(main(), seed=0) == 2
+    assert outcome == {"server": "reset"}
+
+
+def test_set_link_changes_the_latency_of_one_link():
+    def main():
+        listeners = yield open_tcp_listeners(80, host="10.0.0.2")
+        with tonio.scope() as scope:
+            scope.spawn(serve_listeners(echo, listeners))
+            sim.network().set_link("localhost", "10.0.0.2", latency=0.25)
+            t0 = tonio.time.time()
+            stream = yield open_tcp_stream("10.0.0.2", 80)
+            stream.close()
+            scope.cancel()
+        yield scope()
+        return round(tonio.time.time() - t0, 6)
+
+    assert sim.run(main(), seed=0) == pytest.approx(0.5)
+
+
+def test_unix_sockets_live_in_the_runs_own_namespace():
+    async def main():
+        listener = await ctonio.net.open_unix_listener("/nonexistent/dir/app.sock")
+        async with ctonio.scope() as scope:
+
+            async def handler(stream):
+                async with stream:
+                    await stream.send_all(b"over unix")
+
+            scope.spawn(ctonio.net.serve_listeners(handler, [listener]))
+            stream = await ctonio.net.open_unix_socket("/nonexistent/dir/app.sock")
+            async with stream:
+                got = await stream.receive_some()
+            scope.cancel()
+        return got
+
+    assert sim.run(main(), seed=0) == b"over unix"
+
+
+def test_yield_flavour_unix_listener_and_client():
+    def main():
+        listener = yield open_unix_listener("/tmp/sim-only.sock")
+        client = yield open_unix_socket("/tmp/sim-only.sock")
+        server = yield listener.accept()
+        yield client.send_all(b"x")
+        got = yield server.receive_some()
+        for s in (client, server, listener):
+            s.close()
+        return got
+
+    assert sim.run(main(), seed=0) == b"x"
+
+
+def test_datagram_sockets_are_refused_with_a_clear_error():
+    def main():
+        with pytest.raises(OSError, match="datagram sockets are not simulated"):
+            tsocket.socket(tsocket.AF_INET, tsocket.SOCK_DGRAM)
+        yield
+
+    sim.run(main(), seed=0)
+
+
+def test_fault_api_outside_a_simulated_run():
+    with pytest.raises(RuntimeError, match="simulated run"):
+        sim.network()
+
+    def main():
+        with pytest.raises(RuntimeError, match="real platform"):
+            sim.network()
+        yield
+
+    tonio.run(main())
+
+
+@pytest.mark.parametrize(
+    "network,error",
+    [
+        (sim.Network(latency=-1), ValueError),
+        (sim.Network(jitter="x"), TypeError),
+        (sim.Network(hosts={"db": "not an ip"}), ValueError),
+        (sim.Network(hosts=["db"]), TypeError),
+        (object(), TypeError),
+    ],
+)
+def test_bad_network_settings_name_the_problem(network, error):
+    with pytest.raises(error):
+        sim.runtime(seed=0, network=network)
+
+
+def test_unknown_hosts_in_faults_name_the_host():
+    def main():
+        with pytest.raises(ValueError, match="nowhere"):
+            sim.network().partition("localhost", "nowhere")
+        yield
+
+    sim.run(main(), seed=0)
+
+
+def test_a_network_program_has_the_same_trace_in_every_process():
+    source = textwrap.dedent(
+        """
+        import tonio, tonio.sim as sim
+        from tonio.net import open_tcp_listeners, open_tcp_stream, serve_listeners
+
+        def echo(stream):
+            with stream:
+                while data := (yield stream.receive_some()):
+                    yield stream.send_all(data)
+
+        def client(port, i):
+            stream = yield open_tcp_stream("127.0.0.1", port)
+            with stream:
+                yield stream.send_all(b"x" * (1000 * i + 1))
+                got = 0
+                while got < 1000 * i + 1:
+                    got += len((yield stream.receive_some()))
+
+        def main():
+            listeners = yield open_tcp_listeners(80, host="127.0.0.1")
+            with tonio.scope() as scope:
+                scope.spawn(serve_listeners(echo, listeners))
+                yield tonio.spawn(*[client(80, i) for i in range(5)])
+                scope.cancel()
+            yield scope()
+
+        rt = sim.runtime(seed=11, network=sim.Network(latency=0.002, jitter=0.003))
+        rt.run_until_complete(main())
+        print(rt.last_trace_hash, rt.last_steps)
+        """
+    )
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", source], capture_output=True, text=True, check=True
+        ).stdout
+        for _ in range(3)
+    }
+    assert len(outputs) == 1, outputs
