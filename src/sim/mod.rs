@@ -16,6 +16,7 @@ pub mod errors;
 pub mod hosts;
 pub mod net;
 mod net_arrivals;
+mod net_calls;
 mod net_faults;
 mod net_streams;
 pub mod platform;

@@ -4,8 +4,9 @@
 //! half-close, reset, names and addresses. Nothing touches the OS. What one end sends travels
 //! on the [`Wire`](super::wire) and arrives after the link's latency (plus seeded jitter),
 //! possibly cut into several pieces; what arrives is buffered at the receiving end until read,
-//! so consecutive sends may be read as one. What each parcel does when it arrives is in
-//! `net_arrivals.rs`; partitions, link settings and resets in `net_faults.rs`.
+//! so consecutive sends may be read as one. The socket calls are in `net_calls.rs`, the data
+//! path of a connection in `net_streams.rs`, what each parcel does when it arrives in
+//! `net_arrivals.rs`, partitions, link settings and resets in `net_faults.rs`.
 //!
 //! # Model (and where it is simpler than TCP)
 //! - Connecting takes one trip to the listener and one back. A connection nobody listens for,
@@ -33,7 +34,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::hosts::{host_of, Hosts};
 use super::wire::{LinkSettings, Wire};
-use crate::common::net::{bad_socket, Address, Family, Kind, Net, Shutdown, SocketId};
+use crate::common::net::{bad_socket, Address, Family, SocketId};
 use crate::common::outcome::Resume;
 use crate::common::readiness::{Event, Readiness};
 use crate::common::task::Waker;
@@ -125,7 +126,7 @@ pub struct SimSocket {
     pub readiness: Arc<Readiness>,
     pub local: Option<Address>,
     pub state: State,
-    options: BTreeMap<(i32, i32), i32>,
+    pub options: BTreeMap<(i32, i32), i32>,
 }
 
 /// What a bound socket holds.
@@ -154,10 +155,6 @@ pub struct SimNet {
 
 pub fn errno(code: i32) -> io::Error {
     io::Error::from_raw_os_error(code)
-}
-
-fn would_block() -> io::Error {
-    io::ErrorKind::WouldBlock.into()
 }
 
 fn key_of(address: &Address) -> Option<BoundKey> {
@@ -224,7 +221,7 @@ impl NetState {
         Err(errno(libc::EADDRNOTAVAIL))
     }
 
-    fn bind_to(&mut self, id: SocketId, address: Address) -> io::Result<()> {
+    pub fn bind_to(&mut self, id: SocketId, address: Address) -> io::Result<()> {
         let address = match address {
             Address::Inet(addr) if addr.port() == 0 => {
                 let port = self.ephemeral_port(addr.ip())?;
@@ -246,7 +243,7 @@ impl NetState {
     }
 
     /// Binds an unbound socket to an ephemeral address on the local host.
-    fn autobind(&mut self, id: SocketId) -> io::Result<Address> {
+    pub fn autobind(&mut self, id: SocketId) -> io::Result<Address> {
         let socket = self.socket(id)?;
         if let Some(local) = &socket.local {
             return Ok(local.clone());
@@ -363,227 +360,6 @@ impl SimNet {
     /// The address of a host name (`None`: unknown name).
     pub fn resolve_name(&self, name: &str) -> Option<IpAddr> {
         lock(&self.state).hosts.resolve(name)
-    }
-}
-
-fn check_flags(flags: i32, allowed: i32) -> io::Result<()> {
-    if flags & libc::MSG_OOB != 0 {
-        return Err(errno(libc::EINVAL));
-    }
-    if flags & !allowed != 0 {
-        return Err(errno(libc::EOPNOTSUPP));
-    }
-    Ok(())
-}
-
-const RECV_FLAGS: i32 =
-    libc::MSG_PEEK | libc::MSG_DONTWAIT | libc::MSG_WAITALL | libc::MSG_NOSIGNAL;
-const SEND_FLAGS: i32 = libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL;
-
-impl Net for SimNet {
-    fn open(&self, family: Family, kind: Kind, _protocol: i32) -> io::Result<SocketId> {
-        if kind == Kind::Datagram {
-            return Err(io::Error::new(
-                io::ErrorKind::Unsupported,
-                "datagram sockets are not simulated: the simulated network carries TCP and \
-                 Unix stream sockets",
-            ));
-        }
-        self.with_state(|state, _| Ok(state.new_socket(family, None, State::Idle)))
-    }
-
-    fn bind(&self, id: SocketId, address: &Address) -> io::Result<()> {
-        self.with_state(|state, _| {
-            let socket = state.socket(id)?;
-            if socket.local.is_some() || !matches!(socket.state, State::Idle) {
-                return Err(errno(libc::EINVAL));
-            }
-            state.bind_to(id, address.clone())
-        })
-    }
-
-    fn listen(&self, id: SocketId, backlog: i32) -> io::Result<()> {
-        self.with_state(|state, _| {
-            if matches!(state.socket(id)?.family, Family::Unix) && state.socket(id)?.local.is_none()
-            {
-                return Err(errno(libc::EINVAL));
-            }
-            state.autobind(id)?;
-            let socket = state.socket(id)?;
-            let backlog = backlog.clamp(1, 4096) as usize;
-            match &mut socket.state {
-                State::Idle => {
-                    socket.state = State::Listening {
-                        backlog,
-                        queue: VecDeque::new(),
-                    }
-                }
-                State::Listening {
-                    backlog: current, ..
-                } => *current = backlog,
-                _ => return Err(errno(libc::EINVAL)),
-            }
-            Ok(())
-        })
-    }
-
-    fn connect(&self, id: SocketId, address: &Address) -> io::Result<()> {
-        self.with_state(|state, now| {
-            match state.socket(id)?.state {
-                State::Connecting => return Err(errno(libc::EALREADY)),
-                State::Connected(_) => return Err(errno(libc::EISCONN)),
-                State::Listening { .. } => return Err(errno(libc::EINVAL)),
-                State::Idle | State::Failed(_) => {}
-            }
-            let local = state.autobind(id)?;
-            let item = Item::Syn {
-                client: id,
-                client_addr: local.clone(),
-                to: address.clone(),
-            };
-            state.send_item(now, id, &local, address, item);
-            state.socket(id)?.state = State::Connecting;
-            Err(would_block())
-        })
-    }
-
-    fn connect_result(&self, id: SocketId) -> io::Result<()> {
-        self.with_state(|state, _| match state.socket(id)?.state {
-            State::Connected(_) => Ok(()),
-            State::Connecting => Err(would_block()),
-            State::Failed(code) => Err(errno(code)),
-            _ => Err(errno(libc::ENOTCONN)),
-        })
-    }
-
-    fn accept(&self, id: SocketId) -> io::Result<(SocketId, Address)> {
-        self.with_state(|state, _| match &mut state.socket(id)?.state {
-            State::Listening { queue, .. } => queue.pop_front().ok_or_else(would_block),
-            _ => Err(errno(libc::EINVAL)),
-        })
-    }
-
-    fn recv(&self, id: SocketId, buffer: &mut [u8], flags: i32) -> io::Result<usize> {
-        check_flags(flags, RECV_FLAGS)?;
-        self.with_state(|state, _| {
-            let State::Connected(conn) = &mut state.socket(id)?.state else {
-                return Err(errno(libc::ENOTCONN));
-            };
-            if buffer.is_empty() {
-                return Ok(0);
-            }
-            if !conn.received.is_empty() && !conn.read_shut {
-                let n = buffer.len().min(conn.received.len());
-                for (slot, byte) in buffer.iter_mut().zip(conn.received.iter()) {
-                    *slot = *byte;
-                }
-                if flags & libc::MSG_PEEK == 0 {
-                    conn.received.drain(..n);
-                    let peer = conn.peer;
-                    state.credit(peer, n);
-                }
-                return Ok(n);
-            }
-            if conn.reset && !conn.reset_reported {
-                conn.reset_reported = true;
-                return Err(errno(libc::ECONNRESET));
-            }
-            if conn.eof || conn.read_shut || conn.reset {
-                return Ok(0);
-            }
-            Err(would_block())
-        })
-    }
-
-    fn recv_from(
-        &self,
-        id: SocketId,
-        buffer: &mut [u8],
-        flags: i32,
-    ) -> io::Result<(usize, Address)> {
-        let n = self.recv(id, buffer, flags)?;
-        let peer = self.peer_addr(id).unwrap_or(Address::UnixUnnamed);
-        Ok((n, peer))
-    }
-
-    fn send(&self, id: SocketId, data: &[u8], flags: i32) -> io::Result<usize> {
-        check_flags(flags, SEND_FLAGS)?;
-        self.with_state(|state, now| state.send_data(now, id, data))
-    }
-
-    fn send_to(
-        &self,
-        id: SocketId,
-        _data: &[u8],
-        _address: &Address,
-        _flags: i32,
-    ) -> io::Result<usize> {
-        self.with_state(|state, _| match state.socket(id)?.state {
-            State::Connected(_) => Err(errno(libc::EISCONN)),
-            _ => Err(errno(libc::ENOTCONN)),
-        })
-    }
-
-    fn shutdown(&self, id: SocketId, how: Shutdown) -> io::Result<()> {
-        self.with_state(|state, now| state.shut(now, id, how))
-    }
-
-    fn close(&self, id: SocketId) -> io::Result<()> {
-        self.with_state(|state, now| state.close_socket(now, id))
-    }
-
-    fn local_addr(&self, id: SocketId) -> io::Result<Address> {
-        self.with_state(|state, _| {
-            let socket = state.socket(id)?;
-            Ok(socket.local.clone().unwrap_or(match socket.family {
-                Family::Inet => Address::Inet(SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), 0)),
-                Family::Inet6 => Address::Inet(SocketAddr::new(Ipv6Addr::UNSPECIFIED.into(), 0)),
-                Family::Unix => Address::UnixUnnamed,
-            }))
-        })
-    }
-
-    fn peer_addr(&self, id: SocketId) -> io::Result<Address> {
-        self.with_state(|state, _| match &state.socket(id)?.state {
-            State::Connected(conn) => Ok(conn.peer_addr.clone()),
-            _ => Err(errno(libc::ENOTCONN)),
-        })
-    }
-
-    fn set_option(&self, id: SocketId, level: i32, name: i32, value: i32) -> io::Result<()> {
-        self.with_state(|state, _| {
-            state.socket(id)?.options.insert((level, name), value);
-            Ok(())
-        })
-    }
-
-    fn get_option(&self, id: SocketId, level: i32, name: i32) -> io::Result<i32> {
-        self.with_state(|state, _| {
-            let socket = state.socket(id)?;
-            Ok(match (level, name) {
-                (libc::SOL_SOCKET, libc::SO_ERROR) => match socket.state {
-                    State::Failed(code) => code,
-                    _ => 0,
-                },
-                (libc::SOL_SOCKET, libc::SO_TYPE) => libc::SOCK_STREAM,
-                (libc::SOL_SOCKET, libc::SO_ACCEPTCONN) => {
-                    i32::from(matches!(socket.state, State::Listening { .. }))
-                }
-                key => socket.options.get(&key).copied().unwrap_or(0),
-            })
-        })
-    }
-
-    fn fileno(&self, id: SocketId) -> io::Result<Option<i64>> {
-        self.with_state(|state, _| state.socket(id).map(|_| None))
-    }
-
-    fn readiness(&self, id: SocketId) -> io::Result<Arc<Readiness>> {
-        self.with_state(|state, _| Ok(state.socket(id)?.readiness.clone()))
-    }
-
-    fn resolve(&self, name: &str) -> Option<Option<IpAddr>> {
-        Some(self.resolve_name(name))
     }
 }
 
