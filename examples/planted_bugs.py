@@ -2,11 +2,15 @@
 
 Each function returns a fresh coroutine (yield flavour) that fails only under some
 interleavings. `tonio.sim.explore(fn)` runs it under many seeded schedules; the first failing
-seed replays the failure exactly.
+seed replays the failure exactly. The network bugs at the end fail only for some seeds of the
+simulated network (how sends are cut, how long each delivery takes): explore them with
+`network=NETWORK`.
 """
 
 import tonio
+import tonio.sim
 from tonio import sync
+from tonio.net import open_tcp_listeners, open_tcp_stream
 
 
 def lost_update(workers: int = 3):
@@ -79,5 +83,130 @@ def ordering_bug():
     def main():
         yield tonio.spawn(worker("a"), worker("b"), worker("c"))
         assert order != ["c", "b", "a"], "the racy steps ran in the fatal order c, b, a"
+
+    return main()
+
+
+# --- network bugs (run them with `network=NETWORK`) --------------------------------------------
+
+#: The simulated network the network bugs run on: 1 ms each way, plus up to 2 ms of jitter.
+NETWORK = tonio.sim.Network(latency=0.001, jitter=0.002)
+
+RECORD = 16  # bytes per record of the record protocol below
+
+
+def _serve_once(listeners, handler):
+    """Generator: accepts one connection on `listeners[0]` and runs `handler` on it."""
+    stream = yield listeners[0].accept()
+    with stream:
+        yield handler(stream)
+
+
+def one_recv_one_message():
+    """The server assumes one `receive_some` returns one whole record. Over TCP a send may
+    arrive in pieces: a split record is read as a short one."""
+
+    def server(stream):
+        for _ in range(5):
+            record = yield stream.receive_some()
+            assert len(record) == RECORD, f"short record: {record!r}"
+            yield stream.send_all(b"ok")
+
+    def client():
+        stream = yield open_tcp_stream("127.0.0.1", 9000)
+        with stream:
+            for i in range(5):
+                yield stream.send_all(f"record {i:>9}".encode())
+                reply = b""
+                while len(reply) < 2:  # the client reads correctly: until it has the reply
+                    data = yield stream.receive_some()
+                    if not data:
+                        return  # the server gave up
+                    reply += data
+
+    def main():
+        listeners = yield open_tcp_listeners(9000, host="127.0.0.1")
+        with listeners[0]:
+            tonio.spawn(client())
+            yield _serve_once(listeners, server)
+
+    return main()
+
+
+def no_timeout_under_partition():
+    """The client waits for its reply without a timeout; a partition that lasts (here: for
+    good) while the request is in flight leaves it waiting forever."""
+
+    def server(stream):
+        request = yield stream.receive_some()
+        yield stream.send_all(b"reply to " + request)
+
+    def chaos():
+        yield tonio.sleep(0.008)  # a fixed moment; the jitter decides where the request is
+        tonio.sim.network().partition("127.0.0.1", "10.0.0.2")
+
+    def main():
+        listeners = yield open_tcp_listeners(80, host="10.0.0.2")
+        join = tonio.spawn(_serve_once(listeners, server))
+        tonio.spawn(chaos())
+        client = yield open_tcp_stream("10.0.0.2", 80)
+        with client:
+            yield client.send_all(b"GET")
+            reply = yield client.receive_some()  # no timeout: the bug
+        assert reply == b"reply to GET"
+        yield join
+        listeners[0].close()
+
+    return main()
+
+
+def retry_double_applies():
+    """The client retries a deposit when its connection is reset; if the reset came after the
+    server applied the first attempt, the deposit is applied twice."""
+    account = {"balance": 0}
+
+    def server(stream):
+        with stream:
+            try:
+                request = b""
+                while not request.endswith(b"\n"):  # a whole request, however it arrives
+                    data = yield stream.receive_some()
+                    if not data:
+                        return
+                    request += data
+                account["balance"] += int(request)  # applied before the reply leaves
+                yield stream.send_all(b"done")
+            except ConnectionResetError:
+                pass
+
+    def serve(listeners):
+        with tonio.scope() as scope:
+            while True:
+                stream = yield listeners[0].accept()
+                scope.spawn(server(stream))
+
+    def chaos():
+        yield tonio.sleep(0.005)
+        tonio.sim.network().reset("127.0.0.1", "10.0.0.2")
+
+    def deposit(amount):
+        for _attempt in range(3):
+            try:
+                client = yield open_tcp_stream("10.0.0.2", 80)
+                with client:
+                    yield client.send_all(b"%d\n" % amount)
+                    if (yield client.receive_some()) == b"done":
+                        return
+            except ConnectionResetError:
+                continue  # retry: but was it applied? (the bug: no request id)
+
+    def main():
+        listeners = yield open_tcp_listeners(80, host="10.0.0.2")
+        with tonio.scope() as scope:
+            scope.spawn(serve(listeners))
+            tonio.spawn(chaos())
+            yield deposit(10)
+            scope.cancel()
+        assert account["balance"] == 10, f"deposit applied {account['balance'] // 10} times"
 
     return main()

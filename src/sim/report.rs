@@ -8,43 +8,74 @@ use crate::common::core::RuntimeCore;
 use crate::common::task::Task;
 use crate::common::util::lock;
 
-/// `file:line` of the innermost Python frame of `coro` (following awaited coroutines and
-/// delegated generators), or `?`.
-pub fn location(py: Python<'_>, coro: &Py<PyAny>) -> String {
-    let mut current = coro.bind(py).clone();
+/// `(file, line)` of every Python frame of `coro`, outermost first (following awaited
+/// coroutines and delegated generators).
+fn frames(py: Python<'_>, coro: &Py<PyAny>) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    let mut current = Some(coro.bind(py).clone());
     for _ in 0..64 {
-        let inner = ["cr_await", "gi_yieldfrom"]
+        let Some(object) = current.take() else { break };
+        let frame = object
+            .getattr("cr_frame")
+            .or_else(|_| object.getattr("gi_frame"))
+            .ok()
+            .filter(|f| !f.is_none());
+        if let Some(frame) = frame {
+            let file = frame
+                .getattr("f_code")
+                .and_then(|c| c.getattr("co_filename"))
+                .map(|f| f.to_string());
+            let line = frame.getattr("f_lineno").map(|l| l.to_string());
+            if let (Ok(file), Ok(line)) = (file, line) {
+                found.push((file, line));
+            }
+        }
+        current = ["cr_await", "gi_yieldfrom"]
             .iter()
-            .filter_map(|attr| current.getattr(*attr).ok())
+            .filter_map(|attr| object.getattr(*attr).ok())
             .find(|inner| {
                 inner.hasattr("cr_frame").unwrap_or(false)
                     || inner.hasattr("gi_frame").unwrap_or(false)
             });
-        match inner {
-            Some(inner) => current = inner,
-            None => break,
-        }
     }
-    let frame = current
-        .getattr("cr_frame")
-        .or_else(|_| current.getattr("gi_frame"))
-        .ok()
-        .filter(|f| !f.is_none());
-    let Some(frame) = frame else {
+    found
+}
+
+/// The directory of the `tonio` package, to tell its frames from the program's.
+fn package_dir(py: Python<'_>) -> Option<String> {
+    let file: String = py
+        .import("tonio")
+        .ok()?
+        .getattr("__file__")
+        .ok()?
+        .extract()
+        .ok()?;
+    let dir = std::path::Path::new(&file).parent()?;
+    Some(dir.to_string_lossy().into_owned())
+}
+
+/// Where a task stands: the innermost frame, and when that frame is inside tonio, the
+/// innermost frame of the program that called into it (`file:line (in tonio, from
+/// file:line)`); `?` if there is no frame.
+fn place(py: Python<'_>, stack: &[(String, String)]) -> String {
+    let Some((file, line)) = stack.last() else {
         return "?".into();
     };
-    let file = frame
-        .getattr("f_code")
-        .and_then(|c| c.getattr("co_filename"))
-        .map(|f| f.to_string());
-    let line = frame.getattr("f_lineno").map(|l| l.to_string());
-    match (file, line) {
-        (Ok(file), Ok(line)) => format!("{file}:{line}"),
-        _ => "?".into(),
+    let here = format!("{file}:{line}");
+    let Some(package) = package_dir(py) else {
+        return here;
+    };
+    let inside = |file: &str| file.starts_with(&package);
+    if !inside(file) {
+        return here;
+    }
+    match stack.iter().rev().find(|(file, _)| !inside(file)) {
+        Some((file, line)) => format!("{here} (in tonio, from {file}:{line})"),
+        None => here,
     }
 }
 
-/// What `task` waits on (`start` if it never ran) and where its innermost frame is.
+/// What `task` waits on (`start` if it never ran) and where it stands (see `place`).
 pub fn describe(py: Python<'_>, task: &Arc<Task>) -> (String, String) {
     let body = lock(&task.body);
     let what = if !task.started.load(std::sync::atomic::Ordering::Relaxed) {
@@ -52,10 +83,13 @@ pub fn describe(py: Python<'_>, task: &Arc<Task>) -> (String, String) {
     } else {
         body.wait.describe()
     };
-    let place = body
-        .top()
-        .map_or_else(|| "?".to_owned(), |coro| location(py, coro));
-    (what, place)
+    let stack: Vec<(String, String)> = body
+        .coro
+        .iter()
+        .chain(body.children.iter())
+        .flat_map(|coro| frames(py, coro))
+        .collect();
+    (what, place(py, &stack))
 }
 
 /// One line per unfinished task: id, what it waits on, where.
