@@ -30,6 +30,7 @@ fn _tonio(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<bindings::socket::Socket>()?;
     m.add_class::<bindings::sim_network::SimNetwork>()?;
     m.add_function(wrap_pyfunction!(bindings::sim_network::sim_network, m)?)?;
+    m.add_function(wrap_pyfunction!(bindings::sim_network::sim_send_signal, m)?)?;
     m.add_function(wrap_pyfunction!(
         bindings::sim_network::resolve_in_platform,
         m

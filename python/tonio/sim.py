@@ -26,6 +26,7 @@ from typing import Any
 
 from ._tonio import Deadlock, LimitExceeded, Runtime, SimNetwork, SimulationError
 from ._tonio import sim_network as _sim_network
+from ._tonio import sim_send_signal as _sim_send_signal
 
 __all__ = [
     "Deadlock",
@@ -41,6 +42,7 @@ __all__ = [
     "network",
     "run",
     "runtime",
+    "send_signal",
 ]
 
 _SEED_STRIDE = 1_000_003
@@ -114,6 +116,13 @@ def network() -> SimNetwork:
     return _sim_network()
 
 
+def send_signal(signum: int) -> None:
+    """Delivers signal ``signum`` to the running simulated run's signal receivers, at the step
+    of the calling task (so it replays with the run). ``signum`` must be one of the run's
+    ``signals=[...]``; no OS signal is involved."""
+    _sim_send_signal(signum)
+
+
 def derive_seed(base: int, index: int) -> int:
     """The seed of run ``index`` of an exploration starting at ``base``."""
     return (base * _SEED_STRIDE + index) % (1 << 63)
@@ -142,13 +151,15 @@ def runtime(
     trace: bool = False,
     unhandled_error_hook: Callable[[BaseException], Any] | None = None,
     network: Network | None = None,
+    signals: list[int] | None = None,
 ) -> Runtime:
     """A runtime on the simulated platform (``TONIO_SEED``/``TONIO_STRATEGY`` override).
 
     ``max_steps`` and ``max_time`` (virtual seconds) end a run that does not finish with
     ``LimitExceeded``. ``trace=True`` records every scheduling decision in ``last_trace``; the
     ``last_trace_hash`` fingerprint is always kept. ``network``: the simulated network's
-    settings (default: ``Network()``).
+    settings (default: ``Network()``). ``signals``: the signals the run's receivers may get,
+    delivered with :func:`send_signal`.
     """
     seed, strategy, _ = _env_overrides(seed, strategy)
     return Runtime(
@@ -161,6 +172,7 @@ def runtime(
         trace=trace,
         unhandled_error_hook=unhandled_error_hook,
         network=network,
+        signals=signals,
     )
 
 

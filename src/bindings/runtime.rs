@@ -77,6 +77,11 @@ impl Runtime {
         let platform = match platform.unwrap_or("real") {
             "real" => {
                 check_free_threaded(py)?;
+                if network.as_ref().is_some_and(|n| !n.is_none()) {
+                    return Err(pyo3::exceptions::PyValueError::new_err(
+                        "network= configures the simulated network: it needs platform='sim'",
+                    ));
+                }
                 PlatformChoice::Real
             }
             "sim" => PlatformChoice::Sim(options::parse_sim(
@@ -243,7 +248,10 @@ impl Runtime {
                 )?)
             }
             PlatformChoice::Sim(config) => {
-                let platform = Arc::new(SimPlatform::new(config.clone()));
+                let platform = Arc::new(SimPlatform::new(
+                    config.clone(),
+                    self.options.signals.clone(),
+                ));
                 sim = Some(platform.clone());
                 platform
             }

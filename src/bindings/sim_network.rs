@@ -10,6 +10,7 @@ use pyo3::types::PyDict;
 
 use super::args::type_name;
 use crate::common::current;
+use crate::common::platform::Platform;
 use crate::common::suspend_args::seconds;
 use crate::common::time::{ticks_from_seconds, Ticks};
 use crate::sim::hosts::HostId;
@@ -162,6 +163,26 @@ impl SimNetwork {
 #[pyfunction]
 pub fn sim_network() -> PyResult<SimNetwork> {
     sim_platform("tonio.sim.network()", |_| Ok(SimNetwork))
+}
+
+/// `tonio.sim.send_signal(signum)`: delivers `signum` to the run's signal receivers at this
+/// step. The signal must be one of the run's `signals=[...]`.
+#[pyfunction]
+pub fn sim_send_signal(py: Python<'_>, signum: Bound<'_, PyAny>) -> PyResult<()> {
+    let number = super::args::signal_arg(&signum, "send_signal")?;
+    sim_platform("tonio.sim.send_signal()", |platform| {
+        let Some(hub) = platform.signals() else {
+            return Err(PyRuntimeError::new_err("this run has no signal hub"));
+        };
+        if !hub.configured().contains(&number) {
+            return Err(PyValueError::new_err(format!(
+                "signal {number} is not one of this run's signals=[...] (configured: {:?})",
+                hub.configured()
+            )));
+        }
+        hub.deliver(py, number);
+        Ok(())
+    })
 }
 
 /// The address of `name` in the running platform's network: `None` when the OS resolver is

@@ -29,6 +29,7 @@ use crate::common::core::RuntimeCore;
 use crate::common::current;
 use crate::common::driver::run_task;
 use crate::common::platform::Platform;
+use crate::common::signals::SignalHub;
 use crate::common::task::Task;
 use crate::common::time::{seconds_from_ticks, Ticks, NEVER};
 use crate::common::util::lock;
@@ -90,6 +91,9 @@ struct SimState {
 
 pub struct SimPlatform {
     config: SimConfig,
+    /// Signals of `signals=[...]`, delivered by `tonio.sim.send_signal` (no OS signal is
+    /// ever listened to).
+    signals: SignalHub,
     clock: Arc<AtomicU64>,
     net: SimNet,
     state: Mutex<SimState>,
@@ -115,7 +119,7 @@ impl SimPlatform {
         &self.net
     }
 
-    pub fn new(config: SimConfig) -> SimPlatform {
+    pub fn new(config: SimConfig, signals: Vec<i32>) -> SimPlatform {
         let mut rng = stream(config.seed, SCHEDULER_STREAM);
         let strategy = Strategy::new(&config.strategy, &mut rng);
         let clock = Arc::new(AtomicU64::new(0));
@@ -127,6 +131,7 @@ impl SimPlatform {
             clock.clone(),
         );
         SimPlatform {
+            signals: SignalHub::new(signals),
             clock,
             net,
             state: Mutex::new(SimState {
@@ -285,6 +290,10 @@ impl Platform for SimPlatform {
 
     fn net(&self) -> Option<&dyn crate::common::net::Net> {
         Some(&self.net)
+    }
+
+    fn signals(&self) -> Option<&SignalHub> {
+        Some(&self.signals)
     }
 
     fn schedule(&self, task: Arc<Task>) {
