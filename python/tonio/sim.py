@@ -20,6 +20,7 @@ hosts, latency and jitter, and :func:`network` for faults injected from inside a
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -216,6 +217,75 @@ def _first_divergence(a: list[tuple], b: list[tuple]) -> str:
     return f"the runs differ in length: {len(a)} vs {len(b)} steps"
 
 
+def _run_seed(
+    test: Callable[[], Any],
+    index: int,
+    run_seed: int,
+    strategy: str,
+    check_determinism: bool,
+    options: dict[str, Any],
+) -> int:
+    """One run of an exploration: its trace hash, or :class:`Failure`."""
+    rt = Runtime(
+        platform="sim", seed=run_seed, strategy=strategy, trace=check_determinism, **options
+    )
+    try:
+        rt.run_until_complete(test())
+    except BaseException as exc:
+        name = getattr(test, "__name__", "test")
+        extra = "".join(f", {key}={value!r}" for key, value in options.items())
+        replay = f"tonio.sim.run({name}(), seed={run_seed}, strategy={strategy!r}{extra})"
+        raise Failure(
+            f"run {index} failed (seed={run_seed}, strategy={strategy}): "
+            f"{type(exc).__name__}: {exc}\nreplay: {replay}",
+            seed=run_seed,
+            strategy=strategy,
+            run=index,
+            trace_hash=rt.last_trace_hash,
+            replay=replay,
+        ) from exc
+    if check_determinism:
+        _check_same_schedule(test, run_seed, strategy, rt, options)
+    return rt.last_trace_hash
+
+
+def _explore_in_threads(
+    run: Callable[[int, int], int], seeds: list[int], workers: int
+) -> list[int]:
+    """Runs ``run(index, seed)`` for every seed on ``workers`` threads, handing seeds out in
+    order. Raises the failure of the lowest failing index, exactly as a sequential loop would:
+    every seed before it was handed out earlier, so it has run to the end too."""
+    lock = threading.Lock()
+    next_index = [0]
+    hashes: dict[int, int] = {}
+    failures: dict[int, BaseException] = {}
+
+    def worker() -> None:
+        while True:
+            with lock:
+                index = next_index[0]
+                if index >= len(seeds) or (failures and index > min(failures)):
+                    return
+                next_index[0] += 1
+            try:
+                result = run(index, seeds[index])
+            except BaseException as exc:  # noqa: BLE001 - reported below, in seed order
+                with lock:
+                    failures[index] = exc
+            else:
+                with lock:
+                    hashes[index] = result
+
+    threads = [threading.Thread(target=worker, name=f"tonio-explore-{i}") for i in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise failures[min(failures)]
+    return [hashes[i] for i in range(len(seeds))]
+
+
 def explore(
     test: Callable[[], Any],
     *,
@@ -223,6 +293,7 @@ def explore(
     seed: int = 0,
     strategy: str = "random",
     check_determinism: bool = False,
+    workers: int = 1,
     **options: Any,
 ) -> Summary:
     """Run ``test()`` (a fresh coroutine each call) under ``runs`` seeds derived from ``seed``.
@@ -231,6 +302,11 @@ def explore(
     ``__cause__``; returns a :class:`Summary` otherwise. With ``check_determinism=True`` each
     seed runs twice and a divergence raises :class:`NondeterminismError` showing the first
     differing step. ``TONIO_SEED``/``TONIO_STRATEGY`` replay one exact run instead.
+
+    ``workers=N`` runs the seeds on N threads (each run is still one deterministic thread; on
+    free-threaded Python they run in parallel). The result is the same as with one worker: the
+    failure reported is the one of the first failing seed in seed order. ``test`` is then
+    called from several threads at once, so each call must build its own state.
     """
     if not callable(test):
         raise TypeError(
@@ -239,34 +315,22 @@ def explore(
         )
     if isinstance(runs, bool) or not isinstance(runs, int) or runs < 1:
         raise ValueError(f"runs must be a positive int, got {runs!r}")
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers must be a positive int, got {workers!r}")
     base, strategy, replaying = _env_overrides(seed, strategy)
     strategy = _resolve_strategy(test, strategy, options)
     seeds = [base] if replaying else [derive_seed(base, i) for i in range(runs)]
-    hashes: set[int] = set()
-    name = getattr(test, "__name__", "test")
-    for index, run_seed in enumerate(seeds):
-        rt = Runtime(
-            platform="sim", seed=run_seed, strategy=strategy, trace=check_determinism, **options
-        )
-        try:
-            rt.run_until_complete(test())
-        except BaseException as exc:
-            replay = f"tonio.sim.run({name}(), seed={run_seed}, strategy={strategy!r})"
-            raise Failure(
-                f"run {index} failed (seed={run_seed}, strategy={strategy}): "
-                f"{type(exc).__name__}: {exc}\nreplay: {replay}",
-                seed=run_seed,
-                strategy=strategy,
-                run=index,
-                trace_hash=rt.last_trace_hash,
-                replay=replay,
-            ) from exc
-        if check_determinism:
-            _check_same_schedule(test, run_seed, strategy, rt, options)
-        hashes.add(rt.last_trace_hash)
+
+    def run(index: int, run_seed: int) -> int:
+        return _run_seed(test, index, run_seed, strategy, check_determinism, options)
+
+    if workers == 1 or len(seeds) == 1:
+        hashes = [run(index, run_seed) for index, run_seed in enumerate(seeds)]
+    else:
+        hashes = _explore_in_threads(run, seeds, min(workers, len(seeds)))
     return Summary(
         runs=len(seeds),
-        distinct_schedules=len(hashes),
+        distinct_schedules=len(set(hashes)),
         strategy=strategy,
         first_seed=seeds[0],
         last_seed=seeds[-1],
