@@ -15,6 +15,11 @@ Simulator:
   the simulator once per seed; ``platform="both"`` makes one test per platform from one body.
 - ``--tonio-platform {real,sim,both}``, ``--tonio-seed``, ``--tonio-runs``, ``--tonio-strategy``
   and ``--tonio-check-determinism`` override the markers.
+- ``--tonio-workers N`` runs each test's seeds on N threads (the first failing seed in seed order
+  is still the one reported); it combines with pytest-xdist's ``-n``, which spreads tests over
+  processes.
+- ``network=tonio.sim.Network(...)`` and ``signals=[...]`` in the marker configure the
+  simulated network and signals.
 - A failing simulated run ends its report with
   ``replay: pytest '<nodeid>' --tonio-seed=<seed> --tonio-strategy=<strategy>``, which fails
   again the same way; failing seeds are remembered in pytest's cache and tried first next time.
@@ -34,7 +39,7 @@ import tonio.sim
 MARKER = "tonio"
 SIM_ONLY = {"max_steps", "max_time"}
 PLUGIN_KEYS = {"platform", "runs", "strategy", "seed"}
-SIM_OPTIONS = {"context", "max_steps", "max_time", "unhandled_error_hook"}
+SIM_OPTIONS = {"context", "max_steps", "max_time", "unhandled_error_hook", "network", "signals"}
 DEFAULT_RUNS = 50
 CACHE_PREFIX = "tonio/failing-seeds/"
 
@@ -58,6 +63,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--tonio-strategy", default=None, help="simulator: random, fifo, pct:<d> or pct:<d>:<k>"
+    )
+    group.addoption(
+        "--tonio-workers",
+        type=int,
+        default=1,
+        help="simulator: run each test's seeds on this many threads (default 1)",
     )
     group.addoption(
         "--tonio-check-determinism",
@@ -161,6 +172,15 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     return True
 
 
+class _SeedFailed(Exception):
+    """A simulated run of a test failed (``__cause__``: how)."""
+
+    def __init__(self, seed: int, trace_hash: int | None) -> None:
+        super().__init__(seed)
+        self.seed = seed
+        self.trace_hash = trace_hash
+
+
 def _run_simulated(item: pytest.Function, func: Any, kwargs: dict[str, Any]) -> None:
     config = item.config
     marker = _marker_kwargs(item)
@@ -175,7 +195,7 @@ def _run_simulated(item: pytest.Function, func: Any, kwargs: dict[str, Any]) -> 
 
     strategy = tonio.sim._resolve_strategy(make, strategy, options)
     cache_key = CACHE_PREFIX + item.nodeid
-    cache = config.cache
+    cache = getattr(config, "cache", None)  # None with -p no:cacheprovider
     remembered = (
         []
         if cache is None
@@ -186,20 +206,36 @@ def _run_simulated(item: pytest.Function, func: Any, kwargs: dict[str, Any]) -> 
     else:
         explored = [tonio.sim.derive_seed(0, i) for i in range(runs)]
         seeds = remembered + [s for s in explored if s not in remembered]
-    for seed in seeds:
+
+    def run(index: int, seed: int) -> int:
         rt = tonio.sim.Runtime(platform="sim", seed=seed, strategy=strategy, trace=check, **options)
         try:
             rt.run_until_complete(make())
             if check:
                 tonio.sim._check_same_schedule(make, seed, strategy, rt, options)
-        except BaseException:
-            item._tonio_replay = (
-                f"failing run: seed={seed} strategy={strategy} trace_hash={rt.last_trace_hash}\n"
-                f"replay: pytest '{item.nodeid}' --tonio-seed={seed} --tonio-strategy={strategy}"
-            )
-            if cache is not None and replay_seed is None and seed not in remembered:
-                cache.set(cache_key, [[seed, strategy], *cache.get(cache_key, [])][:20])
-            raise
+        except BaseException as exc:
+            raise _SeedFailed(seed, rt.last_trace_hash) from exc
+        return rt.last_trace_hash
+
+    workers = max(1, config.getoption("tonio_workers") or 1)
+    original: BaseException | None = None
+    try:
+        if workers == 1 or len(seeds) == 1:
+            for index, seed in enumerate(seeds):
+                run(index, seed)
+        else:
+            tonio.sim._explore_in_threads(run, seeds, min(workers, len(seeds)))
+    except _SeedFailed as failed:
+        seed = failed.seed
+        item._tonio_replay = (
+            f"failing run: seed={seed} strategy={strategy} trace_hash={failed.trace_hash}\n"
+            f"replay: pytest '{item.nodeid}' --tonio-seed={seed} --tonio-strategy={strategy}"
+        )
+        if cache is not None and replay_seed is None and seed not in remembered:
+            cache.set(cache_key, [[seed, strategy], *cache.get(cache_key, [])][:20])
+        original = failed.__cause__
+    if original is not None:
+        raise original  # outside the handler: the test's own exception, unchained
     if cache is not None and remembered and replay_seed is None:
         cache.set(cache_key, [e for e in cache.get(cache_key, []) if e[1] != strategy])
 

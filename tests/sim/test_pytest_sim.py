@@ -88,3 +88,34 @@ def test_counts(tonio_platform):
         "-p", "tonio", "--tonio-platform=sim", "--tonio-runs=5", "--tonio-check-determinism"
     )
     result.assert_outcomes(passed=1)
+
+
+def test_workers_option_reports_the_same_failing_seed(pytester):
+    one = run_planted(pytester, "-p", "no:cacheprovider", "-k", "lost_update")
+    two = run_planted(pytester, "-p", "no:cacheprovider", "-k", "lost_update", "--tonio-workers=2")
+    pattern = r"seed=(\d+) strategy=(\S+) trace_hash=(\d+)"
+    assert (
+        re.search(pattern, "\n".join(one.outlines)).groups()
+        == re.search(pattern, "\n".join(two.outlines)).groups()
+    )
+    two.assert_outcomes(failed=1)
+
+
+def test_marker_configures_the_simulated_network(pytester):
+    pytester.makepyfile(
+        test_net="""
+import pytest
+import tonio
+import tonio.sim
+from tonio.net import open_tcp_listeners, open_tcp_stream
+
+@pytest.mark.tonio(platform="sim", runs=3, network=tonio.sim.Network(latency=0.25))
+def test_connect_takes_the_configured_latency():
+    listeners = yield open_tcp_listeners(80, host="127.0.0.1")
+    stream = yield open_tcp_stream("127.0.0.1", 80)
+    assert tonio.time.time() == 0.5
+    stream.close()
+    listeners[0].close()
+"""
+    )
+    pytester.runpytest("-p", "tonio").assert_outcomes(passed=1)
