@@ -103,7 +103,7 @@ def test_workers_option_reports_the_same_failing_seed(pytester):
 
 def test_marker_configures_the_simulated_network(pytester):
     pytester.makepyfile(
-        test_net="""
+        test_marker_network="""
 import pytest
 import tonio
 import tonio.sim
