@@ -9,6 +9,8 @@
 6. The simulator finding a planted race (and a deadlock) in examples/planted_bugs.py, and the
    exact replay of the failing run from its seed.
 7. The echo server of examples/echo_server.py: started, talked to, stopped.
+8. The simulated network: a retry that applies a deposit twice after a connection reset, found
+   over seeded network timings and replayed exactly.
 """
 
 import sys
@@ -152,6 +154,29 @@ def simulator_demo():
     print(f"a task sleeping {virtual:.0f} virtual seconds took {time.perf_counter() - start:.4f} s")
 
 
+# 8. simulated network ----------------------------------------------------------------------
+def simulated_network_demo():
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import planted_bugs
+
+    network = planted_bugs.NETWORK
+    print(f"exploring planted_bugs.retry_double_applies on {network!r} ...")
+    try:
+        tonio.sim.explore(planted_bugs.retry_double_applies, runs=50, network=network)
+        print("no failure found (unexpected)")
+        return
+    except tonio.sim.Failure as failure:
+        print(f"found after {failure.run + 1} run(s): {failure.__cause__!r}")
+        print(f"  replay: {failure.replay}")
+        found = failure
+    rt = tonio.sim.runtime(seed=found.seed, strategy=found.strategy, network=network)
+    try:
+        rt.run_until_complete(planted_bugs.retry_double_applies())
+    except AssertionError as exc:
+        same = rt.last_trace_hash == found.trace_hash
+        print(f"replayed: {exc!r}, identical schedule: {same}")
+
+
 def main():
     runtime = tonio.runtime()
     print(f"tonio runtime: {runtime.threads} worker threads (free-threaded CPython)")
@@ -172,6 +197,8 @@ def main():
     import echo_server
 
     runtime.run_until_complete(echo_server.demo())
+    section("8. the simulated network: a retry racing a reset, found and replayed")
+    simulated_network_demo()
 
 
 if __name__ == "__main__":

@@ -106,6 +106,12 @@ class Network:
     jitter: float = 0.0
     hosts: dict[str, str] | None = None
 
+    def __repr__(self) -> str:  # qualified, so that a replay line can be pasted as it is
+        return (
+            f"tonio.sim.Network(latency={self.latency!r}, jitter={self.jitter!r}, "
+            f"hosts={self.hosts!r})"
+        )
+
 
 def network() -> SimNetwork:
     """The live network of the running simulated run, for faults: ``partition(a, b)``,
