@@ -115,6 +115,18 @@ def sim_table() -> str:
     return out.stdout.strip()
 
 
+def simnet_table() -> str:
+    print("running the simulated network benchmark ...", file=sys.stderr)
+    out = subprocess.run(
+        [str(OURS), str(ROOT / "bench/sim_net.py")],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=1800,
+    )
+    return out.stdout.strip()
+
+
 def echo_tables() -> str:
     print("running the echo benchmark ...", file=sys.stderr)
     out = subprocess.run(
@@ -248,7 +260,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--only",
-        choices=["coroutines", "channels", "sim", "echo", "http", "parallel"],
+        choices=["coroutines", "channels", "sim", "simnet", "echo", "http", "parallel"],
         help="one group only",
     )
     args = parser.parse_args()
@@ -259,6 +271,7 @@ def main() -> None:
         "coroutines": lambda: coroutine_table(args.n),
         "channels": lambda: channel_table(args.repeat),
         "sim": sim_table,
+        "simnet": simnet_table,
         "echo": echo_tables,
         "http": http_tables,
         "parallel": lambda: parallel_table(args.rounds),
