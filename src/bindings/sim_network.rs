@@ -98,6 +98,54 @@ fn sim_platform<R>(what: &str, use_it: impl FnOnce(&SimPlatform) -> PyResult<R>)
 #[pyclass(module = "tonio._tonio", name = "SimNetwork", frozen)]
 pub struct SimNetwork;
 
+/// `file:line` of the program's code calling into this binding (frames of the `tonio` package
+/// itself, such as `tonio.sim.send_signal`, are skipped).
+fn caller(py: Python<'_>) -> String {
+    let package = py
+        .import("tonio")
+        .and_then(|m| m.getattr("__file__"))
+        .and_then(|f| f.extract::<String>())
+        .ok()
+        .and_then(|f| {
+            std::path::Path::new(&f)
+                .parent()
+                .map(|d| d.to_string_lossy().into_owned())
+        });
+    let mut frame = py
+        .import("sys")
+        .and_then(|sys| sys.getattr("_getframe"))
+        .and_then(|getframe| getframe.call0())
+        .ok();
+    for _ in 0..16 {
+        let Some(current) = frame.take().filter(|f| !f.is_none()) else {
+            break;
+        };
+        let file = current
+            .getattr("f_code")
+            .and_then(|code| code.getattr("co_filename"))
+            .map(|f| f.to_string());
+        let inside =
+            matches!((&file, &package), (Ok(file), Some(dir)) if file.starts_with(dir.as_str()));
+        if !inside {
+            let line = current.getattr("f_lineno").map(|l| l.to_string());
+            return match (file, line) {
+                (Ok(file), Ok(line)) => format!("{file}:{line}"),
+                _ => "?".into(),
+            };
+        }
+        frame = current.getattr("f_back").ok();
+    }
+    "?".into()
+}
+
+/// Records a fault or signal in the run's trace, as done by the running task.
+fn note(py: Python<'_>, platform: &SimPlatform, what: String) {
+    let task = current::get()
+        .zip(current::task_id())
+        .map_or(0, |(core, uid)| uid.saturating_sub(core.uid_base));
+    platform.note(task, what, || caller(py));
+}
+
 fn host(platform: &SimPlatform, name: &str) -> PyResult<HostId> {
     platform.network().host(name).map_err(PyValueError::new_err)
 }
@@ -105,17 +153,18 @@ fn host(platform: &SimPlatform, name: &str) -> PyResult<HostId> {
 #[pymethods]
 impl SimNetwork {
     /// Cuts the link between hosts `a` and `b`: traffic stalls (in order) until healed.
-    fn partition(&self, a: &str, b: &str) -> PyResult<()> {
+    fn partition(&self, py: Python<'_>, a: &str, b: &str) -> PyResult<()> {
         sim_platform("network().partition", |platform| {
             let (a, b) = (host(platform, a)?, host(platform, b)?);
             platform.network().partition(a, b);
+            note(py, platform, format!("fault: partition {a} <-> {b}"));
             Ok(())
         })
     }
 
     /// Heals the partition between `a` and `b`, or every partition when both are omitted.
     #[pyo3(signature = (a=None, b=None))]
-    fn heal(&self, a: Option<&str>, b: Option<&str>) -> PyResult<()> {
+    fn heal(&self, py: Python<'_>, a: Option<&str>, b: Option<&str>) -> PyResult<()> {
         sim_platform("network().heal", |platform| {
             let between = match (a, b) {
                 (None, None) => None,
@@ -127,6 +176,11 @@ impl SimNetwork {
                 }
             };
             platform.network().heal(between);
+            let what = match between {
+                Some((a, b)) => format!("fault: heal {a} <-> {b}"),
+                None => "fault: heal every partition".to_owned(),
+            };
+            note(py, platform, what);
             Ok(())
         })
     }
@@ -135,6 +189,7 @@ impl SimNetwork {
     #[pyo3(signature = (a, b, *, latency=None, jitter=None))]
     fn set_link(
         &self,
+        py: Python<'_>,
         a: &str,
         b: &str,
         latency: Option<Bound<'_, PyAny>>,
@@ -145,16 +200,24 @@ impl SimNetwork {
         sim_platform("network().set_link", |platform| {
             let (a, b) = (host(platform, a)?, host(platform, b)?);
             platform.network().set_link(a, b, latency, jitter);
+            let what = format!("fault: set_link {a} <-> {b} latency={latency:?} jitter={jitter:?}");
+            note(py, platform, what);
             Ok(())
         })
     }
 
     /// Resets every open connection between `a` and `b` (both ends get
     /// `ConnectionResetError`). Returns how many connection ends were reset.
-    fn reset(&self, a: &str, b: &str) -> PyResult<usize> {
+    fn reset(&self, py: Python<'_>, a: &str, b: &str) -> PyResult<usize> {
         sim_platform("network().reset", |platform| {
             let (a, b) = (host(platform, a)?, host(platform, b)?);
-            Ok(platform.network().reset_between(a, b))
+            let ends = platform.network().reset_between(a, b);
+            note(
+                py,
+                platform,
+                format!("fault: reset {a} <-> {b} ({ends} ends)"),
+            );
+            Ok(ends)
         })
     }
 }
@@ -181,6 +244,7 @@ pub fn sim_send_signal(py: Python<'_>, signum: Bound<'_, PyAny>) -> PyResult<()>
             )));
         }
         hub.deliver(py, number);
+        note(py, platform, format!("signal {number}"));
         Ok(())
     })
 }

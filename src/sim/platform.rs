@@ -119,6 +119,15 @@ impl SimPlatform {
         &self.net
     }
 
+    /// Records in the trace that task `task` changed the simulated world (`what`: a fault, a
+    /// signal) during the current step; `location` (its `file:line`) is asked only when the
+    /// full trace is kept.
+    pub fn note(&self, task: u64, what: String, location: impl FnOnce() -> String) {
+        let mut state = lock(&self.state);
+        let (step, now) = (state.step, self.now());
+        state.trace.note(step, now, task, what, location);
+    }
+
     pub fn new(config: SimConfig, signals: Vec<i32>) -> SimPlatform {
         let mut rng = stream(config.seed, SCHEDULER_STREAM);
         let strategy = Strategy::new(&config.strategy, &mut rng);

@@ -66,6 +66,32 @@ impl Trace {
         }
     }
 
+    /// Records something the running task did to the simulated world at step `step` (a network
+    /// fault, a signal): it enters the hash, and the entry list as `what`.
+    pub fn note(
+        &mut self,
+        step: u64,
+        time: u64,
+        task: u64,
+        what: String,
+        location: impl FnOnce() -> String,
+    ) {
+        for chunk in what.as_bytes().chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.hash = mix(self.hash ^ u64::from_le_bytes(word));
+        }
+        if let Some(entries) = &mut self.entries {
+            entries.push(TraceEntry {
+                step,
+                time,
+                task,
+                resumed_from: what,
+                location: location(),
+            });
+        }
+    }
+
     pub fn hash(&self) -> u64 {
         mix(self.hash ^ self.steps)
     }

@@ -337,3 +337,27 @@ def test_a_network_program_has_the_same_trace_in_every_process():
         for _ in range(3)
     }
     assert len(outputs) == 1, outputs
+
+
+def test_faults_and_signals_are_steps_of_the_trace():
+    import signal
+
+    def main():
+        net = sim.network()
+        net.partition("localhost", "10.0.0.2")
+        net.heal()
+        sim.send_signal(signal.SIGHUP)
+        yield tonio.sleep(0)
+
+    rt = sim.runtime(seed=0, trace=True, signals=[signal.SIGHUP])
+    rt.run_until_complete(main())
+    notes = [row for row in rt.last_trace if row[3].startswith(("fault", "signal"))]
+    assert [row[3] for row in notes] == [
+        "fault: partition 127.0.0.1 <-> 10.0.0.2",
+        "fault: heal every partition",
+        f"signal {int(signal.SIGHUP)}",
+    ]
+    assert all("test_sim_network.py:" in row[4] for row in notes)
+    quiet = sim.runtime(seed=0, signals=[signal.SIGHUP])
+    quiet.run_until_complete(main())
+    assert quiet.last_trace_hash == rt.last_trace_hash  # the same run, recorded or not
