@@ -32,6 +32,10 @@ fn _tonio(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bindings::sim_network::sim_network, m)?)?;
     m.add_function(wrap_pyfunction!(bindings::sim_network::sim_send_signal, m)?)?;
     m.add_function(wrap_pyfunction!(
+        bindings::sim_network::in_simulated_blocking_call,
+        m
+    )?)?;
+    m.add_function(wrap_pyfunction!(
         bindings::sim_network::resolve_in_platform,
         m
     )?)?;

@@ -84,14 +84,18 @@ impl Runtime {
                 }
                 PlatformChoice::Real
             }
-            "sim" => PlatformChoice::Sim(options::parse_sim(
-                seed.as_ref(),
-                strategy,
-                max_steps.as_ref(),
-                max_time.as_ref(),
-                trace.as_ref(),
-                super::sim_network::parse_network(network.as_ref())?,
-            )?),
+            "sim" => {
+                // Real sockets used by blocking calls under the simulator get reported.
+                py.import("tonio._sim_guard")?.call_method0("install")?;
+                PlatformChoice::Sim(options::parse_sim(
+                    seed.as_ref(),
+                    strategy,
+                    max_steps.as_ref(),
+                    max_time.as_ref(),
+                    trace.as_ref(),
+                    super::sim_network::parse_network(network.as_ref())?,
+                )?)
+            }
             other => {
                 return Err(pyo3::exceptions::PyValueError::new_err(format!(
                     "platform must be 'real' or 'sim', got {other:?}"

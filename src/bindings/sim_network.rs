@@ -249,6 +249,18 @@ pub fn sim_send_signal(py: Python<'_>, signum: Bound<'_, PyAny>) -> PyResult<()>
     })
 }
 
+/// Whether this thread is running a blocking call inline under the simulator (for the guard
+/// that reports real sockets used there: `tonio/_sim_guard.py`).
+#[pyfunction]
+pub fn in_simulated_blocking_call() -> bool {
+    current::get().is_some_and(|core| {
+        core.platform
+            .as_any()
+            .downcast_ref::<SimPlatform>()
+            .is_some_and(SimPlatform::in_blocking_call)
+    })
+}
+
 /// The address of `name` in the running platform's network: `None` when the OS resolver is
 /// the one to ask (the real platform, or no runtime); raises `socket.gaierror` for a name the
 /// simulated network does not know.

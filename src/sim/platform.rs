@@ -119,6 +119,11 @@ impl SimPlatform {
         &self.net
     }
 
+    /// Whether a blocking call (`spawn_blocking`) is running inline right now.
+    pub fn in_blocking_call(&self) -> bool {
+        self.blocking_depth.load(Ordering::Acquire) > 0
+    }
+
     /// Records in the trace that task `task` changed the simulated world (`what`: a fault, a
     /// signal) during the current step; `location` (its `file:line`) is asked only when the
     /// full trace is kept.

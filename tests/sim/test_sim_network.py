@@ -361,3 +361,21 @@ def test_faults_and_signals_are_steps_of_the_trace():
     quiet = sim.runtime(seed=0, signals=[signal.SIGHUP])
     quiet.run_until_complete(main())
     assert quiet.last_trace_hash == rt.last_trace_hash  # the same run, recorded or not
+
+
+def test_a_blocking_call_that_uses_real_sockets_is_reported():
+    def real_connect():
+        with stdlib_socket.create_connection(("127.0.0.1", 9), timeout=1):
+            pass
+
+    def main():
+        with pytest.raises(RuntimeError, match="real socket"):
+            yield tonio.spawn_blocking(real_connect)
+        with pytest.raises(RuntimeError, match="real socket"):
+            yield tonio.spawn_blocking(stdlib_socket.getaddrinfo, "localhost", 80)
+        # blocking calls that do not touch sockets run as before
+        return (yield tonio.spawn_blocking(sum, [1, 2, 3]))
+
+    assert sim.run(main(), seed=0) == 6
+    # the guard does not reach outside the simulator's blocking calls
+    stdlib_socket.socket().close()
