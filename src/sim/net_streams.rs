@@ -45,7 +45,7 @@ impl NetState {
         let local = socket.local.clone().unwrap_or(Address::UnixUnnamed);
         let conn = match &mut socket.state {
             State::Connected(conn) => conn,
-            State::Connecting => return Err(io::ErrorKind::WouldBlock.into()),
+            State::Connecting => return Err(errno(libc::EAGAIN)),
             _ => return Err(errno(libc::ENOTCONN)),
         };
         if conn.reset {
@@ -63,7 +63,7 @@ impl NetState {
         }
         let room = WINDOW.saturating_sub(conn.unread_by_peer);
         if room == 0 {
-            return Err(io::ErrorKind::WouldBlock.into());
+            return Err(errno(libc::EAGAIN));
         }
         let n = data.len().min(room);
         conn.unread_by_peer += n;

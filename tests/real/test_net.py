@@ -1,4 +1,8 @@
-"""Networking on the real platform: sockets and streams, TCP and Unix, both flavours."""
+"""Networking: sockets and streams, TCP and Unix, both flavours.
+
+Tests taking `net_rt` run on the real platform (1 and 2 workers) and on the simulator's
+in-memory network. The others are about the OS itself and say why they stay real-only.
+"""
 
 import errno
 import os
@@ -240,6 +244,9 @@ def test_address_in_use(net_rt):
 
 
 def test_peer_reset_raises_connection_reset():
+    """Real platform only: the reset comes from a stdlib socket closed with SO_LINGER 0 (the
+    simulator's resets are in tests/sim/test_sim_network.py)."""
+
     def main():
         listener = tsocket.socket()
         yield listener.bind(("127.0.0.1", 0))
@@ -270,6 +277,7 @@ def test_peer_reset_raises_connection_reset():
 
 
 def test_interop_with_a_blocking_stdlib_client_in_a_thread():
+    """Real platform only: the peer is an OS socket in another thread."""
     result = {}
 
     def stdlib_client(port):
@@ -309,6 +317,9 @@ def fill_accept_queue(address, count=8):
 
 @pytest.mark.parametrize("blocked_in", ["accept", "recv", "send", "connect"])
 def test_cancelling_blocked_io_leaks_no_descriptor(blocked_in):
+    """Real platform only: counts OS descriptors, and blocks a connect by filling a kernel
+    accept queue (tests/sim/test_sim_network.py blocks one with a partition)."""
+
     def main():
         listener = tsocket.socket()
         yield listener.bind(("127.0.0.1", 0))

@@ -24,6 +24,9 @@ import tonio.colored as ctonio
 from tonio.net import socket as tsocket
 
 TIMEOUT = 10  # seconds, for anything that waits
+# Long enough for every piece of a send to arrive: on loopback it is there when the send
+# returns; the simulated network takes its latency (0.5 ms) and may cut a send in pieces.
+ARRIVED = 0.01
 
 
 def run_script(source: str, timeout: float = 60) -> subprocess.CompletedProcess:
@@ -172,73 +175,74 @@ def test_ints_too_large_for_c_raise_overflowerror(call):
 # --- recv_into buffers ----------------------------------------------------------------------
 
 
-def recv_into_after_send(make_target, payload=b"payload", nbytes=None):
-    """Sends `payload`, then `recv_into(make_target(), nbytes)`: `(count, target)`."""
+def recv_into_after_send(rt, make_target, payload=b"payload", nbytes=None):
+    """Sends `payload`, then `recv_into(make_target(), nbytes)` on `rt`: `(count, target)`."""
 
     def main():
         client, server = yield tcp_pair()
         with client, server:
             target = make_target()
             yield client.sendall(payload)
+            yield tonio.sleep(ARRIVED)
             if nbytes is None:
                 n = yield bounded(server.recv_into(target))
             else:
                 n = yield bounded(server.recv_into(target, nbytes))
             return n, target
 
-    return tonio.run(main())
+    return rt.run_until_complete(main())
 
 
-def test_recv_into_fills_a_memoryview():
-    n, view = recv_into_after_send(lambda: memoryview(bytearray(16)))
+def test_recv_into_fills_a_memoryview(net_rt):
+    n, view = recv_into_after_send(net_rt, lambda: memoryview(bytearray(16)))
     assert n == 7 and bytes(view[:n]) == b"payload"
 
 
-def test_recv_into_fills_an_array():
-    n, target = recv_into_after_send(lambda: array.array("B", bytes(16)))
+def test_recv_into_fills_an_array(net_rt):
+    n, target = recv_into_after_send(net_rt, lambda: array.array("B", bytes(16)))
     assert n == 7 and target.tobytes()[:n] == b"payload"
 
 
-def test_recv_into_a_memoryview_slice_writes_only_the_slice():
+def test_recv_into_a_memoryview_slice_writes_only_the_slice(net_rt):
     backing = bytearray(b"." * 12)
-    n, _ = recv_into_after_send(lambda: memoryview(backing)[4:8])
+    n, _ = recv_into_after_send(net_rt, lambda: memoryview(backing)[4:8])
     assert n == 4 and backing == b"....payl...."
 
 
-def test_recv_into_with_nbytes_writes_at_most_nbytes():
+def test_recv_into_with_nbytes_writes_at_most_nbytes(net_rt):
     backing = bytearray(b"." * 12)
-    n, _ = recv_into_after_send(lambda: backing, nbytes=3)
+    n, _ = recv_into_after_send(net_rt, lambda: backing, nbytes=3)
     assert n == 3 and backing == b"pay........."
 
 
-def test_recv_into_refuses_read_only_bytes():
+def test_recv_into_refuses_read_only_bytes(net_rt):
     def main():
         with tsocket.socket() as sock, pytest.raises(TypeError, match="writable"):
             sock.recv_into(b"read only")
         yield
 
-    tonio.run(main())
+    net_rt.run_until_complete(main())
 
 
-def test_recv_into_refuses_a_non_contiguous_memoryview():
+def test_recv_into_refuses_a_non_contiguous_memoryview(net_rt):
     def main():
         with tsocket.socket() as sock, pytest.raises(TypeError, match="contiguous"):
             sock.recv_into(memoryview(bytearray(8))[::2])
         yield
 
-    tonio.run(main())
+    net_rt.run_until_complete(main())
 
 
-def test_recv_into_nbytes_larger_than_the_buffer_raises_valueerror():
+def test_recv_into_nbytes_larger_than_the_buffer_raises_valueerror(net_rt):
     def main():
         with tsocket.socket() as sock, pytest.raises(ValueError, match="too small"):
             sock.recv_into(bytearray(4), 5)
         yield
 
-    tonio.run(main())
+    net_rt.run_until_complete(main())
 
 
-def test_resizing_a_bytearray_while_recv_into_waits_raises_buffererror():
+def test_resizing_a_bytearray_while_recv_into_waits_raises_buffererror(net_rt):
     def main():
         client, server = yield tcp_pair()
         target = bytearray(16)
@@ -254,7 +258,7 @@ def test_resizing_a_bytearray_while_recv_into_waits_raises_buffererror():
             target.extend(b"!")  # released once the receive completed
         return n, bytes(target)
 
-    n, target = tonio.run(main())
+    n, target = net_rt.run_until_complete(main())
     assert n == 4 and target == b"data" + bytes(12) + b"!"
 
 
@@ -314,11 +318,12 @@ def stream_pair(family, directory):
     return client, server
 
 
-def test_msg_peek_then_recv_returns_the_same_bytes():
+def test_msg_peek_then_recv_returns_the_same_bytes(net_rt):
     def main():
         client, server = yield tcp_pair()
         with client, server:
             yield client.sendall(b"peekaboo")
+            yield tonio.sleep(ARRIVED)
             peeked = yield bounded(server.recv(4, stdlib_socket.MSG_PEEK))
             again = yield bounded(server.recv(4, stdlib_socket.MSG_PEEK))
             target = bytearray(8)
@@ -326,7 +331,7 @@ def test_msg_peek_then_recv_returns_the_same_bytes():
             read = yield bounded(server.recv(8))
         return peeked, again, bytes(target[:n]), read
 
-    assert tonio.run(main()) == (b"peek", b"peek", b"peekaboo", b"peekaboo")
+    assert net_rt.run_until_complete(main()) == (b"peek", b"peek", b"peekaboo", b"peekaboo")
 
 
 def test_msg_peek_on_recvfrom_leaves_the_datagram_queued():
@@ -355,7 +360,7 @@ def test_sendto_takes_flags_between_data_and_address():
 
 
 @pytest.mark.parametrize("flavour", ["yield", "colored"])
-def test_msg_dontwait_on_an_empty_socket_raises_blockingioerror(flavour):
+def test_msg_dontwait_on_an_empty_socket_raises_blockingioerror(flavour, net_rt):
     async def colored_recv(sock):
         return await sock.recv(16, stdlib_socket.MSG_DONTWAIT)
 
@@ -370,10 +375,10 @@ def test_msg_dontwait_on_an_empty_socket_raises_blockingioerror(flavour):
             with pytest.raises(BlockingIOError):
                 yield bounded(server.recv_into(bytearray(4), 0, stdlib_socket.MSG_DONTWAIT))
             yield client.sendall(b"now")
-            yield bounded(server.recv(16, stdlib_socket.MSG_PEEK))  # waits until it arrived
+            yield tonio.sleep(ARRIVED)
             return (yield bounded(server.recv(16, stdlib_socket.MSG_DONTWAIT)))
 
-    assert tonio.run(main()) == b"now"
+    assert net_rt.run_until_complete(main()) == b"now"
 
 
 def test_msg_oob_round_trips_urgent_data():

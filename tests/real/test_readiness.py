@@ -2,7 +2,11 @@
 attempt wait for the next event instead of making a system call that would block (one `recv`
 per request instead of two, see bench/README.md), and that must never hide data, a datagram or
 an end of stream that is already there: the reactor is edge-triggered and will not report it
-again."""
+again.
+
+Real platform only: the bookkeeping is the reactor's (edge-triggered epoll), and the peers are
+OS sockets.
+"""
 
 import socket as stdlib_socket
 

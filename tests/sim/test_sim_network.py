@@ -379,3 +379,44 @@ def test_a_blocking_call_that_uses_real_sockets_is_reported():
     assert sim.run(main(), seed=0) == 6
     # the guard does not reach outside the simulator's blocking calls
     stdlib_socket.socket().close()
+
+
+def test_cancelled_waits_leave_the_sockets_usable():
+    def main():
+        listener = tsocket.socket()
+        yield listener.bind(("10.0.0.2", 80))
+        listener.listen()
+        outcomes = [(yield tonio.time.timeout(listener.accept(), 0.05))]
+        client = tsocket.socket()
+        yield client.connect(("10.0.0.2", 80))
+        server, _ = yield listener.accept()
+        outcomes.append((yield tonio.time.timeout(server.recv(1024), 0.05)))
+        yield client.sendall(b"usable")
+        assert (yield server.recv(1024)) == b"usable"
+        # a send that cannot finish (the window fills and nobody reads)
+        outcomes.append((yield tonio.time.timeout(client.sendall(b"x" * (1 << 20)), 0.05)))
+        # a connect that cannot finish: the link is cut
+        sim.network().partition("localhost", "10.0.0.2")
+        stuck = tsocket.socket()
+        outcomes.append((yield tonio.time.timeout(stuck.connect(("10.0.0.2", 80)), 0.05)))
+        for s in (stuck, client, server, listener):
+            s.close()
+        return outcomes
+
+    assert sim.run(main(), seed=0) == [(None, False)] * 4
+
+
+def test_closing_with_unread_data_resets_the_peer():
+    def main():
+        listeners = yield open_tcp_listeners(80, host="127.0.0.1")
+        client = yield open_tcp_stream("127.0.0.1", 80)
+        server = yield listeners[0].accept()
+        yield client.send_all(b"never read")
+        yield tonio.sleep(0.01)
+        server.close()  # with unread data: a reset, as Linux sends
+        with pytest.raises(ConnectionResetError):
+            yield read_exactly(client, 1)
+        client.close()
+        listeners[0].close()
+
+    sim.run(main(), seed=0)
