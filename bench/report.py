@@ -103,40 +103,29 @@ def channel_table(repeats: int) -> str:
     return "\n".join(lines)
 
 
-def sim_table() -> str:
-    print("running simulator benchmarks ...", file=sys.stderr)
+def script_output(script: str, what: str, timeout: int = 1800) -> str:
+    """The printed tables of one of this directory's benchmark scripts, run with our build."""
+    print(f"running {what} ...", file=sys.stderr)
     out = subprocess.run(
-        [str(OURS), str(ROOT / "bench/sim.py")],
+        [str(OURS), str(ROOT / "bench" / script)],
         capture_output=True,
         text=True,
         check=True,
-        timeout=1800,
+        timeout=timeout,
     )
     return out.stdout.strip()
+
+
+def sim_table() -> str:
+    return script_output("sim.py", "simulator benchmarks")
 
 
 def simnet_table() -> str:
-    print("running the simulated network benchmark ...", file=sys.stderr)
-    out = subprocess.run(
-        [str(OURS), str(ROOT / "bench/sim_net.py")],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=1800,
-    )
-    return out.stdout.strip()
+    return script_output("sim_net.py", "the simulated network benchmark")
 
 
 def echo_tables() -> str:
-    print("running the echo benchmark ...", file=sys.stderr)
-    out = subprocess.run(
-        [str(OURS), str(ROOT / "bench/echo.py")],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=3600,
-    )
-    return out.stdout.strip()
+    return script_output("echo.py", "the echo benchmark", timeout=3600)
 
 
 def http_tables() -> str:

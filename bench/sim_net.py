@@ -52,22 +52,7 @@ def round_trips(count: int):
 
 def small_client_server():
     """Connect, 3 round trips of 1 KB, close."""
-
-    def main():
-        listeners = yield open_tcp_listeners(80, host="127.0.0.1")
-        with tonio.scope() as scope:
-            scope.spawn(serve_listeners(echo, listeners))
-            stream = yield open_tcp_stream("127.0.0.1", 80)
-            with stream:
-                for _ in range(3):
-                    yield stream.send_all(MESSAGE)
-                    got = 0
-                    while got < len(MESSAGE):
-                        got += len((yield stream.receive_some()))
-            scope.cancel()
-        yield scope()
-
-    return main()
+    return round_trips(3)
 
 
 def round_trips_per_second(seconds: float) -> float:
