@@ -29,6 +29,11 @@ fn _tonio(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<common::sync::guard::Guard>()?;
     m.add_class::<bindings::socket::Socket>()?;
     m.add_class::<bindings::sim_network::SimNetwork>()?;
+    m.add_class::<bindings::tls::ClientConfig>()?;
+    m.add_class::<bindings::tls::ServerConfig>()?;
+    m.add_class::<bindings::tls::TLSSession>()?;
+    m.add_class::<bindings::tls::TestCA>()?;
+    m.add("TLSError", py.get_type::<bindings::tls::TLSError>())?;
     m.add_function(wrap_pyfunction!(bindings::sim_network::sim_network, m)?)?;
     m.add_function(wrap_pyfunction!(bindings::sim_network::sim_send_signal, m)?)?;
     m.add_function(wrap_pyfunction!(

@@ -16,3 +16,4 @@ pub mod sim_network;
 pub mod socket;
 pub mod socket_args;
 pub mod sync;
+pub mod tls;

@@ -37,5 +37,6 @@ pub mod sync;
 pub mod task;
 pub mod time;
 pub mod timers;
+pub mod tls;
 pub mod util;
 pub mod waitqueue;

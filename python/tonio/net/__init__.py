@@ -4,7 +4,7 @@ Every coroutine here is a generator-based coroutine (``types.coroutine``): yield
 yield flavour (``stream = yield open_tcp_stream(host, port)``) or await it in the colored one.
 """
 
-from . import socket
+from . import socket, tls
 from ._streams import (
     SocketListener,
     SocketStream,
@@ -28,4 +28,5 @@ __all__ = [
     "serve_tcp",
     "serve_unix",
     "socket",
+    "tls",
 ]

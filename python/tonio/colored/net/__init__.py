@@ -3,4 +3,4 @@
 
 from ...net import *  # noqa: F403
 from ...net import __all__  # noqa: F401
-from . import socket  # noqa: F401
+from . import socket, tls  # noqa: F401

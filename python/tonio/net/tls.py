@@ -1,0 +1,464 @@
+"""TLS over any tonio stream, in both flavours.
+
+``TLSStream(transport, ssl_context, *, server_hostname=None, server_side=False,
+https_compatible=False)`` wraps a stream (:class:`~tonio.net.SocketStream` over TCP or Unix,
+on the real or the simulated network). ``ssl_context`` is either one of ours, which run on
+rustls in Rust (records are parsed, encrypted and decrypted there; Python only moves the bytes of
+each transport read and write):
+
+- :class:`ClientConfig` ``(*, ca_certs=None, cert_chain=None, private_key=None, alpn=())``:
+  whom to trust (PEM bytes or a path; default: the system trust store), a client certificate
+  for mutual TLS, the ALPN protocols to offer;
+- :class:`ServerConfig` ``(*, cert_chain, private_key, client_ca=None, alpn=())``;
+
+or a stdlib :class:`ssl.SSLContext`, honoured exactly as the stdlib would (it runs the
+interpreter's OpenSSL over memory buffers), so code written for tonio 0.6.0 runs unchanged.
+
+The handshake happens on the first ``send_all``/``receive_some`` (or an explicit
+``handshake()``). Any handshake, certificate or protocol failure raises
+:class:`tonio.exceptions.ResourceBroken` naming the reason, with the underlying error as
+``__cause__``; the stream is then broken and its transport closed. With
+``https_compatible=True`` a peer that closes without a TLS close_notify reads as the end of
+stream instead of an error, as HTTPS clients expect.
+
+Every coroutine here is a generator-based coroutine: ``yield`` it in the yield flavour, ``await``
+it in the colored one.
+"""
+
+from __future__ import annotations
+
+import ssl as _ssl
+import threading
+import types
+from collections.abc import Callable
+from typing import Any
+
+from .. import _tonio
+from ..exceptions import ResourceBroken
+from ._streams import (
+    SocketListener,
+    SocketStream,
+    open_tcp_listeners,
+    open_tcp_stream,
+    serve_listeners,
+)
+
+ClientConfig = _tonio.ClientConfig
+ServerConfig = _tonio.ServerConfig
+
+__all__ = [
+    "ClientConfig",
+    "ServerConfig",
+    "TLSListener",
+    "TLSStream",
+    "open_tls_over_tcp_listeners",
+    "open_tls_over_tcp_stream",
+    "serve_tls_over_tcp",
+]
+
+_READ_SIZE = 65536
+# Plaintext handed to the engine at a time (each piece is copied once, then encrypted).
+_WRITE_CHUNK = 65536
+_TLS_ERRORS = (_tonio.TLSError, _ssl.SSLError, _ssl.CertificateError)
+
+
+class _RustlsEngine:
+    """A rustls session (ours): the engine interface TLSStream drives."""
+
+    __slots__ = ("session",)
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+
+    def feed(self, data: bytes) -> None:
+        self.session.feed(data)
+
+    def pending(self) -> bytes:
+        return self.session.pending()
+
+    def handshake_step(self) -> bool:
+        return not self.session.handshaking
+
+    def read(self, max_bytes: int, truncation_is_eof: bool) -> bytes | None:
+        return self.session.read(max_bytes, truncation_is_eof)
+
+    def write(self, data: memoryview) -> int:
+        return self.session.write(bytes(data))
+
+    def close_notify(self) -> None:
+        self.session.close_notify()
+
+    def alpn(self) -> str | None:
+        return self.session.alpn_protocol
+
+
+class _StdlibEngine:
+    """A stdlib ``ssl.SSLContext`` over memory buffers (the interpreter's OpenSSL).
+
+    An OpenSSL connection must not be used by two threads at once, and a task sending and
+    another receiving on the same stream may run on two workers at the same moment: every call
+    takes ``lock`` (none of them waits for I/O)."""
+
+    __slots__ = ("incoming", "outgoing", "obj", "lock")
+
+    def __init__(self, context: _ssl.SSLContext, server_side: bool, hostname: str | None) -> None:
+        self.incoming = _ssl.MemoryBIO()
+        self.outgoing = _ssl.MemoryBIO()
+        self.obj = context.wrap_bio(
+            self.incoming, self.outgoing, server_side=server_side, server_hostname=hostname
+        )
+        self.lock = threading.Lock()
+
+    def feed(self, data: bytes) -> None:
+        with self.lock:
+            if data:
+                self.incoming.write(data)
+            else:
+                self.incoming.write_eof()
+
+    def pending(self) -> bytes:
+        with self.lock:
+            return self.outgoing.read()
+
+    def handshake_step(self) -> bool:
+        with self.lock:
+            try:
+                self.obj.do_handshake()
+            except _ssl.SSLWantReadError:
+                return False
+            return True
+
+    def read(self, max_bytes: int, truncation_is_eof: bool) -> bytes | None:
+        with self.lock:
+            try:
+                return self.obj.read(max_bytes)
+            except _ssl.SSLWantReadError:
+                return None
+            except _ssl.SSLZeroReturnError:
+                return b""
+            except _ssl.SSLEOFError:
+                if truncation_is_eof:
+                    return b""
+                raise
+
+    def write(self, data: memoryview) -> int:
+        with self.lock:
+            return self.obj.write(data)
+
+    def close_notify(self) -> None:
+        # OpenSSL's shutdown (ssl.SSLObject.unwrap) also waits for the peer's close_notify
+        # and fails on application data still in flight ("application data after close
+        # notify"), after which nothing more can be read: a half-close is not possible here.
+        raise NotImplementedError(
+            "send_eof needs a tonio.net.tls ClientConfig or ServerConfig: with an ssl.SSLContext "
+            "the stdlib cannot keep reading after sending close_notify; close() the stream instead"
+        )
+
+    def alpn(self) -> str | None:
+        with self.lock:
+            return self.obj.selected_alpn_protocol()
+
+
+def _engine(
+    ssl_context: Any, server_side: bool, server_hostname: str | None
+) -> _RustlsEngine | _StdlibEngine:
+    if isinstance(ssl_context, _ssl.SSLContext):
+        return _StdlibEngine(ssl_context, server_side, server_hostname)
+    if isinstance(ssl_context, ClientConfig):
+        if server_side:
+            raise ValueError("a ClientConfig is for the client side; use a ServerConfig")
+        if not server_hostname:
+            raise ValueError("a TLS client needs server_hostname (the name to verify)")
+        return _RustlsEngine(_tonio.TLSSession.client(ssl_context, server_hostname))
+    if isinstance(ssl_context, ServerConfig):
+        if not server_side:
+            raise ValueError("a ServerConfig is for the server side (server_side=True)")
+        return _RustlsEngine(_tonio.TLSSession.server(ssl_context))
+    raise TypeError(
+        "ssl_context must be a tonio.net.tls.ClientConfig, ServerConfig or ssl.SSLContext, "
+        f"not {type(ssl_context).__name__}"
+    )
+
+
+class TLSStream:
+    """A TLS connection over ``transport`` (see the module docs)."""
+
+    __slots__ = (
+        "transport",
+        "_engine",
+        "_https_compatible",
+        "_handshaken",
+        "_handshake_started",
+        "_handshake_finished",
+        "_sending",
+        "_broken",
+    )
+
+    def __init__(
+        self,
+        transport: SocketStream,
+        ssl_context: Any,
+        *,
+        server_hostname: str | None = None,
+        server_side: bool = False,
+        https_compatible: bool = False,
+    ) -> None:
+        self.transport = transport
+        self._engine = _engine(ssl_context, server_side, server_hostname)
+        self._https_compatible = bool(https_compatible)
+        self._handshaken = False
+        # One task performs the handshake; another that needs it meanwhile waits for this
+        # event (a tonio Lock would be a "take" that commits an enclosing timeout or select).
+        self._handshake_started = False
+        self._handshake_finished = _tonio.Event()
+        # Only one task sends at a time (and only a sender or the handshake flushes), so the
+        # ciphertext the engine hands out leaves in order.
+        self._sending = False
+        self._broken: str | None = None
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    def _check(self) -> None:
+        if self._broken is not None:
+            raise ResourceBroken(f"this TLS stream is broken: {self._broken}")
+
+    def _fail(self, reason: str, cause: BaseException | None) -> ResourceBroken:
+        """Breaks the stream (the transport is closed) and returns the error to raise."""
+        self._broken = reason
+        self.transport.close()
+        error = ResourceBroken(reason)
+        error.__cause__ = cause
+        return error
+
+    @types.coroutine
+    def _flush(self):
+        data = self._engine.pending()
+        if data:
+            yield self.transport.send_all(data)
+
+    @types.coroutine
+    def _fail_after_alert(self, reason: str, cause: BaseException):
+        """Sends the alert the engine queued for the peer (best effort), then breaks."""
+        try:
+            yield from self._flush()
+        except OSError:
+            pass
+        raise self._fail(reason, cause)
+
+    @types.coroutine
+    def handshake(self):
+        """Performs the TLS handshake (done at most once; later calls return at once, and a
+        call while another task performs it waits for that one)."""
+        self._check()
+        if self._handshaken:
+            return
+        if self._handshake_started:
+            yield self._handshake_finished.wait()
+            self._check()
+            return
+        self._handshake_started = True
+        done = False
+        try:
+            while True:
+                try:
+                    if self._engine.handshake_step():
+                        break
+                    yield from self._flush()
+                    data = yield self.transport.receive_some(_READ_SIZE)
+                    if not data:
+                        raise self._fail(
+                            "TLS handshake failed: the peer closed the connection", None
+                        )
+                    self._engine.feed(data)
+                except _TLS_ERRORS as exc:
+                    yield from self._fail_after_alert(f"TLS handshake failed: {exc}", exc)
+                except OSError as exc:
+                    raise self._fail(f"TLS handshake failed: {exc}", exc) from exc
+            yield from self._flush()
+            done = True
+            self._handshaken = True
+        finally:
+            if not done and self._broken is None:
+                self._fail("TLS handshake interrupted", None)
+            self._handshake_finished.set()
+
+    # -- the stream -----------------------------------------------------------------------
+
+    @types.coroutine
+    def send_all(self, data: bytes | bytearray | memoryview | str):
+        """Encrypts and sends every byte of ``data`` (``str`` is sent UTF-8 encoded). One task
+        sends at a time: a second concurrent ``send_all`` raises ``RuntimeError``."""
+        if isinstance(data, str):
+            data = data.encode()
+        view = memoryview(data).cast("B")
+        if not self._handshaken:
+            yield from self.handshake()
+        self._check()
+        if self._sending:
+            raise RuntimeError("another task is already sending on this TLS stream")
+        self._sending = True
+        done = False
+        try:
+            while view:
+                try:
+                    taken = self._engine.write(view[:_WRITE_CHUNK])
+                except _TLS_ERRORS as exc:
+                    raise self._fail(f"TLS send failed: {exc}", exc) from exc
+                view = view[taken:]
+                yield from self._flush()
+            done = True
+        finally:
+            self._sending = False
+            if not done and self._broken is None:
+                # part of a record may have left: the stream cannot go on
+                self._fail("a TLS send was interrupted", None)
+
+    @types.coroutine
+    def receive_some(self, max_bytes: int = _READ_SIZE):
+        """Up to ``max_bytes`` decrypted bytes; ``b''`` at the end of the TLS stream."""
+        if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1:
+            raise ValueError(f"max_bytes must be a positive int, got {max_bytes!r}")
+        if not self._handshaken:
+            yield from self.handshake()
+        self._check()
+        while True:
+            try:
+                plain = self._engine.read(max_bytes, self._https_compatible)
+                if plain is not None:
+                    return plain
+                # Nothing to decrypt yet. A cancellation while waiting here loses nothing.
+                # (Receiving never sends: what the engine may owe the peer, such as the answer
+                # to a key update, leaves with the next send. A receive that waited to send
+                # could deadlock two peers that both send more than the network buffers.)
+                data = yield self.transport.receive_some(_READ_SIZE)
+                self._engine.feed(data)
+            except _TLS_ERRORS as exc:
+                yield from self._fail_after_alert(f"TLS receive failed: {exc}", exc)
+            except OSError as exc:
+                raise self._fail(f"TLS receive failed: {exc}", exc) from exc
+
+    @types.coroutine
+    def send_eof(self):
+        """Sends the TLS close_notify: the peer then reads ``b''``, and this end can go on
+        reading (a half-close; with a ``ClientConfig``/``ServerConfig`` only, see
+        ``NotImplementedError`` for an ``ssl.SSLContext``)."""
+        self._check()
+        if not self._handshaken:
+            yield from self.handshake()
+        if self._sending:
+            raise RuntimeError("another task is sending on this TLS stream")
+        self._engine.close_notify()
+        yield from self._flush()
+
+    def selected_alpn_protocol(self) -> str | None:
+        """The ALPN protocol agreed during the handshake, or ``None``."""
+        return self._engine.alpn()
+
+    def close(self) -> None:
+        """Closes the transport (idempotent; no close_notify: use ``send_eof`` first for a
+        clean close)."""
+        self.transport.close()
+
+    def __enter__(self) -> TLSStream:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __aenter__(self) -> Any:
+        return _tonio.ready(self)
+
+    def __aexit__(self, *exc: Any) -> Any:
+        self.close()
+        return _tonio.ready(None)
+
+
+class TLSListener(SocketListener):
+    """A listener whose ``accept()`` evaluates to a server-side :class:`TLSStream` (the
+    handshake happens on its first I/O, inside the handler)."""
+
+    __slots__ = ("ssl_context", "https_compatible")
+
+    def __init__(
+        self, listener: SocketListener, ssl_context: Any, *, https_compatible: bool = False
+    ) -> None:
+        super().__init__(listener.socket)
+        _engine(ssl_context, True, None)  # checks the context now, not at the first accept
+        self.ssl_context = ssl_context
+        self.https_compatible = https_compatible
+
+    @types.coroutine
+    def accept(self):
+        """The next connection, as a :class:`TLSStream` (not handshaken yet)."""
+        stream = yield super().accept()
+        return TLSStream(
+            stream,
+            self.ssl_context,
+            server_side=True,
+            https_compatible=self.https_compatible,
+        )
+
+
+@types.coroutine
+def open_tls_over_tcp_stream(
+    host: str,
+    port: int,
+    *,
+    https_compatible: bool = False,
+    ssl_context: Any = None,
+    happy_eyeballs_delay: float | None = None,
+):
+    """Connects to ``host:port`` and performs the TLS handshake (verifying ``host``); evaluates
+    to the :class:`TLSStream`. ``ssl_context`` defaults to ``ClientConfig()`` (the system trust
+    store)."""
+    if ssl_context is None:
+        ssl_context = ClientConfig()
+    kwargs = {} if happy_eyeballs_delay is None else {"happy_eyeballs_delay": happy_eyeballs_delay}
+    transport = yield from open_tcp_stream(host, port, **kwargs)
+    try:
+        stream = TLSStream(
+            transport, ssl_context, server_hostname=host, https_compatible=https_compatible
+        )
+        yield from stream.handshake()
+    except BaseException:
+        transport.close()
+        raise
+    return stream
+
+
+@types.coroutine
+def open_tls_over_tcp_listeners(
+    port: int,
+    ssl_context: Any = None,
+    *,
+    host: str | None = None,
+    https_compatible: bool = False,
+    backlog: int | None = None,
+):
+    """TCP listeners on ``port`` (see ``open_tcp_listeners``) wrapped as :class:`TLSListener`."""
+    if ssl_context is None:
+        raise ValueError("a TLS listener needs ssl_context (a ServerConfig or ssl.SSLContext)")
+    _engine(ssl_context, True, None)
+    listeners = yield from open_tcp_listeners(port, host=host, backlog=backlog)
+    return [
+        TLSListener(listener, ssl_context, https_compatible=https_compatible)
+        for listener in listeners
+    ]
+
+
+@types.coroutine
+def serve_tls_over_tcp(
+    handler: Callable[[TLSStream], Any],
+    port: int,
+    ssl_context: Any,
+    *,
+    host: str | None = None,
+    https_compatible: bool = False,
+    backlog: int | None = None,
+):
+    """Serves TLS connections on ``port`` with ``handler(stream)`` until cancelled (see
+    ``serve_listeners``)."""
+    listeners = yield from open_tls_over_tcp_listeners(
+        port, ssl_context, host=host, https_compatible=https_compatible, backlog=backlog
+    )
+    yield from serve_listeners(handler, listeners)
