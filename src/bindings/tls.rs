@@ -224,6 +224,13 @@ impl TLSSession {
             .map(|p| String::from_utf8_lossy(&p).into_owned())
     }
 
+    /// Whether the handshake resumed an earlier session (the client remembers sessions per
+    /// `ClientConfig`).
+    #[getter]
+    fn session_reused(&self) -> bool {
+        self.session.resumed()
+    }
+
     /// Queues close_notify (send `pending()` after).
     fn close_notify(&self) {
         self.session.close_notify();

@@ -456,3 +456,110 @@ def test_explore_of_a_tls_test_is_deterministic_across_processes():
         for _ in range(3)
     }
     assert len(outputs) == 1, outputs
+
+
+def test_a_client_resumes_its_session_with_a_server_it_met(net_rt):
+    client = CA.client_config()
+
+    def handler(stream):
+        with stream:
+            yield stream.send_all(b"hi")
+            yield stream.receive_some()
+
+    def body(port):
+        reused = []
+        for _ in range(2):
+            stream = yield tls.open_tls_over_tcp_stream("localhost", port, ssl_context=client)
+            with stream:
+                yield stream.receive_some()  # TLS 1.3 tickets arrive after the handshake
+                reused.append(stream.session_reused)
+        return reused
+
+    assert net_rt.run_until_complete(serving(handler, LEAF.server_config(), body)) == [
+        False,
+        True,
+    ]
+
+
+def open_fds() -> int:
+    import os
+
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.parametrize("where", ["handshake", "read"])
+def test_cancelling_a_handshake_or_a_read_leaves_no_descriptor(where):
+    """Real platform only: counts OS descriptors."""
+
+    def silent(stream):
+        with stream:
+            yield tonio.sleep(3600)
+
+    def main():
+        before = open_fds()
+        server = LEAF.server_config()
+        listeners = yield tls.open_tls_over_tcp_listeners(0, server, host="127.0.0.1")
+        port = listeners[0].socket.getsockname()[1]
+        handler = silent if where == "handshake" else echo
+        raw_listeners = listeners if where == "read" else None
+        if where == "handshake":  # a plain TCP server that never answers the ClientHello
+            raw_listeners = yield open_tcp_listeners(0, host="127.0.0.1")
+            port = raw_listeners[0].socket.getsockname()[1]
+        with tonio.scope() as scope:
+            scope.spawn(serve_listeners(handler, raw_listeners))
+            if where == "handshake":
+                outcome = yield tonio.time.timeout(
+                    tls.open_tls_over_tcp_stream("localhost", port, ssl_context=CA.client_config()),
+                    0.05,
+                )
+            else:
+                stream = yield tls.open_tls_over_tcp_stream(
+                    "localhost", port, ssl_context=CA.client_config()
+                )
+                outcome = yield tonio.time.timeout(stream.receive_some(), 0.05)
+                yield stream.send_all(b"still usable")  # a cancelled read loses nothing
+                assert (yield stream.receive_some()) == b"still usable"
+                stream.close()
+            scope.cancel()
+        yield scope()
+        for listener in listeners:
+            listener.close()
+        return outcome, open_fds() - before
+
+    outcome, leaked = tonio.run(main())
+    assert outcome == (None, False)
+    assert leaked <= 0
+
+
+def test_our_client_against_a_blocking_stdlib_server_in_a_thread():
+    """Real platform only: the server is the stdlib's blocking ssl socket in a thread."""
+    import socket
+
+    context = stdlib_server_context()
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def server():
+        raw, _ = listener.accept()
+        with context.wrap_socket(raw, server_side=True) as conn:
+            conn.sendall(b"stdlib says " + conn.recv(100))
+
+    thread = threading.Thread(target=server)
+    thread.start()
+
+    def main():
+        stream = yield tls.open_tls_over_tcp_stream(
+            "localhost", port, ssl_context=CA.client_config()
+        )
+        with stream:
+            yield stream.send_all(b"hello")
+            reply = b""
+            while len(reply) < len(b"stdlib says hello"):
+                reply += yield stream.receive_some()
+        yield tonio.spawn_blocking(thread.join)
+        return reply
+
+    try:
+        assert tonio.run(main()) == b"stdlib says hello"
+    finally:
+        listener.close()

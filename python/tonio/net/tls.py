@@ -91,6 +91,9 @@ class _RustlsEngine:
     def alpn(self) -> str | None:
         return self.session.alpn_protocol
 
+    def session_reused(self) -> bool:
+        return self.session.session_reused
+
 
 class _StdlibEngine:
     """A stdlib ``ssl.SSLContext`` over memory buffers (the interpreter's OpenSSL).
@@ -157,6 +160,10 @@ class _StdlibEngine:
     def alpn(self) -> str | None:
         with self.lock:
             return self.obj.selected_alpn_protocol()
+
+    def session_reused(self) -> bool:
+        with self.lock:
+            return self.obj.session_reused
 
 
 def _engine(
@@ -353,6 +360,12 @@ class TLSStream:
     def selected_alpn_protocol(self) -> str | None:
         """The ALPN protocol agreed during the handshake, or ``None``."""
         return self._engine.alpn()
+
+    @property
+    def session_reused(self) -> bool:
+        """Whether the handshake resumed an earlier session (a client resumes the sessions of
+        the servers its configuration met before)."""
+        return self._engine.session_reused()
 
     def close(self) -> None:
         """Closes the transport (idempotent; no close_notify: use ``send_eof`` first for a

@@ -147,6 +147,14 @@ impl TlsSession {
         lock(&self.state).conn.alpn_protocol().map(<[u8]>::to_vec)
     }
 
+    /// Whether the handshake resumed an earlier session.
+    pub fn resumed(&self) -> bool {
+        matches!(
+            lock(&self.state).conn.handshake_kind(),
+            Some(rustls::HandshakeKind::Resumed)
+        )
+    }
+
     /// Queues close_notify (send `pending()` after).
     pub fn close_notify(&self) {
         lock(&self.state).conn.send_close_notify();
