@@ -120,6 +120,10 @@ def sim_table() -> str:
     return script_output("sim.py", "simulator benchmarks")
 
 
+def tls_table() -> str:
+    return script_output("tls_bench.py", "the TLS benchmark")
+
+
 def simnet_table() -> str:
     return script_output("sim_net.py", "the simulated network benchmark")
 
@@ -249,7 +253,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--only",
-        choices=["coroutines", "channels", "sim", "simnet", "echo", "http", "parallel"],
+        choices=["coroutines", "channels", "sim", "simnet", "echo", "http", "tls", "parallel"],
         help="one group only",
     )
     args = parser.parse_args()
@@ -263,6 +267,7 @@ def main() -> None:
         "simnet": simnet_table,
         "echo": echo_tables,
         "http": http_tables,
+        "tls": tls_table,
         "parallel": lambda: parallel_table(args.rounds),
     }
     for name, make_table in groups.items():

@@ -3,7 +3,7 @@
 #   bench/run.sh                      all scenarios, print tables
 #   bench/run.sh --write              also write them into bench/README.md
 #   bench/run.sh --only NAME          one group: coroutines, channels, sim, simnet, echo, http,
-#                                   parallel
+#                                   tls, parallel
 # Peers are installed from PyPI into their own venvs (tonio 0.6.0 has the same import name).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +16,7 @@ if [ ! -x bench/.venvs/peers/bin/python ]; then
     "$PY" -m venv bench/.venvs/peers
     bench/.venvs/peers/bin/python -m pip install -q trio
 fi
-# The native load client is for the echo group only.
+# The native load clients (TCP and TLS) are for the echo and TLS groups only.
 only=""
 args=("$@")
 for i in "${!args[@]}"; do
@@ -25,7 +25,7 @@ for i in "${!args[@]}"; do
         --only=*) only="${args[$i]#--only=}" ;;
     esac
 done
-if [ -z "$only" ] || [ "$only" = echo ]; then
+if [ -z "$only" ] || [ "$only" = echo ] || [ "$only" = tls ]; then
     cargo build --release --quiet --manifest-path bench/native/Cargo.toml
 fi
 # The HTTP group: wrk (Debian's package) drives an h11 server (PyPI) on every runtime.

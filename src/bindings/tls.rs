@@ -206,6 +206,24 @@ impl TLSSession {
         }
     }
 
+    /// `feed(data)` then `read(max_bytes, truncation_is_eof)`, in one call (the receive path).
+    fn feed_read<'py>(
+        &self,
+        py: Python<'py>,
+        data: &[u8],
+        max_bytes: usize,
+        truncation_is_eof: bool,
+    ) -> PyResult<Option<Bound<'py, PyBytes>>> {
+        self.session.feed(data).map_err(tls_error)?;
+        self.read(py, max_bytes, truncation_is_eof)
+    }
+
+    /// `write(data)` then `pending()`, in one call (the send path): `(taken, ciphertext)`.
+    fn seal<'py>(&self, py: Python<'py>, data: &[u8]) -> PyResult<(usize, Bound<'py, PyBytes>)> {
+        let taken = self.session.write(data).map_err(tls_error)?;
+        Ok((taken, PyBytes::new(py, &self.session.pending())))
+    }
+
     /// Queues plaintext; returns how many bytes were taken (send `pending()`, then the rest).
     fn write(&self, data: &[u8]) -> PyResult<usize> {
         self.session.write(data).map_err(tls_error)

@@ -85,6 +85,12 @@ class _RustlsEngine:
     def write(self, data: memoryview) -> int:
         return self.session.write(bytes(data))
 
+    def feed_read(self, data: bytes, max_bytes: int, truncation_is_eof: bool) -> bytes | None:
+        return self.session.feed_read(data, max_bytes, truncation_is_eof)
+
+    def seal(self, data: memoryview) -> tuple[int, bytes]:
+        return self.session.seal(bytes(data))
+
     def close_notify(self) -> None:
         self.session.close_notify()
 
@@ -147,6 +153,14 @@ class _StdlibEngine:
     def write(self, data: memoryview) -> int:
         with self.lock:
             return self.obj.write(data)
+
+    def feed_read(self, data: bytes, max_bytes: int, truncation_is_eof: bool) -> bytes | None:
+        self.feed(data)
+        return self.read(max_bytes, truncation_is_eof)
+
+    def seal(self, data: memoryview) -> tuple[int, bytes]:
+        taken = self.write(data)
+        return taken, self.pending()
 
     def close_notify(self) -> None:
         # OpenSSL's shutdown (ssl.SSLObject.unwrap) also waits for the peer's close_notify
@@ -308,11 +322,12 @@ class TLSStream:
         try:
             while view:
                 try:
-                    taken = self._engine.write(view[:_WRITE_CHUNK])
+                    taken, out = self._engine.seal(view[:_WRITE_CHUNK])
                 except _TLS_ERRORS as exc:
                     raise self._fail(f"TLS send failed: {exc}", exc) from exc
                 view = view[taken:]
-                yield from self._flush()
+                if out:
+                    yield self.transport.send_all(out)
             done = True
         finally:
             self._sending = False
@@ -328,21 +343,21 @@ class TLSStream:
         if not self._handshaken:
             yield from self.handshake()
         self._check()
-        while True:
-            try:
-                plain = self._engine.read(max_bytes, self._https_compatible)
-                if plain is not None:
-                    return plain
+        engine, truncation_is_eof = self._engine, self._https_compatible
+        try:
+            plain = engine.read(max_bytes, truncation_is_eof)
+            while plain is None:
                 # Nothing to decrypt yet. A cancellation while waiting here loses nothing.
                 # (Receiving never sends: what the engine may owe the peer, such as the answer
                 # to a key update, leaves with the next send. A receive that waited to send
                 # could deadlock two peers that both send more than the network buffers.)
                 data = yield self.transport.receive_some(_READ_SIZE)
-                self._engine.feed(data)
-            except _TLS_ERRORS as exc:
-                yield from self._fail_after_alert(f"TLS receive failed: {exc}", exc)
-            except OSError as exc:
-                raise self._fail(f"TLS receive failed: {exc}", exc) from exc
+                plain = engine.feed_read(data, max_bytes, truncation_is_eof)
+            return plain
+        except _TLS_ERRORS as exc:
+            yield from self._fail_after_alert(f"TLS receive failed: {exc}", exc)
+        except OSError as exc:
+            raise self._fail(f"TLS receive failed: {exc}", exc) from exc
 
     @types.coroutine
     def send_eof(self):
@@ -390,12 +405,14 @@ class TLSListener(SocketListener):
     """A listener whose ``accept()`` evaluates to a server-side :class:`TLSStream` (the
     handshake happens on its first I/O, inside the handler)."""
 
-    __slots__ = ("ssl_context", "https_compatible")
+    __slots__ = ("transport", "ssl_context", "https_compatible")
 
     def __init__(
         self, listener: SocketListener, ssl_context: Any, *, https_compatible: bool = False
     ) -> None:
         super().__init__(listener.socket)
+        #: The TCP listener underneath (tonio 0.6.0's attribute name).
+        self.transport = listener
         _engine(ssl_context, True, None)  # checks the context now, not at the first accept
         self.ssl_context = ssl_context
         self.https_compatible = https_compatible
