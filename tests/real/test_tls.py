@@ -563,3 +563,89 @@ def test_our_client_against_a_blocking_stdlib_server_in_a_thread():
         assert tonio.run(main()) == b"stdlib says hello"
     finally:
         listener.close()
+
+
+@pytest.mark.parametrize("https_compatible", [False, True])
+def test_a_peer_closing_without_close_notify(net_rt, https_compatible):
+    def rude(stream):
+        yield stream.send_all(b"bye")
+        stream.close()  # no close_notify
+
+    def body(port):
+        stream = yield tls.open_tls_over_tcp_stream(
+            "localhost", port, ssl_context=CA.client_config(), https_compatible=https_compatible
+        )
+        with stream:
+            got = b""
+            while len(got) < 3:
+                got += yield stream.receive_some()
+            try:
+                end = yield stream.receive_some()
+            except ResourceBroken as exc:
+                end = exc
+        return got, end
+
+    got, end = net_rt.run_until_complete(serving(rude, LEAF.server_config(), body))
+    assert got == b"bye"
+    if https_compatible:
+        assert end == b""  # as HTTPS clients expect
+    else:
+        assert isinstance(end, ResourceBroken) and "close_notify" in str(end)
+
+
+def test_no_alpn_protocol_in_common_is_refused(net_rt):
+    server = LEAF.server_config(alpn=["h2"])
+    client = CA.client_config(alpn=["http/1.1"])
+
+    seen = {}
+
+    def handler(stream):
+        with stream:
+            try:
+                yield stream.handshake()
+            except ResourceBroken as exc:
+                seen["server"] = str(exc)
+
+    def body(port):
+        with pytest.raises(ResourceBroken) as info:
+            yield tls.open_tls_over_tcp_stream("localhost", port, ssl_context=client)
+        yield tonio.sleep(0.05)
+        return str(info.value)
+
+    message = net_rt.run_until_complete(serving(handler, server, body))
+    assert "NoApplicationProtocol" in message
+    assert "no ALPN protocol in common" in seen["server"]
+
+
+@pytest.mark.parametrize("configs", ["rustls", "stdlib"])
+def test_mib_each_way_over_a_unix_stream(net_rt, configs, tmp_path):
+    server_config, client_config = CONFIGS[configs]()
+    path = str(tmp_path / "tls-mib.sock")
+
+    def main():
+        listener = yield tonio.net.open_unix_listener(path)
+
+        def server():
+            raw = yield listener.accept()
+            stream = tls.TLSStream(raw, server_config, server_side=True)
+            with stream:
+                got = bytearray()
+                while len(got) < len(MIB):
+                    got += yield stream.receive_some()
+                yield stream.send_all(bytes(got))
+            return bytes(got)
+
+        join = tonio.spawn(server())
+        raw = yield tonio.net.open_unix_socket(path)
+        stream = tls.TLSStream(raw, client_config, server_hostname="localhost")
+        with stream:
+            yield stream.send_all(MIB)
+            back = bytearray()
+            while len(back) < len(MIB):
+                back += yield stream.receive_some()
+        received = yield join
+        listener.close()
+        return received, bytes(back)
+
+    received, back = net_rt.run_until_complete(main())
+    assert received == MIB and back == MIB
