@@ -37,6 +37,10 @@ fn _tonio(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bindings::sim_network::sim_network, m)?)?;
     m.add_function(wrap_pyfunction!(bindings::sim_network::sim_send_signal, m)?)?;
     m.add_function(wrap_pyfunction!(
+        bindings::sim_network::platform_entropy,
+        m
+    )?)?;
+    m.add_function(wrap_pyfunction!(
         bindings::sim_network::in_simulated_blocking_call,
         m
     )?)?;

@@ -28,6 +28,9 @@ Simulator:
 from __future__ import annotations
 
 import inspect
+import os
+import random
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -65,6 +68,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--tonio-strategy", default=None, help="simulator: random, fifo, pct:<d> or pct:<d>:<k>"
     )
     group.addoption(
+        "--tonio-base-seed",
+        default=None,
+        help="simulator: derive every test's seeds from this base (an int, or 'random' to pick "
+        "one per session, printed in the header); default 0, or $TONIO_BASE_SEED",
+    )
+    group.addoption(
         "--tonio-workers",
         type=int,
         default=1,
@@ -78,7 +87,42 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def _positive(value: Any, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{what} must be a positive int, got {value!r}")
+    return value
+
+
+def _base_seed(config: pytest.Config) -> int:
+    """The session's base seed: --tonio-base-seed, else $TONIO_BASE_SEED, else 0."""
+    chosen = getattr(config, "_tonio_base_seed", None)
+    if chosen is not None:
+        return chosen
+    text = config.getoption("tonio_base_seed") or os.environ.get("TONIO_BASE_SEED") or "0"
+    if text == "random":
+        chosen = random.SystemRandom().randrange(1 << 32)
+    else:
+        try:
+            chosen = int(text)
+        except ValueError:
+            raise pytest.UsageError(
+                f"--tonio-base-seed must be an int or 'random', got {text!r}"
+            ) from None
+    config._tonio_base_seed = chosen
+    return chosen
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"tonio: simulator base seed {_base_seed(config)} (--tonio-base-seed)"
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    for option in ("tonio_runs", "tonio_workers"):
+        value = config.getoption(option)
+        if value is not None and value < 1:
+            flag = "--" + option.replace("_", "-")
+            raise pytest.UsageError(f"{flag} must be a positive int, got {value}")
+    _base_seed(config)
     config.addinivalue_line(
         "markers",
         "tonio(platform='real', runs=None, strategy=None, **options): run this generator or "
@@ -97,15 +141,39 @@ def _has_marker(collector: pytest.Collector, obj: object) -> bool:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_pycollect_makeitem(collector: Any, name: str, obj: object) -> Any:
-    if not collector.istestfunction(obj, name) or not _is_coroutine_test(obj):
+    if not collector.istestfunction(obj, name) or not _has_marker(collector, obj):
         return None
-    if not _has_marker(collector, obj):
+    if not _is_coroutine_test(obj):
+        _plain_function_with_marker(collector, name, obj)
         return None
     pytest.mark.usefixtures("tonio_runtime", "tonio_platform")(obj)
     if inspect.isgeneratorfunction(obj):
         # pytest fails on generator test functions; collect them as ordinary functions.
         return list(collector._genfunctions(name, obj))
     return None
+
+
+def _plain_function_with_marker(collector: Any, name: str, obj: Any) -> None:
+    """A plain ``def`` test has nothing to run on a runtime: under the simulator that would
+    pass without exploring anything, so it fails; on the real platform it only warns."""
+    marker = collector.get_closest_marker(MARKER) or next(
+        m for m in getattr(obj, "pytestmark", ()) if m.name == MARKER
+    )
+    platform = marker.kwargs.get("platform", "real")
+    message = (
+        f"{name} is marked tonio but is a plain function (not a generator or async def): "
+        "it runs once as an ordinary test"
+    )
+    if platform in ("sim", "both"):
+        pytest.mark.usefixtures("_tonio_plain_function_error")(obj)
+        obj._tonio_error = message + ", so the simulator would explore nothing"
+    else:
+        warnings.warn(pytest.PytestWarning(message), stacklevel=1)
+
+
+@pytest.fixture
+def _tonio_plain_function_error(request: pytest.FixtureRequest) -> None:
+    pytest.fail(request.function._tonio_error, pytrace=False)
 
 
 def _marker_kwargs(node: Any) -> dict[str, Any]:
@@ -116,9 +184,7 @@ def _marker_kwargs(node: Any) -> dict[str, Any]:
 def _platform(config: pytest.Config, kwargs: dict[str, Any]) -> str:
     platform = config.getoption("tonio_platform") or kwargs.get("platform", "real")
     if platform not in ("real", "sim", "both"):
-        raise pytest.UsageError(
-            f"tonio marker: platform must be real, sim or both, not {platform!r}"
-        )
+        return "invalid"
     return platform
 
 
@@ -135,7 +201,13 @@ def tonio_platform(request: pytest.FixtureRequest) -> str:
     param = getattr(request, "param", None)
     if param is not None:
         return param
-    platform = _platform(request.config, _marker_kwargs(request.node))
+    kwargs = _marker_kwargs(request.node)
+    platform = _platform(request.config, kwargs)
+    if platform == "invalid":
+        pytest.fail(
+            f"tonio marker: platform must be real, sim or both, not {kwargs.get('platform')!r}",
+            pytrace=False,
+        )
     return "real" if platform == "both" else platform
 
 
@@ -187,8 +259,17 @@ def _run_simulated(item: pytest.Function, func: Any, kwargs: dict[str, Any]) -> 
     options = {k: v for k, v in marker.items() if k in SIM_OPTIONS}
     strategy = config.getoption("tonio_strategy") or marker.get("strategy", "random")
     runs = config.getoption("tonio_runs") or marker.get("runs", DEFAULT_RUNS)
+    try:
+        _positive(runs, "tonio marker: runs")
+    except ValueError as exc:
+        pytest.fail(str(exc), pytrace=False)
     check = config.getoption("tonio_check_determinism")
     replay_seed = config.getoption("tonio_seed")
+    # TONIO_SEED / TONIO_STRATEGY replay one run, as they do for tonio.sim.explore.
+    env_seed, env_strategy, replaying = tonio.sim._env_overrides(0, strategy)
+    if replay_seed is None and replaying:
+        replay_seed = env_seed
+    strategy = env_strategy
 
     def make() -> Any:
         return func(**kwargs)
@@ -204,7 +285,8 @@ def _run_simulated(item: pytest.Function, func: Any, kwargs: dict[str, Any]) -> 
     if replay_seed is not None:
         seeds = [replay_seed]
     else:
-        explored = [tonio.sim.derive_seed(0, i) for i in range(runs)]
+        base = _base_seed(config)
+        explored = [tonio.sim.derive_seed(base, i) for i in range(runs)]
         seeds = remembered + [s for s in explored if s not in remembered]
 
     def run(index: int, seed: int) -> int:
@@ -213,6 +295,8 @@ def _run_simulated(item: pytest.Function, func: Any, kwargs: dict[str, Any]) -> 
             rt.run_until_complete(make())
             if check:
                 tonio.sim._check_same_schedule(make, seed, strategy, rt, options)
+        except (KeyboardInterrupt, SystemExit):
+            raise  # the session is being stopped: not a failing seed
         except BaseException as exc:
             raise _SeedFailed(seed, rt.last_trace_hash) from exc
         return rt.last_trace_hash
@@ -230,6 +314,7 @@ def _run_simulated(item: pytest.Function, func: Any, kwargs: dict[str, Any]) -> 
         item._tonio_replay = (
             f"failing run: seed={seed} strategy={strategy} trace_hash={failed.trace_hash}\n"
             f"replay: pytest '{item.nodeid}' --tonio-seed={seed} --tonio-strategy={strategy}"
+            + (" --tonio-check-determinism" if check else "")
         )
         if cache is not None and replay_seed is None and seed not in remembered:
             cache.set(cache_key, [[seed, strategy], *cache.get(cache_key, [])][:20])

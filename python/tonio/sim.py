@@ -20,12 +20,14 @@ hosts, latency and jitter, and :func:`network` for faults injected from inside a
 from __future__ import annotations
 
 import os
+import random as _random
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from ._tonio import Deadlock, LimitExceeded, Runtime, SimNetwork, SimulationError
+from ._tonio import platform_entropy as _platform_entropy
 from ._tonio import sim_network as _sim_network
 from ._tonio import sim_send_signal as _sim_send_signal
 
@@ -41,6 +43,7 @@ __all__ = [
     "derive_seed",
     "explore",
     "network",
+    "random",
     "run",
     "runtime",
     "send_signal",
@@ -121,6 +124,15 @@ def network() -> SimNetwork:
     at the step of the task that calls it, so it replays with the run.
     """
     return _sim_network()
+
+
+def random() -> _random.Random:
+    """A ``random.Random`` for the program under test. Inside a simulated run it is seeded from
+    the run's seed (so a program that draws from it replays exactly); on the real platform, or
+    outside any run, it is an ordinary one. Call it where the randomness is needed (each call
+    draws a new seed from the run), not at import time."""
+    entropy = _platform_entropy()
+    return _random.Random(entropy) if entropy is not None else _random.Random()
 
 
 def send_signal(signum: int) -> None:
@@ -237,10 +249,18 @@ def _run_seed(
     )
     try:
         rt.run_until_complete(test())
+    except (KeyboardInterrupt, SystemExit):
+        raise  # stopping the exploration is not a failing run
     except BaseException as exc:
-        name = getattr(test, "__name__", "test")
+        name = getattr(test, "__name__", "")
         extra = "".join(f", {key}={value!r}" for key, value in options.items())
-        replay = f"tonio.sim.run({name}(), seed={run_seed}, strategy={strategy!r}{extra})"
+        if name.isidentifier():
+            replay = f"tonio.sim.run({name}(), seed={run_seed}, strategy={strategy!r}{extra})"
+        else:  # a lambda has no name to paste: the environment replays the same explore call
+            replay = (
+                f"run the same explore(...) again with TONIO_SEED={run_seed} "
+                f"TONIO_STRATEGY={strategy} in the environment"
+            )
         raise Failure(
             f"run {index} failed (seed={run_seed}, strategy={strategy}): "
             f"{type(exc).__name__}: {exc}\nreplay: {replay}",
@@ -282,7 +302,10 @@ def _explore_in_threads(
                 with lock:
                     hashes[index] = result
 
-    threads = [threading.Thread(target=worker, name=f"tonio-explore-{i}") for i in range(workers)]
+    threads = [
+        threading.Thread(target=worker, name=f"tonio-explore-{i}", daemon=True)
+        for i in range(workers)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -261,6 +261,13 @@ pub fn in_simulated_blocking_call() -> bool {
     })
 }
 
+/// 64 random bits from the running platform (`None` outside a runtime): under the simulator
+/// they come from the run's seed, so a program that draws them replays.
+#[pyfunction]
+pub fn platform_entropy() -> Option<u64> {
+    current::get().map(|core| core.platform.entropy())
+}
+
 /// The address of `name` in the running platform's network: `None` when the OS resolver is
 /// the one to ask (the real platform, or no runtime); raises `socket.gaierror` for a name the
 /// simulated network does not know.

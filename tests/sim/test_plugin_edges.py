@@ -1,0 +1,143 @@
+"""The pytest plugin's rough edges (issue 12), each through pytester."""
+
+import re
+
+LOST_UPDATE = """
+import pytest
+import tonio
+
+@pytest.mark.tonio(platform="sim", runs=RUNS)
+def test_lost_update():
+    counter = {"v": 0}
+
+    def inc():
+        v = counter["v"]
+        yield
+        counter["v"] = v + 1
+
+    yield tonio.spawn(inc(), inc(), inc())
+    assert counter["v"] == 3
+"""
+
+
+def write(pytester, runs="200"):
+    pytester.makepyfile(test_edges=LOST_UPDATE.replace("RUNS", runs))
+
+
+def test_without_the_cache_plugin_the_simulator_still_runs(pytester):
+    write(pytester)
+    result = pytester.runpytest("-p", "tonio", "-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    assert "AttributeError" not in result.stdout.str()
+    result.stdout.fnmatch_lines(["*replay: pytest*--tonio-seed=*"])
+
+
+def test_runs_that_are_not_positive_fail_the_test(pytester):
+    for runs in ("0", "-3"):
+        write(pytester, runs)
+        result = pytester.runpytest("-p", "tonio")
+        result.assert_outcomes(failed=1)
+        result.stdout.fnmatch_lines(["*runs must be a positive int*"])
+
+
+def test_a_non_positive_runs_option_is_a_usage_error(pytester):
+    write(pytester)
+    result = pytester.runpytest("-p", "tonio", "--tonio-runs=-1")
+    assert result.ret == 4  # pytest's usage error
+    result.stderr.fnmatch_lines(["*--tonio-runs must be a positive int*"])
+
+
+def failing_seed(result) -> str:
+    return re.search(r"--tonio-seed=(\d+)", result.stdout.str())[1]
+
+
+def test_the_base_seed_moves_the_explored_seeds_and_is_printed(pytester):
+    write(pytester)
+    default = pytester.runpytest("-p", "tonio", "-p", "no:cacheprovider")
+    default.stdout.fnmatch_lines(["tonio: simulator base seed 0*"])
+    moved = pytester.runpytest("-p", "tonio", "-p", "no:cacheprovider", "--tonio-base-seed=7")
+    moved.stdout.fnmatch_lines(["tonio: simulator base seed 7*"])
+    assert failing_seed(moved) != failing_seed(default)
+    picked = pytester.runpytest("-p", "tonio", "-p", "no:cacheprovider", "--tonio-base-seed=random")
+    picked.stdout.re_match_lines([r"tonio: simulator base seed \d+"])
+    bad = pytester.runpytest("-p", "tonio", "--tonio-base-seed=soon")
+    assert bad.ret == 4
+
+
+def test_the_base_seed_comes_from_the_environment_too(pytester, monkeypatch):
+    write(pytester)
+    monkeypatch.setenv("TONIO_BASE_SEED", "7")
+    result = pytester.runpytest("-p", "tonio", "-p", "no:cacheprovider")
+    result.stdout.fnmatch_lines(["tonio: simulator base seed 7*"])
+
+
+def test_a_plain_function_with_the_marker(pytester):
+    pytester.makepyfile(
+        test_plain="""
+import pytest
+
+@pytest.mark.tonio(platform="sim")
+def test_sim_plain():
+    pass
+
+@pytest.mark.tonio
+def test_real_plain():
+    pass
+"""
+    )
+    result = pytester.runpytest("-p", "tonio", "-rA")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*test_sim_plain*plain function*explore nothing*"])
+    result.stdout.fnmatch_lines(["*PytestWarning*test_real_plain is marked tonio*"])
+
+
+def test_a_bad_marker_value_fails_only_that_test(pytester):
+    pytester.makepyfile(
+        test_bad="""
+import pytest
+import tonio
+
+@pytest.mark.tonio(platform="moon")
+def test_bad():
+    yield
+
+@pytest.mark.tonio
+def test_good():
+    yield
+"""
+    )
+    result = pytester.runpytest("-p", "tonio")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*platform must be real, sim or both, not 'moon'*"])
+
+
+def test_tonio_seed_in_the_environment_replays_one_run(pytester, monkeypatch):
+    write(pytester)
+    first = pytester.runpytest("-p", "tonio", "-p", "no:cacheprovider")
+    seed = failing_seed(first)
+    strategy = re.search(r"--tonio-strategy=(\S+)", first.stdout.str())[1]
+    monkeypatch.setenv("TONIO_SEED", seed)
+    monkeypatch.setenv("TONIO_STRATEGY", strategy)
+    again = pytester.runpytest("-p", "tonio", "-p", "no:cacheprovider")
+    again.assert_outcomes(failed=1)
+    assert failing_seed(again) == seed
+
+
+def test_the_replay_line_keeps_the_determinism_check(pytester):
+    pytester.makepyfile(
+        test_nondet="""
+import pytest
+import tonio
+
+flips = iter(range(1000))
+
+@pytest.mark.tonio(platform="sim", runs=5)
+def test_nondeterministic():
+    if next(flips) % 2:
+        yield tonio.sleep(0)
+    yield
+"""
+    )
+    result = pytester.runpytest("-p", "tonio", "--tonio-check-determinism")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*replay: pytest*--tonio-check-determinism"])

@@ -1,0 +1,67 @@
+"""Simulator rough edges (issue 12): seeded randomness, interrupts, replay lines."""
+
+import pytest
+
+import tonio
+import tonio.sim as sim
+
+
+def draws():
+    rng = sim.random()
+    yield tonio.sleep(0)
+    return [rng.random() for _ in range(3)]
+
+
+def test_sim_random_replays_with_the_seed_and_differs_between_seeds():
+    first = sim.run(draws(), seed=5)
+    assert sim.run(draws(), seed=5) == first
+    assert sim.run(draws(), seed=6) != first
+
+
+def test_sim_random_is_an_ordinary_generator_on_the_real_platform_and_outside_runs():
+    assert len(tonio.run(draws())) == 3
+    assert 0 <= sim.random().random() < 1
+
+
+def test_an_interrupt_stops_explore_instead_of_being_a_failure():
+    def interrupted():
+        def main():
+            yield
+            raise KeyboardInterrupt
+
+        return main()
+
+    with pytest.raises(KeyboardInterrupt):
+        sim.explore(interrupted, runs=5)
+    with pytest.raises(KeyboardInterrupt):
+        sim.explore(interrupted, runs=5, workers=2)
+
+
+def test_a_lambda_gets_a_replay_line_that_works():
+    def failing():
+        def main():
+            yield
+            raise ValueError("boom")
+
+        return main()
+
+    with pytest.raises(sim.Failure) as info:
+        sim.explore(lambda: failing(), runs=3, max_steps=50)  # noqa: PLW0108
+    assert "<lambda>" not in info.value.replay
+    assert f"TONIO_SEED={info.value.seed}" in info.value.replay
+
+
+def test_a_named_test_replay_line_carries_the_options_and_reproduces(monkeypatch):
+    def spins():
+        def main():
+            while True:
+                yield
+
+        return main()
+
+    with pytest.raises(sim.Failure) as info:
+        sim.explore(spins, runs=2, max_steps=50)
+    replay = info.value.replay
+    assert replay.startswith("tonio.sim.run(spins(), ") and "max_steps=50" in replay
+    with pytest.raises(sim.LimitExceeded):
+        eval(replay, {"tonio": tonio, "spins": spins})  # the printed line, pasted
