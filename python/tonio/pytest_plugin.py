@@ -40,7 +40,7 @@ import tonio
 import tonio.sim
 
 MARKER = "tonio"
-SIM_ONLY = {"max_steps", "max_time"}
+SIM_ONLY = {"max_steps", "max_time", "network"}
 PLUGIN_KEYS = {"platform", "runs", "strategy", "seed"}
 SIM_OPTIONS = {"context", "max_steps", "max_time", "unhandled_error_hook", "network", "signals"}
 DEFAULT_RUNS = 50
@@ -292,7 +292,10 @@ def _run_simulated(item: pytest.Function, func: Any, kwargs: dict[str, Any]) -> 
     def run(index: int, seed: int) -> int:
         rt = tonio.sim.Runtime(platform="sim", seed=seed, strategy=strategy, trace=check, **options)
         try:
-            rt.run_until_complete(make())
+            try:
+                rt.run_until_complete(make())
+            finally:
+                tonio.sim._between_runs()
             if check:
                 tonio.sim._check_same_schedule(make, seed, strategy, rt, options)
         except (KeyboardInterrupt, SystemExit):
@@ -304,11 +307,12 @@ def _run_simulated(item: pytest.Function, func: Any, kwargs: dict[str, Any]) -> 
     workers = max(1, config.getoption("tonio_workers") or 1)
     original: BaseException | None = None
     try:
-        if workers == 1 or len(seeds) == 1:
-            for index, seed in enumerate(seeds):
-                run(index, seed)
-        else:
-            tonio.sim._explore_in_threads(run, seeds, min(workers, len(seeds)))
+        with tonio.sim._collector_paused():
+            if workers == 1 or len(seeds) == 1:
+                for index, seed in enumerate(seeds):
+                    run(index, seed)
+            else:
+                tonio.sim._explore_in_threads(run, seeds, min(workers, len(seeds)))
     except _SeedFailed as failed:
         seed = failed.seed
         item._tonio_replay = (

@@ -19,10 +19,12 @@ hosts, latency and jitter, and :func:`network` for faults injected from inside a
 
 from __future__ import annotations
 
+import gc
 import os
 import random as _random
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -235,6 +237,39 @@ def _first_divergence(a: list[tuple], b: list[tuple]) -> str:
     return f"the runs differ in length: {len(a)} vs {len(b)} steps"
 
 
+# Cyclic garbage is collected between simulated runs, never during one, so an object from run N
+# cannot be finalized at an arbitrary step of run N+1 (its finalizer would be a step the seed
+# does not decide). The collector is paused for a whole exploration (and the explorations of
+# several workers, which share it), collects before and after it, and between runs once enough
+# was allocated.
+_COLLECT_AFTER = 20_000
+_gc_lock = threading.Lock()
+_explorations = [0, False]  # in progress, whether the collector was enabled before the first
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    gc.collect()
+    with _gc_lock:
+        if _explorations[0] == 0:
+            _explorations[1] = gc.isenabled()
+            gc.disable()
+        _explorations[0] += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _explorations[0] -= 1
+            if _explorations[0] == 0 and _explorations[1]:
+                gc.enable()
+        gc.collect()
+
+
+def _between_runs() -> None:
+    if gc.get_count()[0] > _COLLECT_AFTER:
+        gc.collect()
+
+
 def _run_seed(
     test: Callable[[], Any],
     index: int,
@@ -248,7 +283,10 @@ def _run_seed(
         platform="sim", seed=run_seed, strategy=strategy, trace=check_determinism, **options
     )
     try:
-        rt.run_until_complete(test())
+        try:
+            rt.run_until_complete(test())
+        finally:
+            _between_runs()
     except (KeyboardInterrupt, SystemExit):
         raise  # stopping the exploration is not a failing run
     except BaseException as exc:
@@ -353,10 +391,11 @@ def explore(
     def run(index: int, run_seed: int) -> int:
         return _run_seed(test, index, run_seed, strategy, check_determinism, options)
 
-    if workers == 1 or len(seeds) == 1:
-        hashes = [run(index, run_seed) for index, run_seed in enumerate(seeds)]
-    else:
-        hashes = _explore_in_threads(run, seeds, min(workers, len(seeds)))
+    with _collector_paused():
+        if workers == 1 or len(seeds) == 1:
+            hashes = [run(index, run_seed) for index, run_seed in enumerate(seeds)]
+        else:
+            hashes = _explore_in_threads(run, seeds, min(workers, len(seeds)))
     return Summary(
         runs=len(seeds),
         distinct_schedules=len(set(hashes)),

@@ -74,17 +74,34 @@ impl Runtime {
         trace: Option<Bound<'_, PyAny>>,
         network: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
+        let given = |value: &Option<Bound<'_, PyAny>>| value.as_ref().is_some_and(|v| !v.is_none());
         let platform = match platform.unwrap_or("real") {
             "real" => {
                 check_free_threaded(py)?;
-                if network.as_ref().is_some_and(|n| !n.is_none()) {
-                    return Err(pyo3::exceptions::PyValueError::new_err(
-                        "network= configures the simulated network: it needs platform='sim'",
-                    ));
-                }
+                refuse_options(
+                    "the real platform",
+                    "platform='sim'",
+                    &[
+                        ("seed", given(&seed)),
+                        ("strategy", strategy.is_some()),
+                        ("max_steps", given(&max_steps)),
+                        ("max_time", given(&max_time)),
+                        ("trace", given(&trace)),
+                        ("network", given(&network)),
+                    ],
+                )?;
                 PlatformChoice::Real
             }
             "sim" => {
+                refuse_options(
+                    "the simulator (one thread, blocking calls inline)",
+                    "platform='real'",
+                    &[
+                        ("threads", given(&threads)),
+                        ("blocking_threadpool_size", given(&blocking_threadpool_size)),
+                        ("blocking_threadpool_idle_ttl", given(&blocking_threadpool_idle_ttl)),
+                    ],
+                )?;
                 // Real sockets used by blocking calls under the simulator get reported.
                 py.import("tonio._sim_guard")?.call_method0("install")?;
                 PlatformChoice::Sim(options::parse_sim(
@@ -236,6 +253,16 @@ impl Runtime {
     #[getter]
     fn blocking_threads(&self) -> usize {
         self.pool.thread_count()
+    }
+}
+
+/// `TypeError` naming the first option given that `platform` does not use.
+fn refuse_options(platform: &str, needs: &str, options: &[(&str, bool)]) -> PyResult<()> {
+    match options.iter().find(|(_, given)| *given) {
+        Some((name, _)) => Err(pyo3::exceptions::PyTypeError::new_err(format!(
+            "{name}= does not apply to {platform}: it needs {needs}"
+        ))),
+        None => Ok(()),
     }
 }
 

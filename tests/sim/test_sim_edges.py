@@ -65,3 +65,27 @@ def test_a_named_test_replay_line_carries_the_options_and_reproduces(monkeypatch
     assert replay.startswith("tonio.sim.run(spins(), ") and "max_steps=50" in replay
     with pytest.raises(sim.LimitExceeded):
         eval(replay, {"tonio": tonio, "spins": spins})  # the printed line, pasted
+
+
+def test_garbage_of_one_run_is_never_finalized_inside_another():
+    finalized_inside_a_run = []
+
+    class Cycle:
+        def __init__(self):
+            self.me = self
+
+        def __del__(self):
+            # a runtime is running on this thread only while a simulated run is in progress
+            finalized_inside_a_run.append(tonio._tonio.platform_entropy() is not None)
+
+    def test():
+        def main():
+            for _ in range(3000):  # enough cyclic garbage to trigger the collector
+                Cycle()
+                if _ % 500 == 0:
+                    yield
+
+        return main()
+
+    sim.explore(test, runs=20)
+    assert finalized_inside_a_run and not any(finalized_inside_a_run)

@@ -62,6 +62,14 @@ def test_send_signal_needs_a_simulated_run():
         sim.send_signal(signal.SIGHUP)
 
 
-def test_network_settings_need_the_simulator():
-    with pytest.raises(ValueError, match="platform='sim'"):
+def test_options_of_the_other_platform_are_refused_by_name():
+    with pytest.raises(TypeError, match="network= .*platform='sim'"):
         tonio._tonio.Runtime(network=sim.Network())
+    with pytest.raises(TypeError, match="seed="):
+        tonio._tonio.Runtime(seed=3)
+    with pytest.raises(TypeError, match="max_steps="):
+        tonio._tonio.Runtime(max_steps=10)
+    with pytest.raises(TypeError, match="threads= .*platform='real'"):
+        tonio._tonio.Runtime(platform="sim", threads=2)
+    with pytest.raises(TypeError, match="blocking_threadpool_size="):
+        tonio._tonio.Runtime(platform="sim", blocking_threadpool_size=4)
