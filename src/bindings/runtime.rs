@@ -99,7 +99,10 @@ impl Runtime {
                     &[
                         ("threads", given(&threads)),
                         ("blocking_threadpool_size", given(&blocking_threadpool_size)),
-                        ("blocking_threadpool_idle_ttl", given(&blocking_threadpool_idle_ttl)),
+                        (
+                            "blocking_threadpool_idle_ttl",
+                            given(&blocking_threadpool_idle_ttl),
+                        ),
                     ],
                 )?;
                 // Real sockets used by blocking calls under the simulator get reported.
