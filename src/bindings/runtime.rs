@@ -24,7 +24,7 @@ use crate::real::platform::RealPlatform;
 use crate::sim::platform::{SimPlatform, SimRun};
 
 /// One trace entry as Python sees it: `(step, virtual_time, task_id, resumed_from, location)`.
-type TraceRow = (u64, f64, u64, String, String);
+type TraceRow = (u64, f64, u64, String, String, String);
 
 /// A tonio runtime. Create it with `tonio.runtime(**options)`; run coroutines with
 /// `run_until_complete`. A runtime can run any number of coroutines, one after another.
@@ -246,6 +246,7 @@ impl Runtime {
                         e.task,
                         e.resumed_from.clone(),
                         e.location.clone(),
+                        e.name.clone(),
                     )
                 })
                 .collect(),

@@ -75,8 +75,14 @@ fn place(py: Python<'_>, stack: &[(String, String)]) -> String {
     }
 }
 
-/// What `task` waits on (`start` if it never ran) and where it stands (see `place`).
-pub fn describe(py: Python<'_>, task: &Arc<Task>) -> (String, String) {
+/// A task's name: the qualified name of its coroutine (`main.<locals>.client`), or `?`.
+fn name_of(py: Python<'_>, coro: Option<&Py<PyAny>>) -> String {
+    coro.and_then(|coro| coro.bind(py).getattr("__qualname__").ok())
+        .map_or_else(|| "?".to_owned(), |name| name.to_string())
+}
+
+/// What `task` waits on (`start` if it never ran), where it stands (see `place`), and its name.
+pub fn describe(py: Python<'_>, task: &Arc<Task>) -> (String, String, String) {
     let body = lock(&task.body);
     let what = if !task.started.load(std::sync::atomic::Ordering::Relaxed) {
         "start".to_owned()
@@ -89,7 +95,7 @@ pub fn describe(py: Python<'_>, task: &Arc<Task>) -> (String, String) {
         .chain(body.children.iter())
         .flat_map(|coro| frames(py, coro))
         .collect();
-    (what, place(py, &stack))
+    (what, place(py, &stack), name_of(py, body.coro.as_ref()))
 }
 
 /// One line per unfinished task: id, what it waits on, where.
@@ -97,8 +103,8 @@ pub fn blocked_tasks(py: Python<'_>, core: &RuntimeCore) -> Vec<String> {
     core.live_task_list()
         .iter()
         .map(|task| {
-            let (what, place) = describe(py, task);
-            format!("  task {} waiting on {what} at {place}", task.id)
+            let (what, place, name) = describe(py, task);
+            format!("  task {} ({name}) waiting on {what} at {place}", task.id)
         })
         .collect()
 }

@@ -15,6 +15,8 @@ pub struct TraceEntry {
     pub resumed_from: String,
     /// `file:line` of the task's innermost Python frame when it was picked.
     pub location: String,
+    /// The task's name (its coroutine's qualified name).
+    pub name: String,
 }
 
 #[derive(Default)]
@@ -49,19 +51,20 @@ impl Trace {
         step: u64,
         time: u64,
         task: u64,
-        details: impl FnOnce() -> (String, String),
+        details: impl FnOnce() -> (String, String, String),
     ) {
         self.steps = step;
         self.hash = mix(self.hash ^ task.wrapping_mul(0x9e37_79b9_7f4a_7c15));
         self.hash = mix(self.hash ^ time);
         if let Some(entries) = &mut self.entries {
-            let (resumed_from, location) = details();
+            let (resumed_from, location, name) = details();
             entries.push(TraceEntry {
                 step,
                 time,
                 task,
                 resumed_from,
                 location,
+                name,
             });
         }
     }
@@ -88,6 +91,7 @@ impl Trace {
                 task,
                 resumed_from: what,
                 location: location(),
+                name: String::new(),
             });
         }
     }

@@ -108,10 +108,11 @@ def test_trace_records_every_step_with_location():
     rt.run_until_complete(chatty())
     trace = rt.last_trace
     assert len(trace) == rt.last_steps
-    step, when, task, resumed_from, location = trace[-1]
+    step, when, task, resumed_from, location, name = trace[-1]
     assert step == len(trace) and task >= 1
     assert resumed_from in {"start", "yield", "sleep", "spawn join"}
     assert "test_determinism.py:" in " ".join(entry[4] for entry in trace)
+    assert "chatty" in {entry[5].split(".")[0] for entry in trace}  # tasks are named
 
 
 def test_limits_end_a_livelock_naming_the_seed():

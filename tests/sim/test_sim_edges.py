@@ -89,3 +89,26 @@ def test_garbage_of_one_run_is_never_finalized_inside_another():
 
     sim.explore(test, runs=20)
     assert finalized_inside_a_run and not any(finalized_inside_a_run)
+
+
+def test_deadlock_reports_name_each_task():
+    from tonio import sync
+
+    def main():
+        lock = sync.Lock()
+
+        def holder():
+            with (yield lock()):
+                yield tonio.Event().wait()  # never set
+
+        def waiter():
+            with (yield lock()):
+                pass
+
+        yield tonio.spawn(holder(), waiter())
+
+    with pytest.raises(sim.Deadlock) as info:
+        sim.run(main(), seed=0)
+    text = str(info.value)
+    assert "(test_deadlock_reports_name_each_task.<locals>.main.<locals>.holder)" in text
+    assert "(test_deadlock_reports_name_each_task.<locals>.main.<locals>.waiter)" in text
