@@ -7,8 +7,11 @@ Real platform:
 - ``tonio_runtime`` is that runtime; its options come from the marker or from indirect
   parametrization with a dict:
   ``@pytest.mark.parametrize("tonio_runtime", [{...}], indirect=True)``.
-- ``async def`` and async generator fixtures requested by such a test run on the same
-  runtime. Plain generator fixtures stay pytest's setup/teardown fixtures.
+- ``async def`` and async generator fixtures requested by such a test run inside the test's own
+  run, before the body (async generators: torn down after it, in reverse order), so a
+  background task a fixture starts (a test server) is alive during the body; under the
+  simulator every seed gets fresh ones. Plain generator fixtures stay pytest's setup/teardown
+  fixtures (set up once per test).
 
 Simulator:
 - ``@pytest.mark.tonio(platform="sim", runs=200, strategy="pct:3")`` runs the test body under
@@ -27,6 +30,7 @@ Simulator:
 
 from __future__ import annotations
 
+import functools
 import inspect
 import os
 import random
@@ -237,10 +241,14 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     if not _is_coroutine_test(func) or "tonio_runtime" not in pyfuncitem.funcargs:
         return None
     kwargs = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
-    if pyfuncitem.funcargs.get("tonio_platform") == "sim":
-        _run_simulated(pyfuncitem, func, kwargs)
+    if any(isinstance(value, _Deferred) for value in kwargs.values()):
+        body, kwargs = functools.partial(_with_fixtures, func), {"kwargs": kwargs}
     else:
-        pyfuncitem.funcargs["tonio_runtime"].run_until_complete(func(**kwargs))
+        body = func
+    if pyfuncitem.funcargs.get("tonio_platform") == "sim":
+        _run_simulated(pyfuncitem, body, kwargs)
+    else:
+        pyfuncitem.funcargs["tonio_runtime"].run_until_complete(body(**kwargs))
     return True
 
 
@@ -343,11 +351,70 @@ def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Iterator[Any]:
     return report
 
 
-async def _next_of(agen: Any) -> tuple[bool, Any]:
+class _Deferred:
+    """An async fixture of a tonio test, set up inside the test's own run (see
+    ``_with_fixtures``): its background tasks stay alive during the body, and under the
+    simulator every seed gets a fresh one."""
+
+    __slots__ = ("func", "kwargs", "argname")
+
+    def __init__(self, func: Any, kwargs: dict[str, Any], argname: str) -> None:
+        self.func = func
+        self.kwargs = kwargs
+        self.argname = argname
+
+
+class _AwaitGenerator:
+    """Lets an ``async def`` await a yield-flavour generator (its yields go to the driver)."""
+
+    __slots__ = ("gen",)
+
+    def __init__(self, gen: Any) -> None:
+        self.gen = gen
+
+    def __await__(self) -> Any:
+        return self.gen
+
+
+async def _with_fixtures(func: Any, kwargs: dict[str, Any]) -> Any:
+    """Sets up the deferred async fixtures in ``kwargs`` (dependencies first), runs the test
+    body, then tears the generator fixtures down in reverse order, all in one run."""
+    values: dict[int, Any] = {}
+    open_generators: list[tuple[str, Any]] = []
+
+    async def resolve(value: Any) -> Any:
+        if not isinstance(value, _Deferred):
+            return value
+        if id(value) in values:
+            return values[id(value)]
+        args = {name: await resolve(arg) for name, arg in value.kwargs.items()}
+        if inspect.iscoroutinefunction(value.func):
+            result = await value.func(**args)
+        else:
+            agen = value.func(**args)
+            try:
+                result = await agen.__anext__()
+            except StopAsyncIteration:
+                raise RuntimeError(
+                    f"async generator fixture {value.argname!r} did not yield"
+                ) from None
+            open_generators.append((value.argname, agen))
+        values[id(value)] = result
+        return result
+
     try:
-        return True, await agen.__anext__()
-    except StopAsyncIteration:
-        return False, None
+        resolved = {name: await resolve(value) for name, value in kwargs.items()}
+        body = func(**resolved)
+        if inspect.isgenerator(body):
+            return await _AwaitGenerator(body)
+        return await body
+    finally:
+        for argname, agen in reversed(open_generators):
+            try:
+                await agen.__anext__()
+            except StopAsyncIteration:
+                continue
+            raise RuntimeError(f"async generator fixture {argname!r} yielded twice")
 
 
 @pytest.hookimpl(wrapper=True)
@@ -358,18 +425,7 @@ def pytest_fixture_setup(fixturedef: Any, request: pytest.FixtureRequest) -> Ite
         return (yield)
 
     def run_on_tonio(**kwargs: Any) -> Any:
-        runtime = request.getfixturevalue("tonio_runtime")
-        if inspect.iscoroutinefunction(func):
-            yield runtime.run_until_complete(func(**kwargs))
-            return
-        agen = func(**kwargs)
-        produced, value = runtime.run_until_complete(_next_of(agen))
-        if not produced:
-            raise RuntimeError(f"async generator fixture {fixturedef.argname!r} did not yield")
-        yield value
-        more, _ = runtime.run_until_complete(_next_of(agen))
-        if more:
-            raise RuntimeError(f"async generator fixture {fixturedef.argname!r} yielded twice")
+        return _Deferred(func, kwargs, fixturedef.argname)
 
     fixturedef.func = run_on_tonio
     try:

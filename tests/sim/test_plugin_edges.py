@@ -141,3 +141,63 @@ def test_nondeterministic():
     result = pytester.runpytest("-p", "tonio", "--tonio-check-determinism")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*replay: pytest*--tonio-check-determinism"])
+
+
+def test_an_async_fixture_background_task_stays_alive_during_the_test(pytester):
+    pytester.makepyfile(
+        test_server_fixture="""
+import pytest
+import tonio
+import tonio.colored as ctonio
+from tonio.net import open_tcp_listeners, open_tcp_stream, serve_listeners
+
+def echo(stream):
+    with stream:
+        while data := (yield stream.receive_some()):
+            yield stream.send_all(data)
+
+@pytest.fixture
+async def server_port():
+    listeners = await open_tcp_listeners(0, host="127.0.0.1")
+    async with ctonio.scope() as scope:
+        scope.spawn(serve_listeners(echo, listeners))  # a test server in the background
+        yield listeners[0].socket.getsockname()[1]
+        scope.cancel()
+
+@pytest.mark.tonio(platform="both", runs=5)
+def test_talks_to_the_fixture_server(server_port):
+    stream = yield open_tcp_stream("127.0.0.1", server_port)
+    with stream:
+        yield stream.send_all(b"ping")
+        got = b""
+        while len(got) < 4:  # a send may arrive in pieces (the simulator cuts some)
+            got += yield stream.receive_some()
+        assert got == b"ping"
+"""
+    )
+    pytester.runpytest("-p", "tonio").assert_outcomes(passed=2)
+
+
+def test_every_seed_gets_fresh_async_fixtures(pytester):
+    pytester.makepyfile(
+        test_fresh="""
+import pytest
+import tonio
+import tonio.colored as ctonio
+
+@pytest.fixture
+async def ledger():
+    await ctonio.sleep(0)
+    return []
+
+@pytest.mark.tonio(platform="sim", runs=30)
+async def test_appends_once(ledger):
+    async def add():
+        await ctonio.yield_now()
+        ledger.append(1)
+
+    await ctonio.spawn(add())
+    assert ledger == [1]  # a fixture shared across seeds would grow run after run
+"""
+    )
+    pytester.runpytest("-p", "tonio").assert_outcomes(passed=1)
