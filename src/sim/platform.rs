@@ -18,7 +18,7 @@ use pyo3::prelude::*;
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::errors::{Deadlock, LimitExceeded};
+use super::errors::{Deadlock, LimitExceeded, SimulationError};
 use super::hosts::Hosts;
 use super::net::SimNet;
 use super::report::{blocked_tasks, describe};
@@ -311,6 +311,22 @@ impl Platform for SimPlatform {
     }
 
     fn schedule(&self, task: Arc<Task>) {
+        let foreign = {
+            let thread = lock(&self.thread);
+            thread.is_some_and(|id| id != std::thread::current().id())
+        };
+        if foreign {
+            // Another OS thread woke a task while the simulation runs: when that happens is
+            // up to the OS, not the seed, so the run cannot replay. It ends with an error
+            // (the task is still queued so that everything unwinds).
+            task.core.interrupt(SimulationError::new_err(format!(
+                "a task was woken from another OS thread ({:?}) while the simulator ran: the \
+                 run is no longer a function of its seed ({}); wake tasks only from tasks of \
+                 the run, or from blocking calls (spawn_blocking), which the simulator runs inline",
+                std::thread::current().name().unwrap_or("unnamed"),
+                self.replay_hint()
+            )));
+        }
         lock(&self.state).ready.push_back(task);
     }
 

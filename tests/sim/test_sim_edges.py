@@ -112,3 +112,28 @@ def test_deadlock_reports_name_each_task():
     text = str(info.value)
     assert "(test_deadlock_reports_name_each_task.<locals>.main.<locals>.holder)" in text
     assert "(test_deadlock_reports_name_each_task.<locals>.main.<locals>.waiter)" in text
+
+
+def test_a_wake_from_another_os_thread_is_refused():
+    import threading
+    import time
+
+    def main():
+        event = tonio.Event()
+        woken = threading.Event()
+
+        def foreign():
+            time.sleep(0.01)
+            event.set()  # from an OS thread the simulator does not schedule
+            woken.set()
+
+        def busy():
+            while not woken.is_set():  # keeps the simulation running meanwhile
+                yield
+
+        threading.Thread(target=foreign).start()
+        tonio.spawn(busy())
+        yield event.wait()
+
+    with pytest.raises(sim.SimulationError, match="another OS thread"):
+        sim.run(main(), seed=0, max_steps=10**8)
