@@ -23,6 +23,9 @@ Simulator:
   processes.
 - ``network=tonio.sim.Network(...)`` and ``signals=[...]`` in the marker configure the
   simulated network and signals.
+- Every seed of a simulated test gets fresh function-scoped fixtures (torn down and set up again
+  between seeds, as a real re-run would), so a reported seed replays alone. (With
+  ``--tonio-workers`` and such fixtures, the seeds of that test run one at a time.)
 - A failing simulated run ends its report with
   ``replay: pytest '<nodeid>' --tonio-seed=<seed> --tonio-strategy=<strategy>``, which fails
   again the same way; failing seeds are remembered in pytest's cache and tried first next time.
@@ -30,7 +33,6 @@ Simulator:
 
 from __future__ import annotations
 
-import functools
 import inspect
 import os
 import random
@@ -240,16 +242,50 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     func = pyfuncitem.obj
     if not _is_coroutine_test(func) or "tonio_runtime" not in pyfuncitem.funcargs:
         return None
-    kwargs = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
-    if any(isinstance(value, _Deferred) for value in kwargs.values()):
-        body, kwargs = functools.partial(_with_fixtures, func), {"kwargs": kwargs}
-    else:
-        body = func
     if pyfuncitem.funcargs.get("tonio_platform") == "sim":
-        _run_simulated(pyfuncitem, body, kwargs)
+        _run_simulated(pyfuncitem, func)
     else:
-        pyfuncitem.funcargs["tonio_runtime"].run_until_complete(body(**kwargs))
+        pyfuncitem.funcargs["tonio_runtime"].run_until_complete(_coroutine(pyfuncitem, func))
     return True
+
+
+def _coroutine(item: pytest.Function, func: Any) -> Any:
+    """The test's coroutine, with its deferred async fixtures set up inside it."""
+    kwargs = {name: item.funcargs[name] for name in item._fixtureinfo.argnames}
+    if any(isinstance(value, _Deferred) for value in kwargs.values()):
+        return _with_fixtures(func, kwargs)
+    return func(**kwargs)
+
+
+# The plugin's own fixtures: recreating them per seed is harmless, and they are not the user's.
+_OWN_FIXTURES = {"tonio_runtime", "tonio_platform", "request", "_tonio_plain_function_error"}
+
+
+def _user_function_fixtures(item: pytest.Function) -> list[Any]:
+    """The function-scoped fixture definitions of ``item`` other than the plugin's own."""
+    info = item._fixtureinfo
+    return [
+        fixturedef
+        for name in info.names_closure
+        if name not in _OWN_FIXTURES
+        for fixturedef in info.name2fixturedefs.get(name, ())
+        if fixturedef.scope == "function"
+    ]
+
+
+def _refresh_function_fixtures(item: pytest.Function) -> None:
+    """Tears down the test's function-scoped fixtures and sets them up again, as a real re-run
+    would: each seed of a simulated test starts from fresh fixtures, so a reported seed
+    replays alone."""
+    request = item._request
+    for name in reversed(item._fixtureinfo.names_closure):
+        for fixturedef in item._fixtureinfo.name2fixturedefs.get(name, ()):
+            if fixturedef.scope == "function":
+                if fixturedef.cached_result is not None:
+                    fixturedef.finish(request)
+                request._fixture_defs.pop(name, None)
+    item.funcargs.clear()
+    request._fillfixtures()
 
 
 class _SeedFailed(Exception):
@@ -261,7 +297,7 @@ class _SeedFailed(Exception):
         self.trace_hash = trace_hash
 
 
-def _run_simulated(item: pytest.Function, func: Any, kwargs: dict[str, Any]) -> None:
+def _run_simulated(item: pytest.Function, func: Any) -> None:
     config = item.config
     marker = _marker_kwargs(item)
     options = {k: v for k, v in marker.items() if k in SIM_OPTIONS}
@@ -279,8 +315,13 @@ def _run_simulated(item: pytest.Function, func: Any, kwargs: dict[str, Any]) -> 
         replay_seed = env_seed
     strategy = env_strategy
 
+    made = [0]
+
     def make() -> Any:
-        return func(**kwargs)
+        if made[0]:
+            _refresh_function_fixtures(item)
+        made[0] += 1
+        return _coroutine(item, func)
 
     strategy = tonio.sim._resolve_strategy(make, strategy, options)
     cache_key = CACHE_PREFIX + item.nodeid
@@ -313,6 +354,12 @@ def _run_simulated(item: pytest.Function, func: Any, kwargs: dict[str, Any]) -> 
         return rt.last_trace_hash
 
     workers = max(1, config.getoption("tonio_workers") or 1)
+    if workers > 1 and any(
+        not inspect.iscoroutinefunction(d.func) and not inspect.isasyncgenfunction(d.func)
+        for d in _user_function_fixtures(item)
+    ):
+        # Fresh fixtures for each seed are set up and torn down one seed at a time.
+        workers = 1
     original: BaseException | None = None
     try:
         with tonio.sim._collector_paused():

@@ -201,3 +201,70 @@ async def test_appends_once(ledger):
 """
     )
     pytester.runpytest("-p", "tonio").assert_outcomes(passed=1)
+
+
+def test_every_seed_gets_fresh_function_fixtures(pytester):
+    pytester.makepyfile(
+        test_fresh_sync="""
+import pytest
+import tonio
+
+TEARDOWNS = []
+
+@pytest.fixture
+def ledger():
+    entries = []
+    yield entries
+    TEARDOWNS.append(len(entries))
+
+@pytest.mark.tonio(platform="sim", runs=20)
+def test_appends_once(ledger):
+    def add():
+        yield
+        ledger.append(1)
+
+    yield tonio.spawn(add())
+    assert ledger == [1]  # a fixture shared across seeds would grow run after run
+
+def test_each_seed_tore_its_fixture_down():
+    # 20 seeds: one setup and one teardown each
+    assert TEARDOWNS == [1] * 20
+"""
+    )
+    pytester.runpytest("-p", "tonio", "-p", "no:randomly").assert_outcomes(passed=2)
+
+
+def test_a_failing_seed_replays_alone_with_fresh_fixtures(pytester):
+    pytester.makepyfile(
+        test_replay_alone="""
+import pytest
+import tonio
+
+@pytest.fixture
+def counter():
+    return {"v": 0}
+
+@pytest.mark.tonio(platform="sim", runs=100)
+def test_lost_update(counter):
+    def inc():
+        v = counter["v"]
+        yield
+        counter["v"] = v + 1
+
+    yield tonio.spawn(inc(), inc())
+    assert counter["v"] == 2
+"""
+    )
+    first = pytester.runpytest("-p", "tonio", "-p", "no:cacheprovider")
+    first.assert_outcomes(failed=1)
+    seed = re.search(r"--tonio-seed=(\d+)", first.stdout.str())[1]
+    strategy = re.search(r"--tonio-strategy=(\S+)", first.stdout.str())[1]
+    alone = pytester.runpytest(
+        "-p",
+        "tonio",
+        "-p",
+        "no:cacheprovider",
+        f"--tonio-seed={seed}",
+        f"--tonio-strategy={strategy}",
+    )
+    alone.assert_outcomes(failed=1)
