@@ -137,3 +137,37 @@ def test_a_wake_from_another_os_thread_is_refused():
 
     with pytest.raises(sim.SimulationError, match="another OS thread"):
         sim.run(main(), seed=0, max_steps=10**8)
+
+
+@pytest.mark.parametrize("kind", ["exception", "deadlock", "limit"])
+def test_every_kind_of_failure_prints_a_replay_line_that_fails_again(kind):
+    def raising():
+        def main():
+            yield
+            raise ValueError("boom")
+
+        return main()
+
+    def deadlocking():
+        def main():
+            yield tonio.Event().wait()  # nobody will ever set it
+
+        return main()
+
+    def spinning():
+        def main():
+            while True:
+                yield
+
+        return main()
+
+    test, expected = {
+        "exception": (raising, ValueError),
+        "deadlock": (deadlocking, sim.Deadlock),
+        "limit": (spinning, sim.LimitExceeded),
+    }[kind]
+    with pytest.raises(sim.Failure) as info:
+        sim.explore(test, runs=3, max_steps=200)
+    assert isinstance(info.value.__cause__, expected)
+    with pytest.raises(expected):
+        eval(info.value.replay, {"tonio": tonio, test.__name__: test})
