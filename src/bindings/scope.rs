@@ -152,9 +152,20 @@ impl Scope {
         Ok(Suspend::new(SuspendKind::ScopeExit { group, body_error }))
     }
 
-    /// Starts `coro` as a task of this scope. Only inside the scope's `with` block.
-    fn spawn(&self, py: Python<'_>, coro: Bound<'_, PyAny>) -> PyResult<()> {
+    /// Starts `coro` as a task of this scope. Only inside the scope's `with` block. `name`
+    /// names the task in simulator reports and traces (default: the coroutine's qualified
+    /// name; it becomes the coroutine's `__qualname__`).
+    #[pyo3(signature = (coro, *, name=None))]
+    fn spawn(&self, py: Python<'_>, coro: Bound<'_, PyAny>, name: Option<&str>) -> PyResult<()> {
         coroutine(&coro, "scope.spawn")?;
+        if let Some(name) = name {
+            coro.setattr("__qualname__", name).map_err(|_| {
+                pyo3::exceptions::PyTypeError::new_err(
+                    "scope.spawn(name=...) names generator and coroutine tasks; wrap this \
+                     awaitable in one to name it",
+                )
+            })?;
+        }
         let group = match &*lock(&self.state) {
             ScopeState::Entered(group, _) => group.clone(),
             ScopeState::New | ScopeState::Cleared => {

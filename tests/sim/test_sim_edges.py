@@ -171,3 +171,19 @@ def test_every_kind_of_failure_prints_a_replay_line_that_fails_again(kind):
     assert isinstance(info.value.__cause__, expected)
     with pytest.raises(expected):
         eval(info.value.replay, {"tonio": tonio, test.__name__: test})
+
+
+def test_a_task_can_be_named_where_it_is_spawned():
+    def stuck():
+        yield tonio.Event().wait()
+
+    def main():
+        with tonio.scope() as scope:
+            scope.spawn(stuck(), name="stuck-worker")
+            with pytest.raises(TypeError, match="name"):
+                scope.spawn(tonio.sleep(1), name="a bare awaitable")
+            yield tonio.sleep(0)
+        yield scope()
+
+    with pytest.raises(sim.Deadlock, match=r"\(stuck-worker\) waiting on Event.wait"):
+        sim.run(main(), seed=0)
