@@ -208,16 +208,23 @@ def test_alpn_is_agreed(net_rt):
     assert agreed == {"client": "http/1.1", "server": "http/1.1"}
 
 
-def handshake_failure(net_rt, server_config, client_config, hostname="localhost"):
-    """The ResourceBroken a client gets connecting with `client_config`."""
-    seen = {}
+def failure_recorder(seen):
+    """A server handler that records (in `seen["server"]`) the ResourceBroken its first read
+    raises (the handshake happens there)."""
 
     def handler(stream):
         with stream:
             try:
                 yield stream.receive_some()
             except ResourceBroken as exc:
-                seen["server"] = exc
+                seen["server"] = str(exc)
+
+    return handler
+
+
+def handshake_failure(net_rt, server_config, client_config, hostname="localhost"):
+    """The ResourceBroken a client gets connecting with `client_config`."""
+    seen = {}
 
     def body(port):
         with pytest.raises(ResourceBroken) as info:
@@ -225,7 +232,7 @@ def handshake_failure(net_rt, server_config, client_config, hostname="localhost"
         yield tonio.sleep(0.05)
         return info.value
 
-    error = net_rt.run_until_complete(serving(handler, server_config, body))
+    error = net_rt.run_until_complete(serving(failure_recorder(seen), server_config, body))
     return error, seen.get("server")
 
 
@@ -252,13 +259,6 @@ def test_mutual_tls_accepts_a_client_certificate(net_rt):
 def test_mutual_tls_refuses_a_client_without_certificate(net_rt):
     seen = {}
 
-    def handler(stream):
-        with stream:
-            try:
-                yield stream.receive_some()
-            except ResourceBroken as exc:
-                seen["server"] = str(exc)
-
     def body(port):
         # In TLS 1.3 the client's side of the handshake ends before the server checks its
         # certificate: the refusal arrives as an alert on the client's first read.
@@ -271,7 +271,7 @@ def test_mutual_tls_refuses_a_client_without_certificate(net_rt):
         return str(info.value)
 
     client_error = net_rt.run_until_complete(
-        serving(handler, LEAF.server_config(client_ca=CA), body)
+        serving(failure_recorder(seen), LEAF.server_config(client_ca=CA), body)
     )
     assert "no certificate" in seen["server"]
     assert "refused" in client_error
@@ -599,20 +599,13 @@ def test_no_alpn_protocol_in_common_is_refused(net_rt):
 
     seen = {}
 
-    def handler(stream):
-        with stream:
-            try:
-                yield stream.handshake()
-            except ResourceBroken as exc:
-                seen["server"] = str(exc)
-
     def body(port):
         with pytest.raises(ResourceBroken) as info:
             yield tls.open_tls_over_tcp_stream("localhost", port, ssl_context=client)
         yield tonio.sleep(0.05)
         return str(info.value)
 
-    message = net_rt.run_until_complete(serving(handler, server, body))
+    message = net_rt.run_until_complete(serving(failure_recorder(seen), server, body))
     assert "NoApplicationProtocol" in message
     assert "no ALPN protocol in common" in seen["server"]
 
