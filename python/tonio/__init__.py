@@ -5,6 +5,8 @@ This is the yield flavour: coroutines are plain generator functions that suspend
 flavour lives in :mod:`tonio.colored` and shares the same runtime.
 """
 
+from importlib import metadata as _metadata
+
 from . import exceptions, net, signals, sync, time
 from ._runtime import Runtime, main, run, runtime
 from ._tasks import (
@@ -20,6 +22,11 @@ from ._tasks import (
 from ._tonio import Event, Scope
 from .signals import signal_receiver
 from .time import sleep
+
+try:
+    __version__: str = _metadata.version("tonio")
+except _metadata.PackageNotFoundError:  # an uninstalled source tree
+    __version__ = "0.0.0+unknown"
 
 __all__ = [
     "Event",

@@ -50,16 +50,30 @@ impl SignalHub {
         }
     }
 
-    /// Hands `signal` to every subscription that asked for it.
+    /// Hands `signal` to every subscription that asked for it, as a `signal.Signals` member
+    /// (a plain int for a number that enum does not know).
     pub fn deliver(&self, py: Python<'_>, signal: i32) {
         let channels: Vec<Arc<ChannelCore>> = lock(&self.subscribers)
             .values()
             .filter(|(signals, _)| signals.contains(&signal))
             .map(|(_, channel)| channel.clone())
             .collect();
+        if channels.is_empty() {
+            return;
+        }
+        let member = py
+            .import("signal")
+            .and_then(|module| module.getattr("Signals"))
+            .and_then(|signals| signals.call1((signal,)));
+        let value: Py<PyAny> = match member {
+            Ok(member) => member.unbind(),
+            Err(_) => {
+                let Ok(number) = signal.into_pyobject(py);
+                number.into_any().unbind()
+            }
+        };
         for channel in channels {
-            let Ok(number) = signal.into_pyobject(py);
-            channel.send(py, number.into_any().unbind(), None);
+            channel.send(py, value.clone_ref(py), None);
         }
     }
 }

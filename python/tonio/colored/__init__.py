@@ -4,7 +4,7 @@ Same runtime, same names and semantics as :mod:`tonio`; every awaitable works wi
 scopes are ``async with`` blocks and ``as_completed`` is an ``async for`` iterator.
 """
 
-from .. import _tonio
+from .. import __version__, _tonio  # noqa: F401 - the same version
 from .._runtime import Runtime, main, run, runtime
 from .._tasks import (
     as_completed,

@@ -30,6 +30,9 @@ from socket import (
 
 from .._tonio import socket
 
+#: The socket class, as the stdlib's ``socket.SocketType`` (for annotations).
+SocketType = socket
+
 __all__ = [
     "AF_INET",
     "AF_INET6",
@@ -42,6 +45,7 @@ __all__ = [
     "SOCK_DGRAM",
     "SOCK_STREAM",
     "SOL_SOCKET",
+    "SocketType",
     "SO_KEEPALIVE",
     "SO_RCVBUF",
     "SO_REUSEADDR",
