@@ -86,6 +86,27 @@ macro_rules! permit_methods {
                 release_for_aexit(py, &self.core)
             }
 
+            /// An awaitable that acquires and evaluates to `None` (tonio 0.6.0's form): the
+            /// holder calls `release()` later. Prefer the guard forms, which cannot forget to.
+            fn acquire(&self) -> Suspend {
+                acquire(&self.core, false)
+            }
+
+            /// Acquires without waiting, or raises `WouldBlock` (a plain call).
+            fn try_acquire(&self) -> PyResult<()> {
+                if self.core.try_acquire(current::task_id()) {
+                    return Ok(());
+                }
+                let what = if self.core.is_lock() { "the lock is held" } else { "no token is free" };
+                Err(WouldBlock::new_err(format!("{what}; try_acquire() does not wait")))
+            }
+
+            /// Releases what `acquire()`/`try_acquire()` took (a plain call); releasing what
+            /// is not held raises `RuntimeError`.
+            fn release(&self, py: Python<'_>) -> PyResult<()> {
+                self.core.release(py).map_err(|_| not_held(self.core.is_lock()))
+            }
+
             /// A context manager that acquires without waiting, or raises `WouldBlock`.
             fn or_raise(&self) -> OrRaise {
                 OrRaise { core: self.core.clone(), held: AtomicBool::new(false) }

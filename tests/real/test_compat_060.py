@@ -42,3 +42,44 @@ def test_signals_arrive_as_signal_members():
 
     received = sim.run(main(), seed=0, signals=[signal.SIGHUP])
     assert received is signal.Signals.SIGHUP  # an enum member comes out
+
+
+def test_lock_and_semaphore_acquire_and_release_as_tonio_060(any_rt):
+    from tonio import sync
+    from tonio.exceptions import WouldBlock
+
+    def main():
+        lock, semaphore = sync.Lock(), sync.Semaphore(2)
+        yield lock.acquire()
+        assert lock.locked()
+        try:
+            lock.try_acquire()
+        except WouldBlock:
+            busy = True
+        lock.release()
+        lock.try_acquire()  # free again: a plain call takes it
+        lock.release()
+        semaphore.try_acquire()
+        yield semaphore.acquire()
+        tokens_then = semaphore.tokens()
+        semaphore.release()
+        semaphore.release()
+        return busy, tokens_then, semaphore.tokens()
+
+    assert any_rt.run_until_complete(main()) == (True, 0, 2)
+
+
+def test_colored_acquire_and_releasing_what_is_not_held(any_rt):
+    import pytest
+
+    from tonio.colored import sync
+
+    async def main():
+        lock = sync.Lock()
+        await lock.acquire()
+        lock.release()
+        with pytest.raises(RuntimeError):
+            lock.release()
+        return lock.locked()
+
+    assert any_rt.run_until_complete(main()) is False
