@@ -108,6 +108,13 @@ impl Event {
         }))
     }
 
+    /// tonio 0.6.0's name for `wait(timeout)`: an awaitable that resumes when the flag is set
+    /// (True) or after `timeout` seconds (False; `None`: no timeout).
+    #[pyo3(signature = (timeout=None))]
+    fn waiter(&self, timeout: Option<Bound<'_, PyAny>>) -> PyResult<Suspend> {
+        self.wait(timeout)
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "<tonio.Event is_set={}>",

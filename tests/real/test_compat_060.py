@@ -83,3 +83,20 @@ def test_colored_acquire_and_releasing_what_is_not_held(any_rt):
         return lock.locked()
 
     assert any_rt.run_until_complete(main()) is False
+
+
+def test_event_waiter_with_and_without_a_timeout(sim_rt):
+    def main():
+        event = tonio.Event()
+        timed_out = yield event.waiter(0.5)
+        started = tonio.time.time()
+
+        def setter():
+            yield tonio.sleep(1)
+            event.set()
+
+        tonio.spawn(setter())
+        was_set = yield event.waiter(None)
+        return timed_out, was_set, tonio.time.time() - started
+
+    assert sim_rt.run_until_complete(main()) == (False, True, 1.0)
