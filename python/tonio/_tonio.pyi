@@ -1,7 +1,7 @@
 """Type stubs for the compiled core, ``tonio._tonio``."""
 
 import os
-from collections.abc import Buffer, Callable, Generator, Iterable
+from collections.abc import AsyncIterator, Buffer, Callable, Generator, Iterable
 from typing import Any, Self, final, overload
 
 class CancelledError(BaseException): ...
@@ -186,6 +186,7 @@ class UnboundedSender:
 
 @final
 class Receiver:
+    def __aiter__(self) -> AsyncIterator[Any]: ...
     def receive(self) -> Suspension: ...
     def __len__(self) -> int: ...
 

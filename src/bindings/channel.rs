@@ -94,6 +94,15 @@ impl Receiver {
     fn __len__(&self) -> usize {
         self.core.len()
     }
+
+    /// `async for message in receiver:` (colored flavour): every message until the channel is
+    /// closed and drained.
+    fn __aiter__(slf: Bound<'_, Self>) -> PyResult<Bound<'_, PyAny>> {
+        let py = slf.py();
+        py.import("tonio._channel_iter")?
+            .getattr("messages")?
+            .call1((slf,))
+    }
 }
 
 /// A bounded channel holding up to `size` messages: returns `(sender, receiver)`.

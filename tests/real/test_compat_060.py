@@ -100,3 +100,20 @@ def test_event_waiter_with_and_without_a_timeout(sim_rt):
         return timed_out, was_set, tonio.time.time() - started
 
     assert sim_rt.run_until_complete(main()) == (False, True, 1.0)
+
+
+def test_async_for_over_a_receiver_until_the_channel_closes(any_rt):
+    from tonio.colored.sync import channel
+
+    async def main():
+        sender, receiver = channel.channel(2)
+
+        async def produce():
+            for i in range(5):
+                await sender.send(i)
+            sender.close()
+
+        ctonio.spawn(produce())
+        return [message async for message in receiver]
+
+    assert any_rt.run_until_complete(main()) == [0, 1, 2, 3, 4]
