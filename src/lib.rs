@@ -28,6 +28,8 @@ fn _tonio(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<bindings::sync::OrRaise>()?;
     m.add_class::<common::sync::guard::Guard>()?;
     m.add_class::<bindings::socket::Socket>()?;
+    m.add_function(wrap_pyfunction!(bindings::socket::socketpair, m)?)?;
+    m.add_function(wrap_pyfunction!(bindings::socket::fromfd, m)?)?;
     m.add_class::<bindings::sim_network::SimNetwork>()?;
     m.add_class::<bindings::tls::ClientConfig>()?;
     m.add_class::<bindings::tls::ServerConfig>()?;

@@ -156,11 +156,6 @@ impl Socket {
         let family = family_from(optional_i32(family.as_ref(), "family", libc::AF_INET)?)?;
         let kind = kind_from(optional_i32(r#type.as_ref(), "type", libc::SOCK_STREAM)?)?;
         let proto = optional_i32(proto.as_ref(), "proto", 0)?;
-        if fileno.is_some_and(|f| !f.is_none()) {
-            return Err(PyValueError::new_err(
-                "fileno: adopting an existing descriptor is not supported; create the socket with tonio",
-            ));
-        }
         let core = current::require("socket.socket()")?;
         let net = core.platform.net().ok_or_else(|| {
             pyo3::exceptions::PyRuntimeError::new_err(format!(
@@ -168,6 +163,16 @@ impl Socket {
                 core.platform.name()
             ))
         })?;
+        if let Some(fileno) = fileno.filter(|f| !f.is_none()) {
+            // The stdlib's contract: the socket takes the descriptor over (closes it), and
+            // family/type/proto come from the descriptor itself.
+            let fd: i64 = super::args::int_arg(&fileno, "fileno")?;
+            return Python::attach(|py| {
+                let (id, family, kind, proto) =
+                    net.adopt_descriptor(fd).map_err(|e| os_error(py, &e))?;
+                Socket::new(py, core.clone(), id, family, kind, proto)
+            });
+        }
         Python::attach(|py| {
             let id = net
                 .open(family, kind, proto)
@@ -481,5 +486,67 @@ impl Socket {
 impl Drop for Socket {
     fn drop(&mut self) {
         self.close();
+    }
+}
+
+/// `socketpair(family=AF_UNIX, type=SOCK_STREAM, proto=0)`: two connected sockets of the
+/// running runtime (on the simulated network too).
+#[pyfunction]
+#[pyo3(signature = (family=None, r#type=None, proto=None))]
+pub fn socketpair(
+    py: Python<'_>,
+    family: Option<Bound<'_, PyAny>>,
+    r#type: Option<Bound<'_, PyAny>>,
+    proto: Option<Bound<'_, PyAny>>,
+) -> PyResult<(Socket, Socket)> {
+    let family = family_from(optional_i32(family.as_ref(), "family", libc::AF_UNIX)?)?;
+    let kind = kind_from(optional_i32(r#type.as_ref(), "type", libc::SOCK_STREAM)?)?;
+    let proto = optional_i32(proto.as_ref(), "proto", 0)?;
+    let core = current::require("socket.socketpair()")?;
+    let net = core
+        .platform
+        .net()
+        .ok_or_else(|| pyo3::exceptions::PyRuntimeError::new_err("this platform has no network"))?;
+    let (a, b) = net.pair(family, kind).map_err(|e| os_error(py, &e))?;
+    Ok((
+        Socket::new(py, core.clone(), a, family, kind, proto)?,
+        Socket::new(py, core.clone(), b, family, kind, proto)?,
+    ))
+}
+
+/// `fromfd(fd, family, type, proto=0)`: a socket on a duplicate of descriptor `fd` (the
+/// caller keeps `fd`), as the stdlib's. Real platform only.
+#[pyfunction]
+#[pyo3(signature = (fd, family, r#type, proto=0))]
+pub fn fromfd(
+    py: Python<'_>,
+    fd: i32,
+    family: Bound<'_, PyAny>,
+    r#type: Bound<'_, PyAny>,
+    proto: i32,
+) -> PyResult<Socket> {
+    // The stdlib ignores family/type/proto beyond checking them: the descriptor decides.
+    let _ = (
+        family_from(optional_i32(Some(&family), "family", libc::AF_INET)?)?,
+        kind_from(optional_i32(Some(&r#type), "type", libc::SOCK_STREAM)?)?,
+        proto,
+    );
+    let core = current::require("socket.fromfd()")?;
+    let net = core
+        .platform
+        .net()
+        .ok_or_else(|| pyo3::exceptions::PyRuntimeError::new_err("this platform has no network"))?;
+    // Safety: dup only reads `fd`; a failure is reported through errno.
+    let copy = unsafe { libc::dup(fd) };
+    if copy < 0 {
+        return Err(os_error(py, &std::io::Error::last_os_error()));
+    }
+    match net.adopt_descriptor(i64::from(copy)) {
+        Ok((id, family, kind, proto)) => Socket::new(py, core.clone(), id, family, kind, proto),
+        Err(err) => {
+            // Safety: `copy` is our own duplicate, not adopted: close it so nothing leaks.
+            unsafe { libc::close(copy) };
+            Err(os_error(py, &err))
+        }
     }
 }

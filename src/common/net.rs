@@ -103,6 +103,17 @@ pub trait Net: Send + Sync {
     fn fileno(&self, id: SocketId) -> io::Result<Option<i64>>;
     /// The readiness tracker of a socket.
     fn readiness(&self, id: SocketId) -> io::Result<Arc<Readiness>>;
+    /// Adopts an open OS socket descriptor, which the network then owns (closes); also returns
+    /// its family, kind and protocol. Networks without descriptors refuse (`Unsupported`).
+    fn adopt_descriptor(&self, _fd: i64) -> io::Result<(SocketId, Family, Kind, i32)> {
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "this network has no OS descriptors to adopt (the simulated network: create sockets \
+             with tonio, or socketpair())",
+        ))
+    }
+    /// A pair of connected sockets (`socketpair()`).
+    fn pair(&self, family: Family, kind: Kind) -> io::Result<(SocketId, SocketId)>;
     /// Resolves a host name in this network: `None` when names are the OS resolver's business
     /// (the real network), `Some(None)` for a name this network does not know.
     fn resolve(&self, _name: &str) -> Option<Option<std::net::IpAddr>> {

@@ -10,6 +10,7 @@ use std::io;
 use std::mem::MaybeUninit;
 use std::net::Shutdown as StdShutdown;
 use std::os::fd::AsRawFd;
+use std::os::fd::FromRawFd;
 use std::os::unix::ffi::OsStringExt;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -268,6 +269,50 @@ impl Net for RealNet {
 
     fn fileno(&self, id: SocketId) -> io::Result<Option<i64>> {
         Ok(Some(i64::from(self.get(id)?.socket.as_raw_fd())))
+    }
+
+    fn adopt_descriptor(&self, fd: i64) -> io::Result<(SocketId, Family, Kind, i32)> {
+        let fd = std::os::fd::RawFd::try_from(fd).map_err(|_| bad_socket())?;
+        if fd < 0 {
+            return Err(bad_socket());
+        }
+        // Safety: fstat writes into a zeroed `stat` we own; it only reads the descriptor.
+        let mut stat: libc::stat = unsafe { std::mem::zeroed() };
+        if unsafe { libc::fstat(fd, &mut stat) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        if stat.st_mode & libc::S_IFMT != libc::S_IFSOCK {
+            return Err(io::Error::from_raw_os_error(libc::ENOTSOCK));
+        }
+        // Safety: `fd` is an open socket (checked above) whose ownership the caller hands over
+        // (the stdlib's `socket(fileno=...)` contract): from here the Socket closes it.
+        let socket = unsafe { Socket::from_raw_fd(fd) };
+        let family = match socket.domain()? {
+            d if d == Domain::IPV4 => Family::Inet,
+            d if d == Domain::IPV6 => Family::Inet6,
+            d if d == Domain::UNIX => Family::Unix,
+            _ => return Err(io::Error::from_raw_os_error(libc::EAFNOSUPPORT)),
+        };
+        let kind = match socket.r#type()? {
+            t if t == Type::STREAM => Kind::Stream,
+            t if t == Type::DGRAM => Kind::Datagram,
+            _ => return Err(io::Error::from_raw_os_error(libc::ESOCKTNOSUPPORT)),
+        };
+        let protocol = socket.protocol()?.map_or(0, i32::from);
+        Ok((self.adopt(socket)?, family, kind, protocol))
+    }
+
+    fn pair(&self, family: Family, kind: Kind) -> io::Result<(SocketId, SocketId)> {
+        let domain = match family {
+            Family::Unix => Domain::UNIX,
+            _ => return Err(io::Error::from_raw_os_error(libc::EOPNOTSUPP)),
+        };
+        let ty = match kind {
+            Kind::Stream => Type::STREAM,
+            Kind::Datagram => Type::DGRAM,
+        };
+        let (a, b) = Socket::pair(domain, ty, None)?;
+        Ok((self.adopt(a)?, self.adopt(b)?))
     }
 
     fn readiness(&self, id: SocketId) -> io::Result<Arc<Readiness>> {

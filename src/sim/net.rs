@@ -193,6 +193,20 @@ impl NetState {
         id
     }
 
+    /// Two Unix stream sockets connected to each other (`socketpair()`).
+    pub fn connected_pair(&mut self) -> (SocketId, SocketId) {
+        let unnamed = || Some(Address::UnixUnnamed);
+        let a = self.new_socket(Family::Unix, unnamed(), State::Idle);
+        let b = self.new_socket(Family::Unix, unnamed(), State::Idle);
+        if let Some(socket) = self.sockets.get_mut(&a) {
+            socket.state = State::Connected(Conn::new(b, Address::UnixUnnamed));
+        }
+        if let Some(socket) = self.sockets.get_mut(&b) {
+            socket.state = State::Connected(Conn::new(a, Address::UnixUnnamed));
+        }
+        (a, b)
+    }
+
     /// Whether `ip:port` is taken (the same IP version, the same port, and either address the
     /// unspecified one or both equal).
     fn in_use(&self, ip: IpAddr, port: u16) -> bool {

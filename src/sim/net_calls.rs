@@ -232,6 +232,13 @@ impl Net for SimNet {
         self.with_state(|state, _| Ok(state.socket(id)?.readiness.clone()))
     }
 
+    fn pair(&self, family: Family, kind: Kind) -> io::Result<(SocketId, SocketId)> {
+        if family != Family::Unix || kind != Kind::Stream {
+            return Err(errno(libc::EOPNOTSUPP));
+        }
+        self.with_state(|state, _| Ok(state.connected_pair()))
+    }
+
     fn resolve(&self, name: &str) -> Option<Option<IpAddr>> {
         Some(self.resolve_name(name))
     }

@@ -117,3 +117,59 @@ def test_async_for_over_a_receiver_until_the_channel_closes(any_rt):
         return [message async for message in receiver]
 
     assert any_rt.run_until_complete(main()) == [0, 1, 2, 3, 4]
+
+
+def test_socketpair_on_both_platforms(net_rt):
+    def main():
+        a, b = tsocket.socketpair()
+        with a, b:
+            yield a.sendall(b"over the pair")
+            got = b""
+            while len(got) < 13:
+                got += yield b.recv(64)
+        return got, a.family
+
+    got, family = net_rt.run_until_complete(main())
+    assert got == b"over the pair" and family == tsocket.AF_UNIX
+
+
+def test_adopting_descriptors_on_the_real_platform():
+    import os
+    import socket as stdlib
+
+    import pytest
+
+    left, right = stdlib.socketpair()
+
+    def main():
+        adopted = tsocket.socket(fileno=left.detach())  # takes the descriptor over
+        duplicate = tsocket.fromfd(right.fileno(), stdlib.AF_UNIX, stdlib.SOCK_STREAM)
+        with adopted, duplicate:
+            assert adopted.family == stdlib.AF_UNIX and adopted.type == stdlib.SOCK_STREAM
+            yield adopted.sendall(b"adopted")
+            got = yield duplicate.recv(64)
+        not_a_socket = os.open(os.devnull, os.O_RDONLY)
+        with pytest.raises(OSError):  # refused, and left to its owner
+            tsocket.socket(fileno=not_a_socket)
+        os.close(not_a_socket)
+        return got
+
+    assert tonio.run(main()) == b"adopted"
+    right.close()  # fromfd took a duplicate: the original is still ours
+
+
+def test_the_simulated_network_has_no_descriptors_to_adopt():
+    import socket as stdlib
+
+    import pytest
+
+    left, right = stdlib.socketpair()
+
+    def main():
+        with pytest.raises(OSError, match="no OS descriptors"):
+            tsocket.fromfd(left.fileno(), stdlib.AF_UNIX, stdlib.SOCK_STREAM)
+        yield
+
+    sim.run(main(), seed=0)
+    left.close()
+    right.close()

@@ -5,6 +5,9 @@ running runtime. Blocking methods are awaitables (``yield sock.recv(1024)`` /
 ``await sock.recv(1024)``): ``bind``, ``connect``, ``accept``, ``recv``, ``recv_into``,
 ``recvfrom``, ``send``, ``sendall``, ``sendto``. ``listen``, ``setsockopt``, ``getsockopt``,
 ``getsockname``, ``getpeername``, ``shutdown``, ``close`` and ``fileno`` are plain calls.
+``socket(fileno=fd)`` adopts an open descriptor (it then owns it), ``fromfd(fd, family, type)``
+adopts a duplicate, ``socketpair()`` gives two connected sockets (also on the simulated
+network, which has no descriptors to adopt).
 Errors are the stdlib's ``OSError`` subclasses with the OS errno.
 """
 
@@ -28,7 +31,7 @@ from socket import (
     TCP_NODELAY,
 )
 
-from .._tonio import socket
+from .._tonio import fromfd, socket, socketpair
 
 #: The socket class, as the stdlib's ``socket.SocketType`` (for annotations).
 SocketType = socket
@@ -52,5 +55,7 @@ __all__ = [
     "SO_REUSEPORT",
     "SO_SNDBUF",
     "TCP_NODELAY",
+    "fromfd",
     "socket",
+    "socketpair",
 ]
