@@ -30,7 +30,7 @@
 //! `state` is a leaf lock: nothing else is locked while it is held. `body` is held by the running
 //! thread for a whole run step and is never taken by wakers or cancellers.
 
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use pyo3::prelude::*;
@@ -224,7 +224,10 @@ impl Task {
         debug_assert_eq!(state.phase, Phase::Scheduled);
         state.phase = Phase::Running;
         let resume = state.resume.take().unwrap_or(Resume::Nothing);
-        if resume.cancellable() && state.cancel_pending() {
+        // A task cancelled before it ever ran still starts, and takes the cancellation at its
+        // first suspension (as trio and tonio 0.6.0 do): its code up to there runs.
+        let first_run = !self.started.load(Ordering::Relaxed);
+        if resume.cancellable() && state.cancel_pending() && !first_run {
             return state.deliver_cancel();
         }
         resume

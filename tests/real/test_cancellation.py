@@ -249,21 +249,27 @@ def test_cancel_twice_delivers_once(one_thread_rt):
     assert one_thread_rt.run_until_complete(main()) == [1]
 
 
-def test_cancel_before_start_never_runs_the_body():
-    started = []
+def test_a_task_spawned_into_a_cancelled_scope_starts_and_is_cancelled_at_its_first_suspension():
+    # (tonio 0.6.0's and trio's behaviour; before issue 13 such a task never started)
+    log = []
 
     def task():
-        started.append(True)
-        yield
+        log.append("started")
+        try:
+            yield
+        except CancelledError:
+            log.append("cancelled at its first suspension")
+            raise
+        log.append("went on")
 
     def main():
         with tonio.scope() as scope:
             scope.cancel()
             scope.spawn(task())
         yield scope()
-        return started
+        return log
 
-    assert tonio.run(main()) == []
+    assert tonio.run(main()) == ["started", "cancelled at its first suspension"]
 
 
 # The timeout must expire after the child started (a child cancelled before it ran has nothing to
