@@ -107,6 +107,18 @@ macro_rules! permit_methods {
                 self.core.release(py).map_err(|_| not_held(self.core.is_lock()))
             }
 
+            /// `with lock:` is a mistake: say which form acquires.
+            fn __enter__(&self) -> PyResult<()> {
+                Err(pyo3::exceptions::PyTypeError::new_err(
+                    "a tonio lock or semaphore is not a plain context manager: write \
+                     `with (yield lock()):` (yield flavour), `async with lock:` (colored), or \
+                     `with lock.or_raise():` (no waiting)",
+                ))
+            }
+
+            #[pyo3(signature = (*_exc))]
+            fn __exit__(&self, _exc: &Bound<'_, PyTuple>) {}
+
             /// A context manager that acquires without waiting, or raises `WouldBlock`.
             fn or_raise(&self) -> OrRaise {
                 OrRaise { core: self.core.clone(), held: AtomicBool::new(false) }

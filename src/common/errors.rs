@@ -75,10 +75,14 @@ pub fn bad_yield(py: Python<'_>, value: &Bound<'_, PyAny>) -> Py<PyAny> {
         .name()
         .map(|n| n.to_string())
         .unwrap_or_else(|_| "?".to_owned());
-    let hint = if type_name == "coroutine" {
-        " (an `async def` coroutine: await it from tonio.colored code, or spawn it)"
-    } else {
-        ""
+    let hint = match type_name.as_str() {
+        "coroutine" => " (an `async def` coroutine: await it from tonio.colored code, or spawn it)",
+        "Lock" | "Semaphore" => " (call it: `with (yield lock()):` acquires and releases)",
+        "Future" | "Task" => {
+            " (an asyncio object: asyncio and tonio do not mix; run asyncio code in its own \
+             loop, e.g. with spawn_blocking(asyncio.run, ...))"
+        }
+        _ => "",
     };
     PyTypeError::new_err(format!(
         "a task yielded {shown} of type {type_name}{hint}; a task may yield only None, a \

@@ -136,6 +136,25 @@ fn already_awaited_by_another() -> PyErr {
 
 #[pymethods]
 impl Suspend {
+    /// `yield from` a tonio awaitable is a mistake: say what to write instead.
+    fn __iter__(&self) -> PyResult<()> {
+        Err(pyo3::exceptions::PyTypeError::new_err(
+            "a tonio awaitable is not iterable: write `yield tonio.sleep(...)` (yield \
+             flavour) or `await ...` (colored), not `yield from`",
+        ))
+    }
+
+    /// `async with lock():` is a mistake: say what to write instead.
+    fn __aenter__(&self) -> PyResult<()> {
+        Err(pyo3::exceptions::PyTypeError::new_err(
+            "a tonio awaitable is not an async context manager: for a lock or semaphore \
+             write `async with lock:` (without calling it)",
+        ))
+    }
+
+    #[pyo3(signature = (*_exc))]
+    fn __aexit__(&self, _exc: &Bound<'_, pyo3::types::PyTuple>) {}
+
     fn __await__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
         slf
     }

@@ -173,3 +173,32 @@ def test_the_simulated_network_has_no_descriptors_to_adopt():
     sim.run(main(), seed=0)
     left.close()
     right.close()
+
+
+def test_misused_forms_name_the_right_one():
+    import pytest
+
+    from tonio import sync
+
+    def main():
+        lock = sync.Lock()
+        with pytest.raises(TypeError, match=r"with \(yield lock\(\)\)"):
+            with lock:
+                pass
+        with pytest.raises(TypeError, match=r"call it: `with \(yield lock\(\)\):`"):
+            yield lock
+        with pytest.raises(TypeError, match="not `yield from`"):
+            yield from tonio.sleep(0)
+        assert not lock.locked()
+
+    tonio.run(main())
+
+    async def colored():
+        lock = ctonio.sync.Lock()
+        with pytest.raises(TypeError, match="async with lock:"):
+            async with lock():
+                pass
+        async with lock:  # the right form still works
+            return lock.locked()
+
+    assert ctonio.run(colored()) is True
