@@ -13,6 +13,7 @@ use pyo3::PyTraverseError;
 
 use crate::common::current;
 use crate::common::errors::RuntimeAlreadyInitializedError;
+use crate::common::event::{Event, EventCore};
 use crate::common::gc;
 use crate::common::group::{GroupKind, TaskGroup};
 use crate::common::platform::Platform;
@@ -35,6 +36,10 @@ pub struct Runtime {
     running: AtomicBool,
     /// Simulator: the trace of the latest run.
     last_run: Mutex<Option<SimRun>>,
+    /// What `stop()` sets while `run_forever()` runs (no Python reference: nothing for the GC).
+    stopper: Mutex<Option<Arc<EventCore>>>,
+    /// `stop()` came while nothing ran forever: the next `run_forever()` returns at once.
+    stop_requested: AtomicBool,
 }
 
 #[pymethods]
@@ -142,6 +147,8 @@ impl Runtime {
             pool,
             running: AtomicBool::new(false),
             last_run: Mutex::new(None),
+            stopper: Mutex::new(None),
+            stop_requested: AtomicBool::new(false),
         })
     }
 
@@ -163,6 +170,37 @@ impl Runtime {
         let result = self.run(py, coro);
         self.running.store(false, Ordering::Release);
         result
+    }
+
+    /// Runs until `stop()` is called (from a task, another thread or a signal handler), with
+    /// `coro`, if given, started as a task (its exception goes to the unhandled-error hook).
+    /// Tasks still running when it stops are cancelled and unwound before this returns.
+    #[pyo3(signature = (coro=None))]
+    fn run_forever(&self, py: Python<'_>, coro: Option<Bound<'_, PyAny>>) -> PyResult<()> {
+        if let Some(coro) = coro.as_ref().filter(|c| !c.is_none()) {
+            suspend_args::coroutine(coro, "run_forever")?;
+        }
+        if self.stop_requested.swap(false, Ordering::AcqRel) {
+            return Ok(());
+        }
+        let stopper = Arc::new(EventCore::default());
+        *lock(&self.stopper) = Some(stopper.clone());
+        let event = Py::new(py, Event { core: stopper })?;
+        let main = py
+            .import("tonio._forever")?
+            .call_method1("forever", (event, coro))?;
+        let result = self.run_until_complete(py, main);
+        *lock(&self.stopper) = None;
+        result.map(drop)
+    }
+
+    /// Stops `run_forever()` (a plain call, from anywhere); before it runs, makes the next one
+    /// return at once.
+    fn stop(&self, py: Python<'_>) {
+        match lock(&self.stopper).clone() {
+            Some(stopper) => stopper.set(py),
+            None => self.stop_requested.store(true, Ordering::Release),
+        }
     }
 
     /// The number of worker threads.

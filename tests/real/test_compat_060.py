@@ -202,3 +202,32 @@ def test_misused_forms_name_the_right_one():
             return lock.locked()
 
     assert ctonio.run(colored()) is True
+
+
+def test_run_forever_until_stop_from_a_task_and_from_another_thread():
+    import threading
+
+    runtime = tonio.runtime(threads=2)
+    log = []
+
+    def server():
+        log.append("serving")
+        yield tonio.sleep(0.01)
+        runtime.stop()  # from a task
+        yield tonio.sleep(3600)  # cancelled when the run stops
+
+    runtime.run_forever(server())
+    assert log == ["serving"]
+
+    threading.Timer(0.05, runtime.stop).start()  # from another thread
+    runtime.run_forever()
+
+    runtime.stop()  # before it runs: the next run_forever returns at once
+    runtime.run_forever()
+
+
+def test_run_forever_refuses_what_is_not_a_coroutine():
+    import pytest
+
+    with pytest.raises(TypeError):
+        tonio.runtime(threads=1).run_forever(42)
