@@ -98,8 +98,19 @@ pub struct SimPlatform {
     net: SimNet,
     state: Mutex<SimState>,
     entropy: Mutex<ChaCha8Rng>,
-    thread: Mutex<Option<std::thread::ThreadId>>,
+    /// `thread_token()` of the thread running the simulation (0: none): read on every
+    /// `schedule`, so an atomic rather than a lock.
+    thread: AtomicU64,
     blocking_depth: AtomicUsize,
+}
+
+/// A number unique to the calling OS thread (never 0).
+fn thread_token() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    thread_local! {
+        static TOKEN: u64 = NEXT.fetch_add(1, Ordering::Relaxed);
+    }
+    TOKEN.with(|token| *token)
 }
 
 fn stream(seed: u64, id: u64) -> ChaCha8Rng {
@@ -158,7 +169,7 @@ impl SimPlatform {
                 ended_at: None,
             }),
             entropy: Mutex::new(stream(config.seed, ENTROPY_STREAM)),
-            thread: Mutex::new(None),
+            thread: AtomicU64::new(0),
             blocking_depth: AtomicUsize::new(0),
             config,
         }
@@ -311,11 +322,8 @@ impl Platform for SimPlatform {
     }
 
     fn schedule(&self, task: Arc<Task>) {
-        let foreign = {
-            let thread = lock(&self.thread);
-            thread.is_some_and(|id| id != std::thread::current().id())
-        };
-        if foreign {
+        let running_on = self.thread.load(Ordering::Acquire);
+        if running_on != 0 && running_on != thread_token() {
             // Another OS thread woke a task while the simulation runs: when that happens is
             // up to the OS, not the seed, so the run cannot replay. It ends with an error
             // (the task is still queued so that everything unwinds).
@@ -343,7 +351,7 @@ impl Platform for SimPlatform {
     }
 
     fn on_worker_thread(&self) -> bool {
-        *lock(&self.thread) == Some(std::thread::current().id())
+        self.thread.load(Ordering::Acquire) == thread_token()
     }
 
     fn nested_block_on_allowed(&self) -> bool {
@@ -359,7 +367,7 @@ impl Platform for SimPlatform {
     }
 
     fn run(&self, py: Python<'_>, core: &Arc<RuntimeCore>) -> PyResult<()> {
-        *lock(&self.thread) = Some(std::thread::current().id());
+        self.thread.store(thread_token(), Ordering::Release);
         let _runtime = current::enter(core);
         while !core.is_finished() && !self.unwinding_too_long() {
             if let Step::Idle = self.step(py, core) {
@@ -368,7 +376,7 @@ impl Platform for SimPlatform {
                 }
             }
         }
-        *lock(&self.thread) = None;
+        self.thread.store(0, Ordering::Release);
         Ok(())
     }
 }
