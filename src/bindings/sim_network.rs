@@ -15,6 +15,7 @@ use crate::common::suspend_args::seconds;
 use crate::common::time::{ticks_from_seconds, Ticks};
 use crate::sim::hosts::HostId;
 use crate::sim::platform::{NetworkConfig, SimPlatform};
+use crate::sim::report::{frame_place, package_dir};
 
 fn duration(value: Option<Bound<'_, PyAny>>, what: &str) -> PyResult<Option<Ticks>> {
     let Some(value) = value.filter(|v| !v.is_none()) else {
@@ -101,16 +102,8 @@ pub struct SimNetwork;
 /// `file:line` of the program's code calling into this binding (frames of the `tonio` package
 /// itself, such as `tonio.sim.send_signal`, are skipped).
 fn caller(py: Python<'_>) -> String {
-    let package = py
-        .import("tonio")
-        .and_then(|m| m.getattr("__file__"))
-        .and_then(|f| f.extract::<String>())
-        .ok()
-        .and_then(|f| {
-            std::path::Path::new(&f)
-                .parent()
-                .map(|d| d.to_string_lossy().into_owned())
-        });
+    let package = package_dir(py);
+    let inside = |file: &str| package.as_deref().is_some_and(|dir| file.starts_with(dir));
     let mut frame = py
         .import("sys")
         .and_then(|sys| sys.getattr("_getframe"))
@@ -120,18 +113,10 @@ fn caller(py: Python<'_>) -> String {
         let Some(current) = frame.take().filter(|f| !f.is_none()) else {
             break;
         };
-        let file = current
-            .getattr("f_code")
-            .and_then(|code| code.getattr("co_filename"))
-            .map(|f| f.to_string());
-        let inside =
-            matches!((&file, &package), (Ok(file), Some(dir)) if file.starts_with(dir.as_str()));
-        if !inside {
-            let line = current.getattr("f_lineno").map(|l| l.to_string());
-            return match (file, line) {
-                (Ok(file), Ok(line)) => format!("{file}:{line}"),
-                _ => "?".into(),
-            };
+        match frame_place(&current) {
+            Some((file, _)) if inside(&file) => {}
+            Some((file, line)) => return format!("{file}:{line}"),
+            None => break,
         }
         frame = current.getattr("f_back").ok();
     }

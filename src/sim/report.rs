@@ -20,15 +20,8 @@ fn frames(py: Python<'_>, coro: &Py<PyAny>) -> Vec<(String, String)> {
             .or_else(|_| object.getattr("gi_frame"))
             .ok()
             .filter(|f| !f.is_none());
-        if let Some(frame) = frame {
-            let file = frame
-                .getattr("f_code")
-                .and_then(|c| c.getattr("co_filename"))
-                .map(|f| f.to_string());
-            let line = frame.getattr("f_lineno").map(|l| l.to_string());
-            if let (Ok(file), Ok(line)) = (file, line) {
-                found.push((file, line));
-            }
+        if let Some(place) = frame.as_ref().and_then(frame_place) {
+            found.push(place);
         }
         current = ["cr_await", "gi_yieldfrom"]
             .iter()
@@ -41,8 +34,15 @@ fn frames(py: Python<'_>, coro: &Py<PyAny>) -> Vec<(String, String)> {
     found
 }
 
+/// `(file, line)` of a Python frame object.
+pub fn frame_place(frame: &Bound<'_, PyAny>) -> Option<(String, String)> {
+    let file = frame.getattr("f_code").ok()?.getattr("co_filename").ok()?;
+    let line = frame.getattr("f_lineno").ok()?;
+    Some((file.to_string(), line.to_string()))
+}
+
 /// The directory of the `tonio` package, to tell its frames from the program's.
-fn package_dir(py: Python<'_>) -> Option<String> {
+pub fn package_dir(py: Python<'_>) -> Option<String> {
     let file: String = py
         .import("tonio")
         .ok()?
