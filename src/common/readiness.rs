@@ -135,15 +135,6 @@ impl Readiness {
         }
     }
 
-    /// Records new readiness and returns the waiters to wake (call `wake` on them unlocked).
-    pub fn set(&self, readable: bool, writable: bool) -> Vec<Waker> {
-        self.set_event(Event {
-            readable,
-            writable,
-            ..Event::default()
-        })
-    }
-
     /// Records an event of the platform (readiness, and directions it reported closed) and
     /// returns the waiters to wake (call `wake` on them unlocked).
     pub fn set_event(&self, event: Event) -> Vec<Waker> {
@@ -179,6 +170,13 @@ impl Readiness {
 mod tests {
     use super::*;
 
+    const READABLE: Event = Event {
+        readable: true,
+        writable: false,
+        read_closed: false,
+        write_closed: false,
+    };
+
     #[test]
     fn a_new_socket_is_assumed_ready_both_ways() {
         let readiness = Readiness::default();
@@ -193,7 +191,7 @@ mod tests {
         readiness.clear(Interest::Read, generation);
         assert_eq!(readiness.snapshot(Interest::Read), (generation, false));
         assert!(readiness.snapshot(Interest::Write).1);
-        assert!(readiness.set(true, false).is_empty());
+        assert!(readiness.set_event(READABLE).is_empty());
         assert_eq!(readiness.snapshot(Interest::Read), (generation + 1, true));
     }
 
@@ -222,7 +220,7 @@ mod tests {
     fn an_event_during_an_attempt_wins_over_the_clear_and_the_wait() {
         let readiness = Readiness::default();
         let (before, _) = readiness.snapshot(Interest::Read);
-        readiness.set(true, false); // arrives while the attempt is in flight
+        readiness.set_event(READABLE); // arrives while the attempt is in flight
         readiness.clear(Interest::Read, before);
         assert!(
             readiness.snapshot(Interest::Read).1,

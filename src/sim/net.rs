@@ -157,6 +157,12 @@ pub fn errno(code: i32) -> io::Error {
     io::Error::from_raw_os_error(code)
 }
 
+/// The error of an operation that would block, with the errno a socket gives (`EAGAIN`), so
+/// that `MSG_DONTWAIT` callers get `BlockingIOError` as from an OS socket.
+pub fn would_block() -> io::Error {
+    errno(libc::EAGAIN)
+}
+
 fn key_of(address: &Address) -> Option<BoundKey> {
     match address {
         Address::Inet(addr) => Some(BoundKey::Inet(addr.ip(), addr.port())),

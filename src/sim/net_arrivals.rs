@@ -79,10 +79,16 @@ impl NetState {
 
     /// A connection attempt reached its destination: queue it at the listener or refuse it.
     fn syn(&mut self, now: Ticks, client: SocketId, client_addr: Address, to: Address) {
-        let listener = self.listener_for(&to).filter(|id| {
-            matches!(&self.sockets[id].state, State::Listening { backlog, queue } if queue.len() < *backlog)
+        let accepting = self.listener_for(&to).and_then(|id| {
+            let socket = self.sockets.get(&id)?;
+            match &socket.state {
+                State::Listening { backlog, queue } if queue.len() < *backlog => {
+                    Some((id, socket.family))
+                }
+                _ => None,
+            }
         });
-        let Some(listener) = listener else {
+        let Some((listener, family)) = accepting else {
             self.send_item(
                 now,
                 refusal_pipe(client),
@@ -92,7 +98,6 @@ impl NetState {
             );
             return;
         };
-        let family = self.sockets[&listener].family;
         let conn = Conn::new(client, client_addr.clone());
         let server = self.new_socket(family, Some(to.clone()), State::Connected(conn));
         if let Some(State::Listening { queue, .. }) =

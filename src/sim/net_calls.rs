@@ -6,15 +6,9 @@ use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 
-use super::net::{errno, Item, SimNet, State};
+use super::net::{errno, would_block, Item, SimNet, State};
 use crate::common::net::{Address, Family, Kind, Net, Shutdown, SocketId};
 use crate::common::readiness::Readiness;
-
-/// The error of an operation that would block, with the errno a socket gives (`EAGAIN`), so
-/// that `MSG_DONTWAIT` callers get `BlockingIOError` as from an OS socket.
-fn would_block() -> io::Error {
-    errno(libc::EAGAIN)
-}
 
 fn check_flags(flags: i32, allowed: i32) -> io::Result<()> {
     if flags & libc::MSG_OOB != 0 {

@@ -4,7 +4,7 @@
 use std::io;
 
 use super::hosts::host_of;
-use super::net::{errno, Item, NetState, State, SPLIT_ONE_IN, WINDOW};
+use super::net::{errno, would_block, Item, NetState, State, SPLIT_ONE_IN, WINDOW};
 use crate::common::net::{bad_socket, Address, Shutdown, SocketId};
 use crate::common::readiness::Event;
 use crate::common::time::Ticks;
@@ -45,7 +45,7 @@ impl NetState {
         let local = socket.local.clone().unwrap_or(Address::UnixUnnamed);
         let conn = match &mut socket.state {
             State::Connected(conn) => conn,
-            State::Connecting => return Err(errno(libc::EAGAIN)),
+            State::Connecting => return Err(would_block()),
             _ => return Err(errno(libc::ENOTCONN)),
         };
         if conn.reset {
@@ -63,7 +63,7 @@ impl NetState {
         }
         let room = WINDOW.saturating_sub(conn.unread_by_peer);
         if room == 0 {
-            return Err(errno(libc::EAGAIN));
+            return Err(would_block());
         }
         let n = data.len().min(room);
         conn.unread_by_peer += n;
