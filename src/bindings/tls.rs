@@ -224,11 +224,6 @@ impl TLSSession {
         Ok((taken, PyBytes::new(py, &self.session.pending())))
     }
 
-    /// Queues plaintext; returns how many bytes were taken (send `pending()`, then the rest).
-    fn write(&self, data: &[u8]) -> PyResult<usize> {
-        self.session.write(data).map_err(tls_error)
-    }
-
     #[getter]
     fn handshaking(&self) -> bool {
         self.session.handshaking()

@@ -82,9 +82,6 @@ class _RustlsEngine:
     def read(self, max_bytes: int, truncation_is_eof: bool) -> bytes | None:
         return self.session.read(max_bytes, truncation_is_eof)
 
-    def write(self, data: memoryview) -> int:
-        return self.session.write(bytes(data))
-
     def feed_read(self, data: bytes, max_bytes: int, truncation_is_eof: bool) -> bytes | None:
         return self.session.feed_read(data, max_bytes, truncation_is_eof)
 
@@ -150,17 +147,14 @@ class _StdlibEngine:
                     return b""
                 raise
 
-    def write(self, data: memoryview) -> int:
-        with self.lock:
-            return self.obj.write(data)
-
     def feed_read(self, data: bytes, max_bytes: int, truncation_is_eof: bool) -> bytes | None:
         self.feed(data)
         return self.read(max_bytes, truncation_is_eof)
 
     def seal(self, data: memoryview) -> tuple[int, bytes]:
-        taken = self.write(data)
-        return taken, self.pending()
+        with self.lock:
+            taken = self.obj.write(data)
+            return taken, self.outgoing.read()
 
     def close_notify(self) -> None:
         # OpenSSL's shutdown (ssl.SSLObject.unwrap) also waits for the peer's close_notify
@@ -180,25 +174,35 @@ class _StdlibEngine:
             return self.obj.session_reused
 
 
-def _engine(
-    ssl_context: Any, server_side: bool, server_hostname: str | None
-) -> _RustlsEngine | _StdlibEngine:
+def _check_context(ssl_context: Any, server_side: bool, server_hostname: str | None) -> None:
+    """Raises if ``ssl_context`` cannot serve that side (nothing is built)."""
     if isinstance(ssl_context, _ssl.SSLContext):
-        return _StdlibEngine(ssl_context, server_side, server_hostname)
+        return
     if isinstance(ssl_context, ClientConfig):
         if server_side:
             raise ValueError("a ClientConfig is for the client side; use a ServerConfig")
         if not server_hostname:
             raise ValueError("a TLS client needs server_hostname (the name to verify)")
-        return _RustlsEngine(_tonio.TLSSession.client(ssl_context, server_hostname))
+        return
     if isinstance(ssl_context, ServerConfig):
         if not server_side:
             raise ValueError("a ServerConfig is for the server side (server_side=True)")
-        return _RustlsEngine(_tonio.TLSSession.server(ssl_context))
+        return
     raise TypeError(
         "ssl_context must be a tonio.net.tls.ClientConfig, ServerConfig or ssl.SSLContext, "
         f"not {type(ssl_context).__name__}"
     )
+
+
+def _engine(
+    ssl_context: Any, server_side: bool, server_hostname: str | None
+) -> _RustlsEngine | _StdlibEngine:
+    _check_context(ssl_context, server_side, server_hostname)
+    if isinstance(ssl_context, _ssl.SSLContext):
+        return _StdlibEngine(ssl_context, server_side, server_hostname)
+    if isinstance(ssl_context, ClientConfig):
+        return _RustlsEngine(_tonio.TLSSession.client(ssl_context, server_hostname))
+    return _RustlsEngine(_tonio.TLSSession.server(ssl_context))
 
 
 class TLSStream:
@@ -413,7 +417,7 @@ class TLSListener(SocketListener):
         super().__init__(listener.socket)
         #: The TCP listener underneath (tonio 0.6.0's attribute name).
         self.transport = listener
-        _engine(ssl_context, True, None)  # checks the context now, not at the first accept
+        _check_context(ssl_context, True, None)  # now, not at the first accept
         self.ssl_context = ssl_context
         self.https_compatible = https_compatible
 
@@ -468,7 +472,7 @@ def open_tls_over_tcp_listeners(
     """TCP listeners on ``port`` (see ``open_tcp_listeners``) wrapped as :class:`TLSListener`."""
     if ssl_context is None:
         raise ValueError("a TLS listener needs ssl_context (a ServerConfig or ssl.SSLContext)")
-    _engine(ssl_context, True, None)
+    _check_context(ssl_context, True, None)
     listeners = yield from open_tcp_listeners(port, host=host, backlog=backlog)
     return [
         TLSListener(listener, ssl_context, https_compatible=https_compatible)

@@ -2,12 +2,13 @@
 //! for host names and IP addresses, all in memory, as PEM.
 
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
-    KeyPair, KeyUsagePurpose,
+    BasicConstraints, Certificate, CertificateParams, DistinguishedName, DnType,
+    ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose,
 };
 
 pub struct TestCa {
-    params: CertificateParams,
+    /// The self-signed CA certificate, which signs every leaf.
+    cert: Certificate,
     key: KeyPair,
     pub cert_pem: String,
 }
@@ -50,10 +51,10 @@ impl TestCa {
             KeyUsagePurpose::CrlSign,
             KeyUsagePurpose::DigitalSignature,
         ];
-        let cert = params.clone().self_signed(&key).map_err(failed)?;
+        let cert = params.self_signed(&key).map_err(failed)?;
         Ok(TestCa {
             cert_pem: cert.pem(),
-            params,
+            cert,
             key,
         })
     }
@@ -63,7 +64,6 @@ impl TestCa {
         if names.is_empty() {
             return Err("issue_cert needs at least one host name".into());
         }
-        let issuer = self.params.clone().self_signed(&self.key).map_err(failed)?;
         let key = new_key()?;
         let mut params = CertificateParams::new(names.to_vec()).map_err(failed)?;
         let mut name = DistinguishedName::new();
@@ -77,7 +77,9 @@ impl TestCa {
             ExtendedKeyUsagePurpose::ServerAuth,
             ExtendedKeyUsagePurpose::ClientAuth,
         ];
-        let leaf = params.signed_by(&key, &issuer, &self.key).map_err(failed)?;
+        let leaf = params
+            .signed_by(&key, &self.cert, &self.key)
+            .map_err(failed)?;
         Ok(Leaf {
             cert_chain_pem: format!("{}{}", leaf.pem(), self.cert_pem),
             private_key_pem: pkcs8_v1_pem(&key.serialize_der())?,
