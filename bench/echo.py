@@ -19,13 +19,9 @@ import sys
 import time
 from pathlib import Path
 
+from interpreters import NATIVE, OURS, PEERS, ROOT, TONIO060
 from server_process import ServerProcess
 
-ROOT = Path(__file__).resolve().parent.parent
-OURS = ROOT / ".venv/bin/python"
-TONIO060 = ROOT / "bench/.venvs/tonio060/bin/python"
-PEERS = ROOT / "bench/.venvs/peers/bin/python"
-NATIVE = ROOT / "bench/native/target/release"
 SIZES = [1024, 10240, 102400]
 
 # label, interpreter (None: native), flavour, mode, baseline label

@@ -23,12 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from interpreters import OURS, PEERS, ROOT, TONIO060
 from server_process import ServerProcess
-
-ROOT = Path(__file__).resolve().parent.parent
-OURS = ROOT / ".venv/bin/python"
-TONIO060 = ROOT / "bench/.venvs/tonio060/bin/python"
-PEERS = ROOT / "bench/.venvs/peers/bin/python"
 
 # label, interpreter, runtime, threads, baseline label
 SERVERS = [

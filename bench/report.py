@@ -17,10 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-OURS = ROOT / ".venv/bin/python"
-TONIO060 = ROOT / "bench/.venvs/tonio060/bin/python"
-PEERS = ROOT / "bench/.venvs/peers/bin/python"
+from interpreters import OURS, PEERS, ROOT, TONIO060
 
 # (label, interpreter, runtime argument, repeats, flavour used for the ratio)
 COROUTINE_RUNS = [

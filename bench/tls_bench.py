@@ -19,15 +19,12 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from interpreters import NATIVE, OURS, PEERS, ROOT, TONIO060
 from server_process import ServerProcess
 
 import tonio.testing
 
-ROOT = Path(__file__).resolve().parent.parent
-OURS = ROOT / ".venv/bin/python"
-TONIO060 = ROOT / "bench/.venvs/tonio060/bin/python"
-PEERS = ROOT / "bench/.venvs/peers/bin/python"
-LOADGEN = ROOT / "bench/native/target/release/tls_loadgen"
+LOADGEN = NATIVE / "tls_loadgen"
 
 # label, interpreter, kind
 SERVERS = [
