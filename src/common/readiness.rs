@@ -1,6 +1,6 @@
 //! Readiness of one socket, and the tasks waiting for it.
 //!
-//! The platform reports readiness changes (`set`): each bumps `generation`, records what became
+//! The platform reports readiness changes (`set_event`): each bumps `generation`, records what became
 //! ready and wakes the waiters for it. A task attempts its operation first; only if the
 //! operation would block does it `wait`, passing the generation it saw *before* the attempt. If
 //! the generation moved in between, readiness changed while it was trying and it must try again
@@ -8,7 +8,7 @@
 //!
 //! # Invariants (under `state`)
 //! - A waiter is queued only while the readiness it waits for is clear.
-//! - `set` clears nothing; an attempt that would block clears the interest it waited on, and
+//! - `set_event` clears nothing; an attempt that would block clears the interest it waited on, and
 //!   so does one that drained it (a short read), if the generation did not move meanwhile.
 //! - A direction the platform reported closed (the peer's end of stream, a hang-up, an error)
 //!   stays ready for good: no later event will say so again (edge-triggered), so a short read
