@@ -20,6 +20,7 @@ from ._tasks import (
     spawn_blocking,
 )
 from ._tonio import Event, Scope
+from ._types import Coroutine, Runnable
 from .signals import signal_receiver
 from .time import sleep
 
@@ -29,7 +30,9 @@ except _metadata.PackageNotFoundError:  # an uninstalled source tree
     __version__ = "0.0.0+unknown"
 
 __all__ = [
+    "Coroutine",
     "Event",
+    "Runnable",
     "Runtime",
     "Scope",
     "as_completed",

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, overload
 
 from ._tonio import Runtime
+from ._types import Runnable
 
 __all__ = ["Runtime", "main", "run", "runtime"]
 
@@ -45,7 +46,7 @@ def runtime(
     )
 
 
-def run(coro: Any, **options: Any) -> Any:
+def run[T](coro: Runnable[T], **options: Any) -> T:
     """Run ``coro`` (a generator or a coroutine) on a new runtime and return its value.
 
     Equivalent to ``runtime(**options).run_until_complete(coro)``.
@@ -53,11 +54,18 @@ def run(coro: Any, **options: Any) -> Any:
     return runtime(**options).run_until_complete(coro)
 
 
+@overload
+def main[**P, T](func: Callable[P, Runnable[T]], /) -> Callable[P, T]: ...
+@overload
+def main[**P, T](
+    func: None = None, /, **options: Any
+) -> Callable[[Callable[P, Runnable[T]]], Callable[P, T]]: ...
 def main(func: Callable[..., Any] | None = None, /, **options: Any) -> Any:
     """Decorate a coroutine function so that calling it runs it on a new runtime.
 
     Use as ``@tonio.main`` or ``@tonio.main(threads=2, ...)``. The wrapper forwards its
-    arguments to the coroutine function and returns the coroutine's result.
+    arguments to the coroutine function and returns the coroutine's result (and is typed so:
+    ``@tonio.main`` on ``async def f(x: int) -> str`` gives a ``(x: int) -> str`` function).
     """
     if func is None:
         return functools.partial(main, **options)

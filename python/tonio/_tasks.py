@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Never, Protocol, cast, overload
 
 from . import _tonio
-from ._tonio import AsCompleted, Scope, Suspension
+from ._tonio import Scope, Suspension
+from ._types import Runnable
 
 __all__ = [
     "as_completed",
@@ -20,13 +21,38 @@ __all__ = [
 ]
 
 
-def spawn(*coros: Any) -> Suspension:
+class _Spawn(Protocol):
+    """The type of :func:`spawn`: a call with typed results, and its two variants."""
+
+    @overload
+    def __call__(self) -> Suspension[list[Never]]: ...
+    @overload
+    def __call__[A](self, a: Runnable[A], /) -> Suspension[A]: ...
+    @overload
+    def __call__[A, B](self, a: Runnable[A], b: Runnable[B], /) -> Suspension[tuple[A, B]]: ...
+    @overload
+    def __call__[A, B, C](
+        self, a: Runnable[A], b: Runnable[B], c: Runnable[C], /
+    ) -> Suspension[tuple[A, B, C]]: ...
+    @overload
+    def __call__[A, B, C, D](
+        self, a: Runnable[A], b: Runnable[B], c: Runnable[C], d: Runnable[D], /
+    ) -> Suspension[tuple[A, B, C, D]]: ...
+    @overload
+    def __call__[T](self, *coros: Runnable[T]) -> Suspension[list[T]]: ...
+
+    def without_results(self, *coros: Runnable[Any]) -> Suspension[None]: ...
+    def without_tracking(self, *coros: Runnable[Any]) -> None: ...
+
+
+def _spawn(*coros: Any) -> Suspension[Any]:
     """Schedule every coroutine now and return an awaitable join.
 
     Yielding/awaiting the join waits for all of them and evaluates to their results in argument
-    order: ``[]`` for none, the bare value for one, a list for two or more. If any task raised,
-    the join raises ``ExceptionGroup('SpawnExceptionGroup', [...])`` once every task finished;
-    siblings are not cancelled.
+    order: ``[]`` for none, the bare value for one, a list for two or more (typed as a tuple, as
+    ``asyncio.gather``, so that ``a, b = yield spawn(f(), g())`` keeps each result's type). If
+    any task raised, the join raises ``ExceptionGroup('SpawnExceptionGroup', [...])`` once every
+    task finished; siblings are not cancelled.
 
     ``spawn.without_results(*coros)`` is the same but evaluates to ``None``.
     ``spawn.without_tracking(*coros)`` starts them and returns nothing; an exception escaping such
@@ -35,25 +61,27 @@ def spawn(*coros: Any) -> Suspension:
     return _tonio.spawn(*coros)
 
 
-spawn.without_results = _tonio.spawn_without_results  # type: ignore[attr-defined]
-spawn.without_tracking = _tonio.spawn_without_tracking  # type: ignore[attr-defined]
+_spawn.without_results = _tonio.spawn_without_results  # type: ignore[attr-defined]
+_spawn.without_tracking = _tonio.spawn_without_tracking  # type: ignore[attr-defined]
+_spawn.__name__ = _spawn.__qualname__ = "spawn"
+spawn = cast(_Spawn, _spawn)
 
 spawn_blocking = _tonio.spawn_blocking
 block_on = _tonio.block_on
 select = _tonio.select
-as_completed: Callable[..., AsCompleted] = _tonio.as_completed
+as_completed = _tonio.as_completed
 
 
-def map(fn: Callable[[Any], Any], iterable: Iterable[Any]) -> Suspension:  # noqa: A001
+def map[T, R](fn: Callable[[T], Runnable[R]], iterable: Iterable[T]) -> Suspension[list[R]]:  # noqa: A001
     """``spawn(*[fn(x) for x in iterable])``, but the join always evaluates to a list."""
     return _tonio.spawn_list([fn(item) for item in iterable])
 
 
-def _blocking_call(fn: Callable[[Any], Any], item: Any) -> Any:
+def _blocking_call[T, R](fn: Callable[[T], R], item: T) -> Runnable[R]:
     return (yield _tonio.spawn_blocking(fn, item))
 
 
-def map_blocking(fn: Callable[[Any], Any], iterable: Iterable[Any]) -> Suspension:
+def map_blocking[T, R](fn: Callable[[T], R], iterable: Iterable[T]) -> Suspension[list[R]]:
     """Run ``fn(x)`` on the blocking pool for every item; the join evaluates to a list."""
     if not callable(fn):
         raise TypeError(f"map_blocking: fn must be callable, got {type(fn).__name__}")

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use pyo3::exceptions::PyStopAsyncIteration;
 use pyo3::prelude::*;
-use pyo3::types::PyTuple;
+use pyo3::types::{PyTuple, PyType};
 
 use crate::common::completions::CompletionStep;
 use pyo3::gc::PyVisit;
@@ -39,6 +39,12 @@ impl AsCompleted {
 
 #[pymethods]
 impl AsCompleted {
+    /// `AsCompleted[T]` in annotations (a `types.GenericAlias`; see `bindings::generic`).
+    #[classmethod]
+    fn __class_getitem__(cls: &Bound<'_, PyType>, item: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        super::generic::generic_alias(cls, item)
+    }
+
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
         gc::traverse_group(&self.group, &visit)
     }

@@ -4,6 +4,7 @@ use std::sync::{Arc, Mutex};
 
 use pyo3::gc::PyVisit;
 use pyo3::prelude::*;
+use pyo3::types::PyType;
 use pyo3::PyTraverseError;
 
 use super::args::count_arg;
@@ -18,6 +19,12 @@ pub struct Sender {
 
 #[pymethods]
 impl Sender {
+    /// `Sender[T]` in annotations (a `types.GenericAlias`; see `bindings::generic`).
+    #[classmethod]
+    fn __class_getitem__(cls: &Bound<'_, PyType>, item: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        super::generic::generic_alias(cls, item)
+    }
+
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
         ChannelCore::traverse_shared(&self.core, &visit)
     }
@@ -50,6 +57,12 @@ pub struct UnboundedSender {
 
 #[pymethods]
 impl UnboundedSender {
+    /// `UnboundedSender[T]` in annotations (a `types.GenericAlias`; see `bindings::generic`).
+    #[classmethod]
+    fn __class_getitem__(cls: &Bound<'_, PyType>, item: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        super::generic::generic_alias(cls, item)
+    }
+
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
         ChannelCore::traverse_shared(&self.core, &visit)
     }
@@ -81,6 +94,12 @@ pub struct Receiver {
 
 #[pymethods]
 impl Receiver {
+    /// `Receiver[T]` in annotations (a `types.GenericAlias`; see `bindings::generic`).
+    #[classmethod]
+    fn __class_getitem__(cls: &Bound<'_, PyType>, item: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        super::generic::generic_alias(cls, item)
+    }
+
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
         ChannelCore::traverse_shared(&self.core, &visit)
     }

@@ -7,6 +7,7 @@ pub mod api;
 pub mod args;
 pub mod as_completed;
 pub mod channel;
+pub mod generic;
 pub mod interval;
 pub mod options;
 pub mod runtime;

@@ -227,6 +227,12 @@ impl Barrier {
         Suspend::new(SuspendKind::BarrierWait(self.core.clone()))
     }
 
+    /// Arrives without waiting and returns the 0-based arrival index (tonio 0.6.0's `ack`):
+    /// the arrival counts towards `parties` and, if it is the last one, releases the waiters.
+    fn ack(&self, py: Python<'_>) -> usize {
+        self.core.ack(py)
+    }
+
     /// The number of arrivals so far.
     fn value(&self) -> usize {
         self.core.arrivals()

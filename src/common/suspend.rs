@@ -20,6 +20,7 @@ use std::sync::{Arc, Mutex};
 
 use pyo3::exceptions::{PyRuntimeError, PyStopIteration};
 use pyo3::prelude::*;
+use pyo3::types::PyType;
 
 use super::blocking::BlockingJob;
 use super::completions::CompletionStep;
@@ -136,6 +137,12 @@ fn already_awaited_by_another() -> PyErr {
 
 #[pymethods]
 impl Suspend {
+    /// `Suspension[T]` in annotations (a `types.GenericAlias`; see `bindings::generic`).
+    #[classmethod]
+    fn __class_getitem__(cls: &Bound<'_, PyType>, item: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        crate::bindings::generic::generic_alias(cls, item)
+    }
+
     /// `yield from` a tonio awaitable is a mistake: say what to write instead.
     fn __iter__(&self) -> PyResult<()> {
         Err(pyo3::exceptions::PyTypeError::new_err(

@@ -231,3 +231,35 @@ def test_run_forever_refuses_what_is_not_a_coroutine():
 
     with pytest.raises(TypeError):
         tonio.runtime(threads=1).run_forever(42)
+
+
+def test_barrier_ack_arrives_without_waiting_under_every_schedule():
+    # tonio 0.6.0's Barrier.ack(): an arrival that does not wait, returning its index; the
+    # arrival that completes the barrier (an ack or a wait) releases the waiters.
+    def body():
+        barrier = tonio.sync.Barrier(3)
+
+        def waiter():
+            return (yield barrier.wait())
+
+        def acker():
+            yield
+            return barrier.ack()
+
+        indices = yield tonio.spawn(waiter(), acker(), waiter())
+        assert sorted(indices) == [0, 1, 2], indices
+        assert barrier.value() == 3
+        assert barrier.ack() == 3  # a tripped barrier keeps counting, nobody waits
+
+    summary = sim.explore(body, runs=200, strategy="random")
+    assert summary.runs == 200
+
+
+def test_barrier_ack_alone_trips_it(any_rt):
+    def main():
+        barrier = tonio.sync.Barrier(2)
+        first = barrier.ack()
+        waited = yield tonio.time.timeout(barrier.wait(), 5)
+        return first, waited
+
+    assert any_rt.run_until_complete(main()) == (0, (1, True))

@@ -17,12 +17,15 @@ from .._tasks import (
     spawn_blocking,
 )
 from .._tonio import Event, Scope
+from .._types import Coroutine, Runnable  # Coroutine: for generator helpers
 from . import exceptions, net, signals, sync, time
 from .signals import signal_receiver
 from .time import sleep
 
 __all__ = [
+    "Coroutine",
     "Event",
+    "Runnable",
     "Runtime",
     "Scope",
     "as_completed",

@@ -65,16 +65,40 @@ impl BarrierCore {
             if state.arrivals < self.parties {
                 return Arrival::Queued(state.waiters.push((Waker::begin(task), index)));
             }
-            for (waiter, waiter_index) in state.waiters.drain() {
-                let Ok(value) = waiter_index.into_pyobject(py);
-                released.extend(waiter.claim(Resume::Value(value.into_any().unbind())));
-            }
+            Self::release_all(py, &mut state, &mut released);
             Arrival::Passed(index)
         };
         for claimed in released {
             claimed.schedule();
         }
         arrival
+    }
+
+    /// Records an arrival that does not wait (`Barrier.ack()`, tonio 0.6.0's name) and returns
+    /// its index; if it is the one that trips the barrier, the queued waiters are released.
+    pub fn ack(&self, py: Python<'_>) -> usize {
+        let mut released: Vec<Claimed> = Vec::new();
+        let index = {
+            let mut state = lock(&self.state);
+            let index = state.arrivals;
+            state.arrivals += 1;
+            if state.arrivals >= self.parties {
+                Self::release_all(py, &mut state, &mut released);
+            }
+            index
+        };
+        for claimed in released {
+            claimed.schedule();
+        }
+        index
+    }
+
+    /// Claims every queued waiter with its arrival index (scheduled by the caller, unlocked).
+    fn release_all(py: Python<'_>, state: &mut BarrierState, released: &mut Vec<Claimed>) {
+        for (waiter, waiter_index) in state.waiters.drain() {
+            let Ok(value) = waiter_index.into_pyobject(py);
+            released.extend(waiter.claim(Resume::Value(value.into_any().unbind())));
+        }
     }
 }
 
