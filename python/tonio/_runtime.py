@@ -14,7 +14,7 @@ __all__ = ["Runtime", "main", "run", "runtime"]
 
 def runtime(
     *,
-    context: bool = False,
+    context: bool = True,
     signals: Iterable[int] | None = None,
     threads: int | None = None,
     blocking_threadpool_size: int = 128,
@@ -25,7 +25,10 @@ def runtime(
 
     Args:
         context: run each task and blocking call in a copy of the ``contextvars`` context
-            current when it was spawned.
+            current when it was spawned (the default, as asyncio and trio do): a variable a
+            task sets is seen by itself and the tasks it spawns, never by its parent or
+            siblings. ``False`` runs every task in the context current on its worker thread
+            (tonio 0.6.0's default), saving a little per task.
         signals: signal numbers the runtime listens to (see ``signal_receiver``).
         threads: number of worker threads; ``None`` or ``0`` means one per CPU core.
         blocking_threadpool_size: maximum number of threads for ``spawn_blocking``.

@@ -166,7 +166,7 @@ def runtime(
     *,
     seed: int,
     strategy: str = "random",
-    context: bool = False,
+    context: bool = True,
     max_steps: int | None = None,
     max_time: float | None = None,
     trace: bool = False,

@@ -10,9 +10,10 @@ use pyo3::types::{PyDict, PyTuple};
 use crate::common::blocking::BlockingJob;
 use crate::common::current;
 use crate::common::errors::not_running;
-use crate::common::group::{copy_context, GroupKind, TaskGroup};
+use crate::common::group::{GroupKind, TaskGroup};
 use crate::common::suspend::{Suspend, SuspendKind};
 use crate::common::suspend_args::{coroutine, seconds};
+use crate::common::task_context::copy_current;
 use crate::common::time::seconds_from_ticks;
 
 fn collect(coros: &Bound<'_, PyTuple>, what: &str) -> PyResult<Vec<Py<PyAny>>> {
@@ -118,7 +119,7 @@ pub fn spawn_blocking(
     refuse_coroutine_function(&func)?;
     let core = current::require("spawn_blocking")?;
     let context = if core.options.context {
-        Some(copy_context(py)?)
+        Some(copy_current(py)?)
     } else {
         None
     };

@@ -91,7 +91,7 @@ pub struct RuntimeOptions {
 
 pub fn parse_context(value: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
     match value {
-        None => Ok(false),
+        None => Ok(true),
         Some(v) if v.is_instance_of::<PyBool>() => v.extract(),
         Some(v) => Err(PyTypeError::new_err(format!(
             "context must be a bool, not {}",

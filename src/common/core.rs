@@ -23,6 +23,7 @@ use super::group::TaskGroup;
 use super::outcome::Outcome;
 use super::platform::Platform;
 use super::task::Task;
+use super::task_context::TaskContext;
 use super::time::Ticks;
 use super::timers::{TimerAction, TimerKey, Timers};
 use super::util::lock;
@@ -102,7 +103,7 @@ impl RuntimeCore {
         group: &Arc<TaskGroup>,
         index: usize,
         coro: Py<PyAny>,
-        context: Option<Py<PyAny>>,
+        context: TaskContext,
         cancelled: bool,
     ) -> Arc<Task> {
         self.live.fetch_add(1, Ordering::SeqCst);

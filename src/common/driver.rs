@@ -45,7 +45,7 @@ pub fn run_task(py: Python<'_>, task: Arc<Task>) {
     if first_run {
         task.started.store(true, Ordering::Relaxed);
     }
-    let entered = enter_context(py, &body);
+    let entered = body.context.enter(py);
     // Held until the next send, when that send starts a shared coroutine (`ownership.rs`).
     let mut starting = None;
     if first_run {
@@ -54,7 +54,7 @@ pub fn run_task(py: Python<'_>, task: Arc<Task>) {
             Err(err) => {
                 let exc = err.into_value(py).into_any();
                 finish(py, &task, &mut body, Outcome::Raised(exc));
-                exit_context(py, &body, entered);
+                body.context.exit(py, entered);
                 super::current::set_task(previous_task);
                 return;
             }
@@ -63,13 +63,13 @@ pub fn run_task(py: Python<'_>, task: Arc<Task>) {
     let resume = match finish_wait(py, &task, &mut body, resume) {
         Some(resume) => resume,
         None => {
-            exit_context(py, &body, entered);
+            body.context.exit(py, entered);
             super::current::set_task(previous_task);
             return;
         }
     };
     drive(py, &task, &mut body, resume, starting);
-    exit_context(py, &body, entered);
+    body.context.exit(py, entered);
     super::current::set_task(previous_task);
 }
 
@@ -245,26 +245,4 @@ fn finish(py: Python<'_>, task: &Arc<Task>, body: &mut TaskBody, outcome: Outcom
     task.mark_done();
     task.group.task_done(py, task, outcome);
     task.core.task_finished();
-}
-
-fn enter_context(py: Python<'_>, body: &TaskBody) -> bool {
-    let Some(context) = &body.context else {
-        return false;
-    };
-    // Safety: `context` is a live contextvars.Context owned by the task; we are attached.
-    if unsafe { ffi::PyContext_Enter(context.as_ptr()) } != 0 {
-        PyErr::fetch(py).write_unraisable(py, None);
-        return false;
-    }
-    true
-}
-
-fn exit_context(py: Python<'_>, body: &TaskBody, entered: bool) {
-    let (true, Some(context)) = (entered, &body.context) else {
-        return;
-    };
-    // Safety: exits the context entered by `enter_context` on this thread.
-    if unsafe { ffi::PyContext_Exit(context.as_ptr()) } != 0 {
-        PyErr::fetch(py).write_unraisable(py, None);
-    }
 }

@@ -34,6 +34,7 @@ use super::decision::UNDECIDED;
 use super::errors::is_cancelled;
 use super::outcome::{Outcome, Resume};
 use super::task::{Task, Waker};
+use super::task_context::SpawnContext;
 use super::timers::TimerKey;
 use super::util::lock;
 use super::waitqueue::{WaitQueue, WaiterKey};
@@ -154,12 +155,9 @@ impl TaskGroup {
         }
         let cancelled = inner.cancelled;
         let mut created = Vec::with_capacity(coros.len());
+        let contexts = SpawnContext::decide(py, core.options.context)?;
         for coro in coros {
-            let context = if core.options.context {
-                Some(copy_context(py)?)
-            } else {
-                None
-            };
+            let context = contexts.for_task(py)?;
             let slot = inner.free_slots.pop().unwrap_or(inner.tasks.len());
             let task = core.new_task(self, slot, coro, context, cancelled);
             created.push(task.clone());
@@ -330,16 +328,6 @@ impl TaskGroup {
     /// The unfinished tasks, in spawn order.
     pub fn live_tasks(&self) -> Vec<Arc<Task>> {
         lock(&self.inner).tasks.iter().flatten().cloned().collect()
-    }
-}
-
-/// A copy of the calling thread's current `contextvars` context.
-pub fn copy_context(py: Python<'_>) -> PyResult<Py<PyAny>> {
-    // Safety: PyContext_CopyCurrent returns a new reference or NULL with an exception set; we
-    // are attached to the interpreter (we hold `py`).
-    unsafe {
-        let ctx = pyo3::ffi::PyContext_CopyCurrent();
-        Bound::from_owned_ptr_or_err(py, ctx).map(Bound::unbind)
     }
 }
 

@@ -35,6 +35,7 @@ pub mod suspend;
 pub mod suspend_args;
 pub mod sync;
 pub mod task;
+pub mod task_context;
 pub mod time;
 pub mod timers;
 pub mod tls;

@@ -40,6 +40,7 @@ use super::decision::{commit, Commit, Decisions};
 use super::group::TaskGroup;
 use super::outcome::Resume;
 use super::registration::Registration;
+use super::task_context::TaskContext;
 use super::util::lock;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,8 +86,8 @@ pub struct TaskBody {
     pub children: Vec<Py<PyAny>>,
     /// What the task is suspended on, cleaned up when it resumes.
     pub wait: Registration,
-    /// The `contextvars.Context` the task runs in (runtime option `context=True`).
-    pub context: Option<Py<PyAny>>,
+    /// The `contextvars` context the task runs in (runtime option `context`).
+    pub context: TaskContext,
 }
 
 impl TaskBody {
@@ -186,7 +187,7 @@ impl Task {
         group: Arc<TaskGroup>,
         index: usize,
         coro: Py<PyAny>,
-        context: Option<Py<PyAny>>,
+        context: TaskContext,
         cancelled: bool,
     ) -> Arc<Task> {
         let id = core.next_id();
