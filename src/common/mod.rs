@@ -39,5 +39,6 @@ pub mod task_context;
 pub mod time;
 pub mod timers;
 pub mod tls;
+pub mod unawaited;
 pub mod util;
 pub mod waitqueue;

@@ -15,7 +15,7 @@
 //! `Pending`. When the task resumes, for whatever reason, `Registration::finish` undoes what is
 //! left of the registration (unqueue, disarm timers) and turns the wake into the resume value.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use pyo3::exceptions::{PyRuntimeError, PyStopIteration};
@@ -97,6 +97,49 @@ pub struct Suspend {
     /// Colored protocol: the uid of the task whose `await` handed the object to the driver and
     /// has not resumed yet ([`NOT_AWAITED`] when none).
     awaited_by: AtomicU64,
+    /// Started by a yield or an await; freed unstarted, it warns (`unawaited.rs`).
+    used: AtomicBool,
+}
+
+impl Drop for Suspend {
+    fn drop(&mut self) {
+        if !*self.used.get_mut() && self.kind.acts_only_when_awaited() {
+            super::unawaited::warn_never_awaited(self.kind.name());
+        }
+    }
+}
+
+impl SuspendKind {
+    /// The operation happens only when the awaitable is yielded/awaited: forgetting that is a
+    /// bug. (A spawn join is not: its tasks run anyway, and an unawaited join's errors go to
+    /// the unhandled-error hook. Values and scope exits are made by the runtime itself.)
+    fn acts_only_when_awaited(&self) -> bool {
+        !matches!(
+            self,
+            SuspendKind::Value(_) | SuspendKind::Join(_) | SuspendKind::ScopeExit { .. }
+        )
+    }
+
+    /// What the awaitable does, for messages.
+    pub fn name(&self) -> &'static str {
+        match self {
+            SuspendKind::YieldNow => "yield_now",
+            SuspendKind::Value(_) => "value",
+            SuspendKind::Sleep(_) | SuspendKind::SleepUntil(_) => "sleep",
+            SuspendKind::EventWait { .. } => "Event.wait",
+            SuspendKind::Join(_) => "join",
+            SuspendKind::NextCompletion(_) => "as_completed step",
+            SuspendKind::ScopeExit { .. } => "scope exit",
+            SuspendKind::Select(_) => "select",
+            SuspendKind::Timeout { .. } => "timeout",
+            SuspendKind::Blocking(_) => "spawn_blocking",
+            SuspendKind::Acquire { .. } => "acquire",
+            SuspendKind::BarrierWait(_) => "Barrier.wait",
+            SuspendKind::Send { .. } => "send",
+            SuspendKind::Receive(_) => "receive",
+            SuspendKind::Io(_) => "socket operation",
+        }
+    }
 }
 
 /// `Suspend::awaited_by` when no await is in progress.
@@ -107,6 +150,7 @@ impl Suspend {
         Suspend {
             kind,
             awaited_by: AtomicU64::new(NOT_AWAITED),
+            used: AtomicBool::new(false),
         }
     }
 
@@ -143,16 +187,19 @@ impl Suspend {
         crate::bindings::generic::generic_alias(cls, item)
     }
 
-    /// `yield from` a tonio awaitable is a mistake: say what to write instead.
+    /// `yield from` a tonio awaitable is a mistake: say what to write instead (the error is
+    /// enough: the awaitable does not also warn that it was never awaited).
     fn __iter__(&self) -> PyResult<()> {
+        self.used.store(true, Ordering::Relaxed);
         Err(pyo3::exceptions::PyTypeError::new_err(
             "a tonio awaitable is not iterable: write `yield tonio.sleep(...)` (yield \
              flavour) or `await ...` (colored), not `yield from`",
         ))
     }
 
-    /// `async with lock():` is a mistake: say what to write instead.
+    /// `async with lock():` is a mistake: say what to write instead (without also warning).
     fn __aenter__(&self) -> PyResult<()> {
+        self.used.store(true, Ordering::Relaxed);
         Err(pyo3::exceptions::PyTypeError::new_err(
             "a tonio awaitable is not an async context manager: for a lock or semaphore \
              write `async with lock:` (without calling it)",
@@ -195,24 +242,8 @@ impl Suspend {
         self.end_await();
     }
 
-    fn __repr__(&self) -> &'static str {
-        match self.kind {
-            SuspendKind::YieldNow => "<tonio awaitable: yield_now>",
-            SuspendKind::Value(_) => "<tonio awaitable: value>",
-            SuspendKind::Sleep(_) | SuspendKind::SleepUntil(_) => "<tonio awaitable: sleep>",
-            SuspendKind::EventWait { .. } => "<tonio awaitable: Event.wait>",
-            SuspendKind::Join(_) => "<tonio awaitable: join>",
-            SuspendKind::NextCompletion(_) => "<tonio awaitable: as_completed step>",
-            SuspendKind::ScopeExit { .. } => "<tonio awaitable: scope exit>",
-            SuspendKind::Select(_) => "<tonio awaitable: select>",
-            SuspendKind::Timeout { .. } => "<tonio awaitable: timeout>",
-            SuspendKind::Blocking(_) => "<tonio awaitable: spawn_blocking>",
-            SuspendKind::Acquire { .. } => "<tonio awaitable: acquire>",
-            SuspendKind::BarrierWait(_) => "<tonio awaitable: Barrier.wait>",
-            SuspendKind::Send { .. } => "<tonio awaitable: send>",
-            SuspendKind::Receive(_) => "<tonio awaitable: receive>",
-            SuspendKind::Io(_) => "<tonio awaitable: socket operation>",
-        }
+    fn __repr__(&self) -> String {
+        format!("<tonio awaitable: {}>", self.kind.name())
     }
 }
 
@@ -221,6 +252,7 @@ impl Suspend {
     /// without waiting (`StopIteration` carries the value), else hand the object to the driver.
     fn first_step(slf: Bound<'_, Self>) -> PyResult<Option<Bound<'_, Self>>> {
         let py = slf.py();
+        slf.get().used.store(true, Ordering::Relaxed);
         match eager::complete(py, &slf.get().kind) {
             Some(Ok(value)) if value.is_none(py) => Ok(None),
             Some(Ok(value)) => Err(PyStopIteration::new_err((value,))),
@@ -275,6 +307,7 @@ pub enum Started {
 impl Suspend {
     /// Begins the suspension for `task` (see the module docs).
     pub fn start(&self, py: Python<'_>, task: &Arc<Task>, body: &mut TaskBody) -> Started {
+        self.used.store(true, Ordering::Relaxed);
         let core = &task.core;
         match &self.kind {
             SuspendKind::YieldNow => Started::Yield,

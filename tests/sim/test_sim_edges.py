@@ -173,6 +173,7 @@ def test_every_kind_of_failure_prints_a_replay_line_that_fails_again(kind):
         eval(info.value.replay, {"tonio": tonio, test.__name__: test})
 
 
+@pytest.mark.filterwarnings("ignore:tonio awaitable sleep was never")  # the refused one
 def test_a_task_can_be_named_where_it_is_spawned():
     def stuck():
         yield tonio.Event().wait()
