@@ -58,6 +58,8 @@ fn _tonio(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bindings::channel::channel, m)?)?;
     m.add_function(wrap_pyfunction!(bindings::channel::unbounded, m)?)?;
     m.add_function(wrap_pyfunction!(api::spawn, m)?)?;
+    m.add_class::<bindings::task_info::TaskInfo>()?;
+    m.add_function(wrap_pyfunction!(bindings::task_info::current_task, m)?)?;
     m.add_function(wrap_pyfunction!(api::spawn_without_results, m)?)?;
     m.add_function(wrap_pyfunction!(api::spawn_without_tracking, m)?)?;
     m.add_function(wrap_pyfunction!(api::spawn_list, m)?)?;

@@ -12,6 +12,7 @@ from ._runtime import Runtime, main, run, runtime
 from ._tasks import (
     as_completed,
     block_on,
+    current_task,
     map,
     map_blocking,
     scope,
@@ -37,6 +38,7 @@ __all__ = [
     "Scope",
     "as_completed",
     "block_on",
+    "current_task",
     "exceptions",
     "main",
     "map",

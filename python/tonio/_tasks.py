@@ -11,6 +11,7 @@ from ._types import Runnable
 
 __all__ = [
     "as_completed",
+    "current_task",
     "block_on",
     "map",
     "map_blocking",
@@ -25,40 +26,53 @@ class _Spawn(Protocol):
     """The type of :func:`spawn`: a call with typed results, and its two variants."""
 
     @overload
-    def __call__(self) -> Suspension[list[Never]]: ...
+    def __call__(self, *, name: str | None = None) -> Suspension[list[Never]]: ...
     @overload
-    def __call__[A](self, a: Runnable[A], /) -> Suspension[A]: ...
+    def __call__[A](self, a: Runnable[A], /, *, name: str | None = None) -> Suspension[A]: ...
     @overload
-    def __call__[A, B](self, a: Runnable[A], b: Runnable[B], /) -> Suspension[tuple[A, B]]: ...
+    def __call__[A, B](
+        self, a: Runnable[A], b: Runnable[B], /, *, name: str | None = None
+    ) -> Suspension[tuple[A, B]]: ...
     @overload
     def __call__[A, B, C](
-        self, a: Runnable[A], b: Runnable[B], c: Runnable[C], /
+        self, a: Runnable[A], b: Runnable[B], c: Runnable[C], /, *, name: str | None = None
     ) -> Suspension[tuple[A, B, C]]: ...
     @overload
     def __call__[A, B, C, D](
-        self, a: Runnable[A], b: Runnable[B], c: Runnable[C], d: Runnable[D], /
+        self,
+        a: Runnable[A],
+        b: Runnable[B],
+        c: Runnable[C],
+        d: Runnable[D],
+        /,
+        *,
+        name: str | None = None,
     ) -> Suspension[tuple[A, B, C, D]]: ...
     @overload
-    def __call__[T](self, *coros: Runnable[T]) -> Suspension[list[T]]: ...
+    def __call__[T](self, *coros: Runnable[T], name: str | None = None) -> Suspension[list[T]]: ...
 
-    def without_results(self, *coros: Runnable[Any]) -> Suspension[None]: ...
-    def without_tracking(self, *coros: Runnable[Any]) -> None: ...
+    def without_results(
+        self, *coros: Runnable[Any], name: str | None = None
+    ) -> Suspension[None]: ...
+    def without_tracking(self, *coros: Runnable[Any], name: str | None = None) -> None: ...
 
 
-def _spawn(*coros: Any) -> Suspension[Any]:
+def _spawn(*coros: Any, name: str | None = None) -> Suspension[Any]:
     """Schedule every coroutine now and return an awaitable join.
 
     Yielding/awaiting the join waits for all of them and evaluates to their results in argument
     order: ``[]`` for none, the bare value for one, a list for two or more (typed as a tuple, as
     ``asyncio.gather``, so that ``a, b = yield spawn(f(), g())`` keeps each result's type). If
     any task raised, the join raises ``ExceptionGroup('SpawnExceptionGroup', [...])`` once every
-    task finished; siblings are not cancelled.
+    task finished; siblings are not cancelled. ``name=`` names the task (several: ``name[0]``,
+    ``name[1]``, ...) in ``current_task()``, ``Runtime.dump_tasks()`` and simulator reports;
+    the default is the coroutine's qualified name.
 
     ``spawn.without_results(*coros)`` is the same but evaluates to ``None``.
     ``spawn.without_tracking(*coros)`` starts them and returns nothing; an exception escaping such
     a task goes to the runtime's unhandled-error hook.
     """
-    return _tonio.spawn(*coros)
+    return _tonio.spawn(*coros, name=name)
 
 
 _spawn.without_results = _tonio.spawn_without_results  # type: ignore[attr-defined]
@@ -67,6 +81,7 @@ _spawn.__name__ = _spawn.__qualname__ = "spawn"
 spawn = cast(_Spawn, _spawn)
 
 spawn_blocking = _tonio.spawn_blocking
+current_task = _tonio.current_task
 block_on = _tonio.block_on
 select = _tonio.select
 as_completed = _tonio.as_completed

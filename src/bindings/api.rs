@@ -32,8 +32,12 @@ fn spawn_group(
     coros: &Bound<'_, PyTuple>,
     kind: GroupKind,
     what: &str,
+    name: Option<&str>,
 ) -> PyResult<Arc<TaskGroup>> {
     let coros = collect(coros, what)?;
+    if let Some(name) = name {
+        super::task_info::name_tasks(&PyTuple::new(py, &coros)?, name, what)?;
+    }
     let core = current::require(what)?;
     let group = TaskGroup::new(&core, kind, false);
     group.spawn(py, coros)?;
@@ -41,33 +45,51 @@ fn spawn_group(
 }
 
 /// Schedules every coroutine now; the returned awaitable evaluates to their results.
+/// `name` names the tasks (see `task_info::name_tasks`).
 #[pyfunction]
-#[pyo3(signature = (*coros))]
-pub fn spawn(py: Python<'_>, coros: &Bound<'_, PyTuple>) -> PyResult<Suspend> {
-    let group = spawn_group(py, coros, GroupKind::Join { always_list: false }, "spawn")?;
+#[pyo3(signature = (*coros, name=None))]
+pub fn spawn(py: Python<'_>, coros: &Bound<'_, PyTuple>, name: Option<&str>) -> PyResult<Suspend> {
+    let kind = GroupKind::Join { always_list: false };
+    let group = spawn_group(py, coros, kind, "spawn", name)?;
     Ok(Suspend::new(SuspendKind::Join(group)))
 }
 
 /// Like `spawn`, but the awaitable evaluates to None (results are dropped as tasks finish).
 #[pyfunction]
-#[pyo3(signature = (*coros))]
-pub fn spawn_without_results(py: Python<'_>, coros: &Bound<'_, PyTuple>) -> PyResult<Suspend> {
-    let group = spawn_group(py, coros, GroupKind::JoinNoResults, "spawn.without_results")?;
+#[pyo3(signature = (*coros, name=None))]
+pub fn spawn_without_results(
+    py: Python<'_>,
+    coros: &Bound<'_, PyTuple>,
+    name: Option<&str>,
+) -> PyResult<Suspend> {
+    let what = "spawn.without_results";
+    let group = spawn_group(py, coros, GroupKind::JoinNoResults, what, name)?;
     Ok(Suspend::new(SuspendKind::Join(group)))
 }
 
 /// Fire and forget: exceptions go to the runtime's unhandled-error hook.
 #[pyfunction]
-#[pyo3(signature = (*coros))]
-pub fn spawn_without_tracking(py: Python<'_>, coros: &Bound<'_, PyTuple>) -> PyResult<()> {
-    spawn_group(py, coros, GroupKind::Untracked, "spawn.without_tracking").map(drop)
+#[pyo3(signature = (*coros, name=None))]
+pub fn spawn_without_tracking(
+    py: Python<'_>,
+    coros: &Bound<'_, PyTuple>,
+    name: Option<&str>,
+) -> PyResult<()> {
+    let what = "spawn.without_tracking";
+    spawn_group(py, coros, GroupKind::Untracked, what, name).map(drop)
 }
 
 /// `spawn` whose awaitable always evaluates to a list (used by `map`).
 #[pyfunction]
 pub fn spawn_list(py: Python<'_>, coros: Vec<Bound<'_, PyAny>>) -> PyResult<Suspend> {
     let tuple = PyTuple::new(py, coros)?;
-    let group = spawn_group(py, &tuple, GroupKind::Join { always_list: true }, "map")?;
+    let group = spawn_group(
+        py,
+        &tuple,
+        GroupKind::Join { always_list: true },
+        "map",
+        None,
+    )?;
     Ok(Suspend::new(SuspendKind::Join(group)))
 }
 

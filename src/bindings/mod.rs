@@ -17,4 +17,5 @@ pub mod sim_network;
 pub mod socket;
 pub mod socket_args;
 pub mod sync;
+pub mod task_info;
 pub mod tls;

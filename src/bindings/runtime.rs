@@ -1,7 +1,7 @@
 //! `Runtime`: options plus `run_until_complete`.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
@@ -40,6 +40,8 @@ pub struct Runtime {
     stopper: Mutex<Option<Arc<EventCore>>>,
     /// `stop()` came while nothing ran forever: the next `run_forever()` returns at once.
     stop_requested: AtomicBool,
+    /// The run in progress, for `dump_tasks()` (weak: the run owns its core).
+    running_core: Mutex<Option<Weak<RuntimeCore>>>,
 }
 
 #[pymethods]
@@ -149,6 +151,7 @@ impl Runtime {
             last_run: Mutex::new(None),
             stopper: Mutex::new(None),
             stop_requested: AtomicBool::new(false),
+            running_core: Mutex::new(None),
         })
     }
 
@@ -207,6 +210,25 @@ impl Runtime {
     #[getter]
     fn threads(&self) -> usize {
         self.options.threads
+    }
+
+    /// Every live task of the run in progress, one line each: its id, name, what it waits on
+    /// and its `file:line` (a task running at this instant says so). For a hung run: call it
+    /// from another thread (a `threading.Timer`, a debugger) and print the result. Empty when
+    /// nothing runs.
+    fn dump_tasks(&self, py: Python<'_>) -> String {
+        let core = lock(&self.running_core).as_ref().and_then(Weak::upgrade);
+        let Some(core) = core else {
+            return String::new();
+        };
+        let lines = crate::common::task_report::live_tasks_now(py, &core);
+        let mut text = format!("{} live tasks:\n", lines.len());
+        for line in lines {
+            text.push_str("  ");
+            text.push_str(&line);
+            text.push('\n');
+        }
+        text
     }
 
     /// Whether tasks run in a copy of their spawner's `contextvars` context.
@@ -337,6 +359,7 @@ impl Runtime {
             },
         );
         let _running = current::register_running(&core);
+        *lock(&self.running_core) = Some(Arc::downgrade(&core));
         let _sigint = match self.options.platform {
             PlatformChoice::Real => Some(crate::real::interrupt::take_sigint(
                 py,
@@ -349,6 +372,7 @@ impl Runtime {
         main.spawn(py, vec![coro.unbind()])?;
         drop(main);
         let ran = platform.run(py, &core);
+        *lock(&self.running_core) = None;
         core.clear();
         if let Some(sim) = sim {
             *lock(&self.last_run) = Some(sim.take_run());

@@ -159,12 +159,8 @@ impl Scope {
     fn spawn(&self, py: Python<'_>, coro: Bound<'_, PyAny>, name: Option<&str>) -> PyResult<()> {
         coroutine(&coro, "scope.spawn")?;
         if let Some(name) = name {
-            coro.setattr("__qualname__", name).map_err(|_| {
-                pyo3::exceptions::PyTypeError::new_err(
-                    "scope.spawn(name=...) names generator and coroutine tasks; wrap this \
-                     awaitable in one to name it",
-                )
-            })?;
+            let one = pyo3::types::PyTuple::new(py, [&coro])?;
+            super::task_info::name_tasks(&one, name, "scope.spawn")?;
         }
         let group = match &*lock(&self.state) {
             ScopeState::Entered(group, _) => group.clone(),

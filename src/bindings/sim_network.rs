@@ -12,10 +12,10 @@ use super::args::type_name;
 use crate::common::current;
 use crate::common::platform::Platform;
 use crate::common::suspend_args::seconds;
+use crate::common::task_report::{frame_place, package_dir};
 use crate::common::time::{ticks_from_seconds, Ticks};
 use crate::sim::hosts::HostId;
 use crate::sim::platform::{NetworkConfig, SimPlatform};
-use crate::sim::report::{frame_place, package_dir};
 
 fn duration(value: Option<Bound<'_, PyAny>>, what: &str) -> PyResult<Option<Ticks>> {
     let Some(value) = value.filter(|v| !v.is_none()) else {

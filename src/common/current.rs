@@ -15,17 +15,29 @@ use super::errors::not_running;
 use super::util::lock;
 
 /// What this thread knows about the task it runs.
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy)]
 pub struct RunningTask {
     /// `Task::uid` (0: none).
     pub uid: u64,
     /// The task is a select/timeout branch: taking a message must go through the driver.
     pub decides: bool,
+    /// `Task::id` (per run, as traces and reports show it).
+    pub id: u64,
+    /// The task's own coroutine, borrowed: the task body that owns it stays locked by this
+    /// thread for the whole step, so it lives as long as this record is installed.
+    pub coro: *mut pyo3::ffi::PyObject,
 }
+
+const NO_TASK: RunningTask = RunningTask {
+    uid: 0,
+    decides: false,
+    id: 0,
+    coro: std::ptr::null_mut(),
+};
 
 thread_local! {
     static CURRENT: RefCell<Option<Arc<RuntimeCore>>> = const { RefCell::new(None) };
-    static TASK: Cell<RunningTask> = const { Cell::new(RunningTask { uid: 0, decides: false }) };
+    static TASK: Cell<RunningTask> = const { Cell::new(NO_TASK) };
 }
 
 /// Records the task this thread runs; returns the previous one.
@@ -36,6 +48,27 @@ pub fn set_task(task: RunningTask) -> RunningTask {
 /// The process-unique id (`Task::uid`) of the task this thread is running, if any.
 pub fn task_id() -> Option<u64> {
     TASK.with(|cell| Some(cell.get().uid).filter(|&id| id != 0))
+}
+
+/// The per-run id and the coroutine (a new reference) of the task this thread is running.
+pub fn task_identity(py: Python<'_>) -> Option<(u64, Py<PyAny>)> {
+    let task = TASK.with(Cell::get);
+    if task.uid == 0 || task.coro.is_null() {
+        return None;
+    }
+    // Safety: `coro` is kept alive by the task body this thread holds during the step (see
+    // `RunningTask::coro`); we are attached and take a new reference.
+    let coro = unsafe { Bound::from_borrowed_ptr(py, task.coro) };
+    Some((task.id, coro.unbind()))
+}
+
+/// The running task's coroutine is about to be freed: stop pointing at it.
+pub fn forget_coroutine() {
+    TASK.with(|cell| {
+        let mut task = cell.get();
+        task.coro = std::ptr::null_mut();
+        cell.set(task);
+    });
 }
 
 /// True if the running task is a select/timeout branch.

@@ -17,7 +17,7 @@ use pyo3::exceptions::PyStopIteration;
 use pyo3::ffi;
 use pyo3::prelude::*;
 
-use super::errors::{bad_yield, cancelled};
+use super::errors::{add_mixing_hint, bad_yield, cancelled};
 use super::outcome::{Outcome, Resume};
 use super::ownership::{self, StartGuard};
 use super::registration::{Finish, Registration};
@@ -39,6 +39,8 @@ pub fn run_task(py: Python<'_>, task: Arc<Task>) {
     let previous_task = super::current::set_task(super::current::RunningTask {
         uid: task.uid(),
         decides: task.decides,
+        id: task.id,
+        coro: body.coro.as_ref().map_or(std::ptr::null_mut(), Py::as_ptr),
     });
     // Only the thread running the task writes `started` (a load and a store, no RMW).
     let first_run = !task.started.load(Ordering::Relaxed);
@@ -113,7 +115,10 @@ fn drive(
                 let exc = err.into_value(py).into_any();
                 match body.children.pop() {
                     Some(_child) => resume = Resume::Throw(exc),
-                    None => return finish(py, task, body, Outcome::Raised(exc)),
+                    None => {
+                        add_mixing_hint(exc.bind(py));
+                        return finish(py, task, body, Outcome::Raised(exc));
+                    }
                 }
             }
         }
@@ -240,6 +245,7 @@ fn check_own_coroutine(
 }
 
 fn finish(py: Python<'_>, task: &Arc<Task>, body: &mut TaskBody, outcome: Outcome) {
+    super::current::forget_coroutine(); // before it is freed (see `RunningTask::coro`)
     body.coro = None;
     body.children.clear();
     task.mark_done();

@@ -102,3 +102,49 @@ pub fn exception_group(py: Python<'_>, message: &str, errors: Vec<Py<PyAny>>) ->
     };
     build().unwrap_or_else(|err| err)
 }
+
+/// Adds a note to an exception a task failed with when it comes from mixing tonio with asyncio
+/// or the colored flavour with the yield flavour: Python's own message does not say what to do.
+pub fn add_mixing_hint(exc: &Bound<'_, PyAny>) {
+    let Ok(message) = exc.str() else {
+        return;
+    };
+    let message = message.to_string();
+    let note = if exc.is_instance_of::<PyTypeError>()
+        && message.contains("generator can't be used in 'await' expression")
+    {
+        "tonio: a yield-flavour coroutine (a generator) cannot be awaited; spawn it and await the \
+         join (`await tonio.colored.spawn(gen())`), or write it with `async def`"
+    } else if exc.is_instance_of::<pyo3::exceptions::PyRuntimeError>()
+        && message == "no running event loop"
+    {
+        "tonio: tonio tasks do not run on an asyncio event loop, so asyncio objects (asyncio.sleep, \
+         futures, tasks, asyncio locks) do not work in them: use tonio's (tonio.colored.sleep, \
+         Event, channels), or run asyncio code in its own loop with spawn_blocking(asyncio.run, ...)"
+    } else {
+        return;
+    };
+    if let Err(err) = exc.call_method1("add_note", (note,)) {
+        err.write_unraisable(exc.py(), None);
+    }
+}
+
+/// A tonio awaitable awaited where no tonio task runs but an asyncio event loop does.
+pub fn awaited_under_asyncio(py: Python<'_>, what: &str) -> Option<PyErr> {
+    let asyncio = py
+        .import("sys")
+        .ok()?
+        .getattr("modules")
+        .ok()?
+        .get_item("asyncio")
+        .ok()?;
+    let running = asyncio.call_method0("_get_running_loop").ok()?;
+    if running.is_none() {
+        return None;
+    }
+    Some(pyo3::exceptions::PyRuntimeError::new_err(format!(
+        "tonio awaitable {what} awaited in an asyncio task: tonio and asyncio do not mix; run \
+         this code on tonio (tonio.colored.run(main())) or use asyncio's own sleep, locks and \
+         queues here"
+    )))
+}

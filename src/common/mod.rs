@@ -36,6 +36,7 @@ pub mod suspend_args;
 pub mod sync;
 pub mod task;
 pub mod task_context;
+pub mod task_report;
 pub mod time;
 pub mod timers;
 pub mod tls;

@@ -25,6 +25,7 @@ use pyo3::types::PyType;
 use super::blocking::BlockingJob;
 use super::completions::CompletionStep;
 use super::current;
+use super::errors::awaited_under_asyncio;
 use super::event::EventCore;
 use super::group::{GroupKind, TaskGroup};
 use super::io::IoCall;
@@ -258,7 +259,15 @@ impl Suspend {
             Some(Ok(value)) => Err(PyStopIteration::new_err((value,))),
             Some(Err(err)) => Err(err),
             None => {
-                let me = current::task_id().unwrap_or(0);
+                let me = match current::task_id() {
+                    Some(me) => me,
+                    None => {
+                        if let Some(err) = awaited_under_asyncio(py, slf.get().kind.name()) {
+                            return Err(err);
+                        }
+                        0
+                    }
+                };
                 match slf.get().awaited_by.compare_exchange(
                     NOT_AWAITED,
                     me,

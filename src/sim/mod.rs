@@ -20,7 +20,7 @@ mod net_calls;
 mod net_faults;
 mod net_streams;
 pub mod platform;
-pub mod report;
+
 pub mod strategy;
 pub mod trace;
 pub mod wire;

@@ -21,7 +21,6 @@ use rand_chacha::ChaCha8Rng;
 use super::errors::{Deadlock, LimitExceeded, SimulationError};
 use super::hosts::Hosts;
 use super::net::SimNet;
-use super::report::{blocked_tasks, describe};
 use super::strategy::{Strategy, StrategySpec};
 use super::trace::{Trace, TraceEntry};
 use crate::common::blocking::BlockingJob;
@@ -31,6 +30,7 @@ use crate::common::driver::run_task;
 use crate::common::platform::Platform;
 use crate::common::signals::SignalHub;
 use crate::common::task::Task;
+use crate::common::task_report::{blocked_tasks, describe};
 use crate::common::time::{seconds_from_ticks, Ticks, NEVER};
 use crate::common::util::lock;
 

@@ -263,3 +263,40 @@ def test_barrier_ack_alone_trips_it(any_rt):
         return first, waited
 
     assert any_rt.run_until_complete(main()) == (0, (1, True))
+
+
+def test_mixing_runtimes_or_flavours_says_what_to_do(any_rt):
+    import asyncio
+
+    def generator():
+        yield
+        return 1
+
+    async def awaits_a_generator():
+        return await generator()
+
+    async def uses_asyncio():
+        await asyncio.sleep(0.01)
+
+    for coro, kind, hint in [
+        (awaits_a_generator(), TypeError, "a yield-flavour coroutine (a generator) cannot be"),
+        (uses_asyncio(), RuntimeError, "tonio tasks do not run on an asyncio event loop"),
+    ]:
+        try:
+            any_rt.run_until_complete(coro)
+        except kind as err:
+            assert any(hint in note for note in getattr(err, "__notes__", [])), err
+        else:
+            raise AssertionError("no error")
+
+
+def test_a_tonio_awaitable_in_asyncio_says_they_do_not_mix():
+    import asyncio
+
+    import pytest
+
+    async def main():
+        await ctonio.sleep(0.01)
+
+    with pytest.raises(RuntimeError, match="tonio awaitable sleep awaited in an asyncio task"):
+        asyncio.run(main())

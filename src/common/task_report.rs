@@ -1,11 +1,12 @@
-//! What a blocked task is waiting on and where: for deadlock reports and traces.
+//! What a task is waiting on and where: for deadlock reports, traces and `Runtime.dump_tasks()`.
 
 use std::sync::Arc;
 
 use pyo3::prelude::*;
 
 use crate::common::core::RuntimeCore;
-use crate::common::task::Task;
+use crate::common::gc::try_lock;
+use crate::common::task::{Task, TaskBody};
 use crate::common::util::lock;
 
 /// `(file, line)` of every Python frame of `coro`, outermost first (following awaited
@@ -83,7 +84,26 @@ fn name_of(py: Python<'_>, coro: Option<&Py<PyAny>>) -> String {
 
 /// What `task` waits on (`start` if it never ran), where it stands (see `place`), and its name.
 pub fn describe(py: Python<'_>, task: &Arc<Task>) -> (String, String, String) {
-    let body = lock(&task.body);
+    describe_body(py, task, &lock(&task.body))
+}
+
+/// One line per live task, for `Runtime.dump_tasks()`: like [`blocked_tasks`], but a task that
+/// is running right now (its body is held by a worker, perhaps this very thread) is shown as
+/// running instead of waited for.
+pub fn live_tasks_now(py: Python<'_>, core: &RuntimeCore) -> Vec<String> {
+    core.live_task_list()
+        .iter()
+        .map(|task| match try_lock(&task.body) {
+            Some(body) => {
+                let (what, place, name) = describe_body(py, task, &body);
+                format!("task {} ({name}) waiting on {what} at {place}", task.id)
+            }
+            None => format!("task {} running", task.id),
+        })
+        .collect()
+}
+
+fn describe_body(py: Python<'_>, task: &Arc<Task>, body: &TaskBody) -> (String, String, String) {
     let what = if !task.started.load(std::sync::atomic::Ordering::Relaxed) {
         "start".to_owned()
     } else {
