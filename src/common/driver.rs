@@ -47,7 +47,7 @@ pub fn run_task(py: Python<'_>, task: Arc<Task>) {
     if first_run {
         task.started.store(true, Ordering::Relaxed);
     }
-    let entered = body.context.enter(py);
+    let entered = body.context.enter(py, task.core.options.context);
     // Held until the next send, when that send starts a shared coroutine (`ownership.rs`).
     let mut starting = None;
     if first_run {

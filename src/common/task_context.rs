@@ -4,9 +4,8 @@
 //! so a variable it sets is seen by itself and the tasks it spawns, never by its parent or
 //! siblings. Most tasks never set one, and a copy per task is an allocation the cyclic GC
 //! counts (on the 1M-task benchmark it caused one extra collection of the whole heap). So a
-//! task spawned while the current context is *empty* gets no copy: it is
-//! [`TaskContext::Empty`], and each of its steps runs in an empty context borrowed from the
-//! thread. A step that leaves the borrowed context non-empty (it set a variable) or referenced
+//! task spawned while the current context is *empty* gets no copy: it has no context of its
+//! own, and each of its steps runs in an empty context borrowed from the thread. A step that leaves the borrowed context non-empty (it set a variable) or referenced
 //! from elsewhere (a `Token` points at its context) makes that context the task's own.
 //!
 //! # Invariants
@@ -26,21 +25,29 @@ use std::ptr;
 use pyo3::ffi;
 use pyo3::prelude::*;
 
-/// The context of one task.
-pub enum TaskContext {
-    /// `context=False`: the task runs in whatever context is current on the running thread.
-    Shared,
-    /// Spawned from an empty context and has not set a variable: each step borrows an empty one.
-    Empty,
-    /// The task's own `contextvars.Context`.
-    Own(Py<PyAny>),
+/// The context of one task: its own `contextvars.Context`, or none. Without one, the task
+/// runs in whatever context is current on its thread when the runtime shares contexts
+/// (`context=False`), and in a borrowed empty one otherwise (it was spawned from an empty
+/// context and has not set a variable yet). Which of the two is the runtime's option, passed
+/// to each call, so a task pays one pointer for this.
+pub struct TaskContext(Option<Py<PyAny>>);
+
+/// This thread's side of the scheme, in one thread-local (each access to a thread-local of a
+/// shared library is a call: one per step boundary, not one per field).
+struct ThreadSlots {
+    /// An empty context no task holds, ready for the next borrowing step on this thread.
+    spare: Cell<Option<Py<PyAny>>>,
+    /// The borrowed context of the step running on this thread (null: none, or not borrowed).
+    borrowed: Cell<*mut ffi::PyObject>,
 }
 
 thread_local! {
-    /// An empty context no task holds, ready for the next `Empty` step on this thread.
-    static SPARE: Cell<Option<Py<PyAny>>> = const { Cell::new(None) };
-    /// The borrowed context of the step running on this thread (null: none, or not borrowed).
-    static BORROWED: Cell<*mut ffi::PyObject> = const { Cell::new(ptr::null_mut()) };
+    static THREAD: ThreadSlots = const {
+        ThreadSlots {
+            spare: Cell::new(None),
+            borrowed: Cell::new(ptr::null_mut()),
+        }
+    };
 }
 
 /// How the tasks of one spawn call get their contexts (decided once per call).
@@ -60,7 +67,7 @@ impl SpawnContext {
         if current_is_empty_borrowed(py) {
             return Ok(SpawnContext::Empty);
         }
-        if BORROWED.get().is_null() {
+        if THREAD.with(|slots| slots.borrowed.get()).is_null() {
             // Outside a borrowing step (the main task, a task with its own context, another
             // thread): one copy tells whether the current context is empty.
             let copy = copy_current(py)?;
@@ -74,44 +81,48 @@ impl SpawnContext {
 
     /// The context of the next task of the spawn call.
     pub fn for_task(&self, py: Python<'_>) -> PyResult<TaskContext> {
-        Ok(match self {
-            SpawnContext::Shared => TaskContext::Shared,
-            SpawnContext::Empty => TaskContext::Empty,
-            SpawnContext::Copy => TaskContext::Own(copy_current(py)?),
-        })
+        Ok(TaskContext(match self {
+            SpawnContext::Shared | SpawnContext::Empty => None,
+            SpawnContext::Copy => Some(copy_current(py)?),
+        }))
     }
 }
 
 impl TaskContext {
-    /// Enters the task's context for one step; pass the result to [`TaskContext::exit`].
-    pub fn enter(&self, py: Python<'_>) -> Entered {
-        let (context, borrowed) = match self {
-            TaskContext::Shared => return Entered::nothing(),
-            TaskContext::Own(context) => (context.clone_ref(py), false),
-            TaskContext::Empty => match SPARE.take().map_or_else(|| new_context(py), Ok) {
-                Ok(context) => (context, true),
-                Err(err) => {
-                    err.write_unraisable(py, None);
-                    return Entered::nothing();
-                }
-            },
-        };
-        // Safety: `context` is a live contextvars.Context (we hold a reference) and we are
-        // attached to the interpreter.
-        if unsafe { ffi::PyContext_Enter(context.as_ptr()) } != 0 {
-            PyErr::fetch(py).write_unraisable(py, None);
+    /// Enters the task's context for one step (`copies`: the runtime's `context` option); pass
+    /// the result to [`TaskContext::exit`].
+    pub fn enter(&self, py: Python<'_>, copies: bool) -> Entered {
+        if self.0.is_none() && !copies {
             return Entered::nothing();
         }
-        let outer = if borrowed {
-            BORROWED.replace(context.as_ptr())
-        } else {
-            BORROWED.replace(ptr::null_mut())
-        };
-        Entered {
-            context: Some(context),
-            borrowed,
-            outer,
-        }
+        THREAD.with(|slots| {
+            let (context, borrowed) = match &self.0 {
+                Some(context) => (context.clone_ref(py), false),
+                None => match slots.spare.take().map_or_else(|| new_context(py), Ok) {
+                    Ok(context) => (context, true),
+                    Err(err) => {
+                        err.write_unraisable(py, None);
+                        return Entered::nothing();
+                    }
+                },
+            };
+            // Safety: `context` is a live contextvars.Context (we hold a reference) and we
+            // are attached to the interpreter.
+            if unsafe { ffi::PyContext_Enter(context.as_ptr()) } != 0 {
+                PyErr::fetch(py).write_unraisable(py, None);
+                return Entered::nothing();
+            }
+            let marker = if borrowed {
+                context.as_ptr()
+            } else {
+                ptr::null_mut()
+            };
+            Entered {
+                outer: slots.borrowed.replace(marker),
+                context: Some(context),
+                borrowed,
+            }
+        })
     }
 
     /// Leaves the step's context. A borrowed context the step left non-empty or referenced
@@ -120,25 +131,27 @@ impl TaskContext {
         let Some(context) = entered.context else {
             return;
         };
-        BORROWED.set(entered.outer);
-        // Safety: exits the context this step entered, on this thread.
-        if unsafe { ffi::PyContext_Exit(context.as_ptr()) } != 0 {
-            PyErr::fetch(py).write_unraisable(py, None);
-            return;
-        }
-        if !entered.borrowed {
-            return;
-        }
-        // Safety: we hold a reference to the context; reading its reference count is a plain
-        // load (one reference: ours).
-        let unshared = unsafe { ffi::Py_REFCNT(context.as_ptr()) } == 1;
-        // Safety: we hold a reference to `context` for the call.
-        if unshared && unsafe { is_empty(py, context.as_ptr()) } {
-            let spare = SPARE.take();
-            SPARE.set(Some(spare.unwrap_or(context)));
-        } else {
-            *self = TaskContext::Own(context);
-        }
+        THREAD.with(|slots| {
+            slots.borrowed.set(entered.outer);
+            // Safety: exits the context this step entered, on this thread.
+            if unsafe { ffi::PyContext_Exit(context.as_ptr()) } != 0 {
+                PyErr::fetch(py).write_unraisable(py, None);
+                return;
+            }
+            if !entered.borrowed {
+                return;
+            }
+            // Safety: we hold a reference to the context; reading its reference count is a
+            // plain load (one reference: ours).
+            let unshared = unsafe { ffi::Py_REFCNT(context.as_ptr()) } == 1;
+            // Safety: we hold a reference to `context` for the call.
+            if unshared && unsafe { is_empty(py, context.as_ptr()) } {
+                let spare = slots.spare.take();
+                slots.spare.set(Some(spare.unwrap_or(context)));
+            } else {
+                self.0 = Some(context);
+            }
+        })
     }
 }
 
@@ -150,18 +163,19 @@ pub struct Entered {
 }
 
 impl Entered {
+    /// Nothing entered: `exit` does nothing (and does not look at `outer`).
     fn nothing() -> Entered {
         Entered {
             context: None,
             borrowed: false,
-            outer: BORROWED.get(),
+            outer: ptr::null_mut(),
         }
     }
 }
 
 /// Whether the current context is the running step's borrowed context, still empty.
 fn current_is_empty_borrowed(py: Python<'_>) -> bool {
-    let borrowed = BORROWED.get();
+    let borrowed = THREAD.with(|slots| slots.borrowed.get());
     if borrowed.is_null() {
         return false;
     }
