@@ -6,15 +6,18 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PYO3_PYTHON := $(abspath $(PY))
 
-.PHONY: demo test setup test-rust test-python bench lint fmt clean
+.PHONY: demo test setup setup-browser test-rust test-python bench lint fmt clean
 
 demo: setup
 	$(PY) examples/demo.py
 
-test: setup test-rust test-python
+test: setup setup-browser test-rust test-python
 
 setup:
 	@scripts/setup-venv.sh
+
+setup-browser:
+	@scripts/setup-browser.sh
 
 # Rust tests that touch Python objects link libpython: point the loader at the interpreter's.
 test-rust:

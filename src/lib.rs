@@ -37,6 +37,8 @@ fn _tonio(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<bindings::tls::TestCA>()?;
     m.add("TLSError", py.get_type::<bindings::tls::TLSError>())?;
     m.add_function(wrap_pyfunction!(bindings::sim_network::sim_network, m)?)?;
+    m.add_function(wrap_pyfunction!(bindings::sim_schedule::schedule_picks, m)?)?;
+    m.add_function(wrap_pyfunction!(bindings::sim_schedule::schedule_text, m)?)?;
     m.add_function(wrap_pyfunction!(bindings::sim_network::sim_send_signal, m)?)?;
     m.add_function(wrap_pyfunction!(
         bindings::sim_network::platform_entropy,

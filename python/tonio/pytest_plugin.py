@@ -29,6 +29,10 @@ Simulator:
 - A failing simulated run ends its report with
   ``replay: pytest '<nodeid>' --tonio-seed=<seed> --tonio-strategy=<strategy>``, which fails
   again the same way; failing seeds are remembered in pytest's cache and tried first next time.
+  The failing run is then shrunk to fewer preemptions (``--tonio-no-shrink`` skips it), whose
+  ``replay shrunk: pytest '<nodeid>' --tonio-schedule=<schedule>`` line follows, and a
+  ``timeline:`` line gives the path of an HTML picture of that run (``tonio.sim.timeline``),
+  under pytest's cache directory.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ import pytest
 
 import tonio
 import tonio.sim
+from tonio import _plugin_failure
 
 MARKER = "tonio"
 SIM_ONLY = {"max_steps", "max_time", "network"}
@@ -84,6 +89,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type=int,
         default=1,
         help="simulator: run each test's seeds on this many threads (default 1)",
+    )
+    group.addoption(
+        "--tonio-schedule",
+        default=None,
+        help="simulator: replay exactly this schedule string (from a failure's report)",
+    )
+    group.addoption(
+        "--tonio-no-shrink",
+        action="store_true",
+        default=False,
+        help="simulator: report a failing run as found, without shrinking it first",
     )
     group.addoption(
         "--tonio-check-determinism",
@@ -291,10 +307,11 @@ def _refresh_function_fixtures(item: pytest.Function) -> None:
 class _SeedFailed(Exception):
     """A simulated run of a test failed (``__cause__``: how)."""
 
-    def __init__(self, seed: int, trace_hash: int | None) -> None:
+    def __init__(self, seed: int, trace_hash: int | None, schedule: str | None) -> None:
         super().__init__(seed)
         self.seed = seed
         self.trace_hash = trace_hash
+        self.schedule = schedule
 
 
 def _run_simulated(item: pytest.Function, func: Any) -> None:
@@ -324,6 +341,9 @@ def _run_simulated(item: pytest.Function, func: Any) -> None:
         return _coroutine(item, func)
 
     strategy = tonio.sim._resolve_strategy(make, strategy, options)
+    schedule = config.getoption("tonio_schedule")
+    if schedule:
+        strategy, replay_seed = f"replay:{schedule}", 0
     cache_key = CACHE_PREFIX + item.nodeid
     cache = getattr(config, "cache", None)  # None with -p no:cacheprovider
     remembered = (
@@ -350,7 +370,7 @@ def _run_simulated(item: pytest.Function, func: Any) -> None:
         except (KeyboardInterrupt, SystemExit):
             raise  # the session is being stopped: not a failing seed
         except BaseException as exc:
-            raise _SeedFailed(seed, rt.last_trace_hash) from exc
+            raise _SeedFailed(seed, rt.last_trace_hash, rt.last_schedule) from exc
         return rt.last_trace_hash
 
     workers = max(1, config.getoption("tonio_workers") or 1)
@@ -370,11 +390,24 @@ def _run_simulated(item: pytest.Function, func: Any) -> None:
                 tonio.sim._explore_in_threads(run, seeds, min(workers, len(seeds)))
     except _SeedFailed as failed:
         seed = failed.seed
+        if schedule:
+            replay = f"replay: pytest '{item.nodeid}' --tonio-schedule={schedule}"
+        else:
+            replay = (
+                f"replay: pytest '{item.nodeid}' --tonio-seed={seed} --tonio-strategy={strategy}"
+                + (" --tonio-check-determinism" if check else "")
+            )
         item._tonio_replay = (
             f"failing run: seed={seed} strategy={strategy} trace_hash={failed.trace_hash}\n"
-            f"replay: pytest '{item.nodeid}' --tonio-seed={seed} --tonio-strategy={strategy}"
-            + (" --tonio-check-determinism" if check else "")
+            + replay
         )
+        if failed.__cause__ is not None:
+            with tonio.sim._collector_paused():  # simulated runs: no collection mid-run
+                explained = _plugin_failure.explain(
+                    item, make, failed.__cause__, failed.schedule, options, tonio.sim._between_runs
+                )
+            if explained:
+                item._tonio_replay += "\n" + explained
         if cache is not None and replay_seed is None and seed not in remembered:
             cache.set(cache_key, [[seed, strategy], *cache.get(cache_key, [])][:20])
         original = failed.__cause__

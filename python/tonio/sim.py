@@ -28,6 +28,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from ._shrink import Shrunk
+from ._shrink import shrink as _shrink_schedule
+from ._timeline import timeline
 from ._tonio import Deadlock, LimitExceeded, Runtime, SimNetwork, SimulationError
 from ._tonio import platform_entropy as _platform_entropy
 from ._tonio import sim_network as _sim_network
@@ -40,6 +43,7 @@ __all__ = [
     "Network",
     "NondeterminismError",
     "Runtime",
+    "Shrunk",
     "SimulationError",
     "Summary",
     "derive_seed",
@@ -49,6 +53,7 @@ __all__ = [
     "run",
     "runtime",
     "send_signal",
+    "timeline",
 ]
 
 _SEED_STRIDE = 1_000_003
@@ -62,8 +67,10 @@ class Failure(AssertionError):
     """A simulated run failed. ``__cause__`` is the original exception.
 
     Attributes: ``seed`` and ``strategy`` (exactly what replays it), ``run`` (its index in the
-    exploration), ``trace_hash`` (the schedule's fingerprint) and ``replay`` (a one-line
-    reproduction).
+    exploration), ``trace_hash`` (the schedule's fingerprint), ``replay`` (a one-line
+    reproduction), ``schedule`` (the run's schedule string: ``run(test(), schedule=...)``
+    replays it), ``preemptions`` and ``steps``, and ``shrunk`` (a :class:`Shrunk`, once
+    :func:`explore` found a simpler failing schedule; ``None`` before or without shrinking).
     """
 
     def __init__(
@@ -75,6 +82,9 @@ class Failure(AssertionError):
         run: int,
         trace_hash: int | None,
         replay: str,
+        schedule: str | None = None,
+        preemptions: int | None = None,
+        steps: int | None = None,
     ) -> None:
         super().__init__(message)
         self.seed = seed
@@ -82,6 +92,13 @@ class Failure(AssertionError):
         self.run = run
         self.trace_hash = trace_hash
         self.replay = replay
+        self.schedule = schedule
+        self.preemptions = preemptions
+        self.steps = steps
+        self.shrunk: Shrunk | None = None
+        # What re-runs it (for `timeline`): the test's coroutine factory and its options.
+        self.test: Callable[[], Any] | None = None
+        self.options: dict[str, Any] = {}
 
 
 @dataclass(frozen=True)
@@ -173,8 +190,12 @@ def runtime(
     unhandled_error_hook: Callable[[BaseException], Any] | None = None,
     network: Network | None = None,
     signals: list[int] | None = None,
+    schedule: str | None = None,
 ) -> Runtime:
     """A runtime on the simulated platform (``TONIO_SEED``/``TONIO_STRATEGY`` override).
+
+    ``schedule``: a schedule string (``Runtime.last_schedule``, ``Failure.schedule``): the run
+    makes exactly those decisions, whatever ``seed`` and ``strategy`` say.
 
     ``max_steps`` and ``max_time`` (virtual seconds) end a run that does not finish with
     ``LimitExceeded``. ``trace=True`` records every scheduling decision in ``last_trace``; the
@@ -183,6 +204,8 @@ def runtime(
     delivered with :func:`send_signal`.
     """
     seed, strategy, _ = _env_overrides(seed, strategy)
+    if schedule is not None:
+        strategy = f"replay:{schedule}"
     return Runtime(
         platform="sim",
         seed=seed,
@@ -197,9 +220,25 @@ def runtime(
     )
 
 
-def run(coro: Any, *, seed: int, strategy: str = "random", **options: Any) -> Any:
-    """Run one coroutine (either flavour) under the simulator and return its value."""
-    return runtime(seed=seed, strategy=strategy, **options).run_until_complete(coro)
+def run(
+    coro: Any,
+    *,
+    seed: int | None = None,
+    strategy: str = "random",
+    schedule: str | None = None,
+    **options: Any,
+) -> Any:
+    """Run one coroutine (either flavour) under the simulator and return its value.
+
+    Give ``seed`` (and ``strategy``), or a ``schedule`` string, which replays exactly the run
+    it came from.
+    """
+    if seed is None and schedule is None:
+        if hasattr(coro, "close"):
+            coro.close()
+        raise TypeError("tonio.sim.run needs seed=... or schedule=...")
+    rt = runtime(seed=seed or 0, strategy=strategy, schedule=schedule, **options)
+    return rt.run_until_complete(coro)
 
 
 def _resolve_strategy(test: Callable[[], Any], strategy: str, options: dict[str, Any]) -> str:
@@ -307,6 +346,9 @@ def _run_seed(
             run=index,
             trace_hash=rt.last_trace_hash,
             replay=replay,
+            schedule=rt.last_schedule,
+            preemptions=rt.last_preemptions,
+            steps=rt.last_steps,
         ) from exc
     if check_determinism:
         _check_same_schedule(test, run_seed, strategy, rt, options)
@@ -361,6 +403,7 @@ def explore(
     strategy: str = "random",
     check_determinism: bool = False,
     workers: int = 1,
+    shrink: bool = True,
     **options: Any,
 ) -> Summary:
     """Run ``test()`` (a fresh coroutine each call) under ``runs`` seeds derived from ``seed``.
@@ -374,6 +417,10 @@ def explore(
     free-threaded Python they run in parallel). The result is the same as with one worker: the
     failure reported is the one of the first failing seed in seed order. ``test`` is then
     called from several threads at once, so each call must build its own state.
+
+    A failure is then shrunk (unless ``shrink=False``): replays of its schedule with
+    decisions dropped look for a run that fails the same way with fewer preemptions and steps;
+    the failure's message gives both replay lines and ``failure.shrunk`` what was achieved.
     """
     if not callable(test):
         raise TypeError(
@@ -392,10 +439,16 @@ def explore(
         return _run_seed(test, index, run_seed, strategy, check_determinism, options)
 
     with _collector_paused():
-        if workers == 1 or len(seeds) == 1:
-            hashes = [run(index, run_seed) for index, run_seed in enumerate(seeds)]
-        else:
-            hashes = _explore_in_threads(run, seeds, min(workers, len(seeds)))
+        try:
+            if workers == 1 or len(seeds) == 1:
+                hashes = [run(index, run_seed) for index, run_seed in enumerate(seeds)]
+            else:
+                hashes = _explore_in_threads(run, seeds, min(workers, len(seeds)))
+        except Failure as failure:
+            failure.test, failure.options = test, dict(options)
+            if shrink:
+                _shrink_failure(failure)
+            raise
     return Summary(
         runs=len(seeds),
         distinct_schedules=len(set(hashes)),
@@ -403,3 +456,26 @@ def explore(
         first_seed=seeds[0],
         last_seed=seeds[-1],
     )
+
+
+def _shrink_failure(failure: Failure) -> None:
+    """Shrinks ``failure`` in place: ``failure.shrunk``, and the message gains the result and
+    the shrunk run's replay line."""
+    cause = failure.__cause__
+    if failure.schedule is None or failure.test is None or cause is None:
+        return
+    shrunk = _shrink_schedule(
+        failure.test,
+        type(cause),
+        failure.schedule,
+        options=failure.options,
+        between_runs=_between_runs,
+    )
+    if shrunk.preemptions < 0:  # the schedule did not fail again on its own
+        return
+    failure.shrunk = shrunk
+    name = getattr(failure.test, "__name__", "")
+    extra = "".join(f", {key}={value!r}" for key, value in failure.options.items())
+    target = f"{name}()" if name.isidentifier() else "test()"
+    line = f"tonio.sim.run({target}, schedule={shrunk.schedule!r}{extra})"
+    failure.args = (f"{failure.args[0]}\nshrunk: {shrunk.summary()}\nreplay shrunk: {line}",)

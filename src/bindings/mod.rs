@@ -14,6 +14,7 @@ pub mod runtime;
 pub mod scope;
 pub mod signals;
 pub mod sim_network;
+pub mod sim_schedule;
 pub mod socket;
 pub mod socket_args;
 pub mod sync;

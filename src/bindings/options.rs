@@ -32,9 +32,12 @@ pub fn parse_sim(
     trace: Option<&Bound<'_, PyAny>>,
     network: NetworkConfig,
 ) -> PyResult<SimConfig> {
-    let seed = seed.map(parse_seed).transpose()?.unwrap_or(0);
+    let mut seed = seed.map(parse_seed).transpose()?.unwrap_or(0);
     let strategy =
         StrategySpec::parse(strategy.unwrap_or("random")).map_err(PyValueError::new_err)?;
+    if let StrategySpec::Replay { world, .. } = &strategy {
+        seed = *world; // a schedule string carries the seed of the rest of the run's randomness
+    }
     let max_steps = match max_steps.filter(|v| !v.is_none()) {
         None => DEFAULT_MAX_STEPS,
         Some(v) => match int_arg(v, "max_steps")? {

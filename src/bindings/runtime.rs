@@ -276,6 +276,22 @@ impl Runtime {
         lock(&self.last_run).as_ref().map(|run| run.trace_hash)
     }
 
+    /// Simulator: the latest run's schedule string; `strategy="replay:" + it` (or
+    /// `tonio.sim.run(coro, schedule=it)`) replays that run exactly, whatever the seed.
+    #[getter]
+    fn last_schedule(&self) -> Option<String> {
+        lock(&self.last_run)
+            .as_ref()
+            .map(|run| run.schedule.clone())
+    }
+
+    /// Simulator: preemptions in the latest run (steps where the running task could have gone
+    /// on but another one was picked).
+    #[getter]
+    fn last_preemptions(&self) -> Option<u64> {
+        lock(&self.last_run).as_ref().map(|run| run.preemptions)
+    }
+
     /// Simulator: scheduling steps of the latest run.
     #[getter]
     fn last_steps(&self) -> Option<u64> {
@@ -309,6 +325,20 @@ impl Runtime {
                         e.name.clone(),
                     )
                 })
+                .collect(),
+        )
+    }
+
+    /// Simulator with `trace=True`: the wake edges of the latest run, as `(step, waker_step)`:
+    /// the task picked at `step` was woken by the task that ran at `waker_step`.
+    #[getter]
+    fn last_wakes(&self) -> Option<Vec<(u64, u64)>> {
+        let last = lock(&self.last_run);
+        let entries = last.as_ref()?.entries.as_ref()?;
+        Some(
+            entries
+                .iter()
+                .filter_map(|e| e.woken_at.map(|at| (e.step, at)))
                 .collect(),
         )
     }

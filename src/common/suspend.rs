@@ -257,8 +257,11 @@ impl Suspend {
     /// without waiting (`StopIteration` carries the value), else hand the object to the driver.
     fn first_step(slf: Bound<'_, Self>) -> PyResult<Option<Bound<'_, Self>>> {
         let py = slf.py();
-        slf.get().mark_used();
-        match eager::complete(py, &slf.get().kind) {
+        let completed = eager::complete(py, &slf.get().kind);
+        if completed.is_some() {
+            slf.get().mark_used();
+        }
+        match completed {
             Some(Ok(value)) if value.is_none(py) => Ok(None),
             Some(Ok(value)) => Err(PyStopIteration::new_err((value,))),
             Some(Err(err)) => Err(err),
@@ -267,17 +270,17 @@ impl Suspend {
                     Some(me) => me,
                     None => {
                         if let Some(err) = awaited_under_asyncio(py, slf.get().kind.name()) {
+                            slf.get().mark_used(); // the error says it all; no warning too
                             return Err(err);
                         }
                         0
                     }
                 };
-                match slf.get().awaited_by.compare_exchange(
-                    NOT_AWAITED, // `mark_used` above left it so, unless another task awaits
-                    me,
-                    Ordering::AcqRel,
-                    Ordering::Acquire,
-                ) {
+                // A fresh awaitable (the common case) is claimed with one CAS from `UNUSED`.
+                let cell = &slf.get().awaited_by;
+                let claim =
+                    |from| cell.compare_exchange(from, me, Ordering::AcqRel, Ordering::Acquire);
+                match claim(UNUSED).or_else(|_| claim(NOT_AWAITED)) {
                     Ok(_) => Ok(Some(slf)),
                     Err(_) => Err(already_awaited_by_another()),
                 }

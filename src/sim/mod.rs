@@ -21,6 +21,7 @@ mod net_faults;
 mod net_streams;
 pub mod platform;
 
+pub mod schedule;
 pub mod strategy;
 pub mod trace;
 pub mod wire;

@@ -21,6 +21,7 @@ use rand_chacha::ChaCha8Rng;
 use super::errors::{Deadlock, LimitExceeded, SimulationError};
 use super::hosts::Hosts;
 use super::net::SimNet;
+use super::schedule::Recorder;
 use super::strategy::{Strategy, StrategySpec};
 use super::trace::{Trace, TraceEntry};
 use crate::common::blocking::BlockingJob;
@@ -72,6 +73,9 @@ impl Default for NetworkConfig {
 
 /// What a finished run leaves behind.
 pub struct SimRun {
+    /// The schedule string that replays the run (`schedule.rs`).
+    pub schedule: String,
+    pub preemptions: u64,
     pub trace_hash: u64,
     pub steps: u64,
     pub virtual_time: Ticks,
@@ -83,10 +87,14 @@ struct SimState {
     blocking: VecDeque<Arc<BlockingJob>>,
     rng: ChaCha8Rng,
     strategy: Strategy,
+    decisions: Recorder,
     trace: Trace,
     step: u64,
     /// Set once a limit or a deadlock ended the run (tasks are unwinding).
     ended_at: Option<u64>,
+    /// The step whose task is running now (`None` when timers, the network or a blocking call
+    /// run).
+    running_step: Option<u64>,
 }
 
 pub struct SimPlatform {
@@ -164,9 +172,11 @@ impl SimPlatform {
                 blocking: VecDeque::new(),
                 rng,
                 strategy,
+                decisions: Recorder::default(),
                 trace: Trace::new(config.record_trace),
                 step: 0,
                 ended_at: None,
+                running_step: None,
             }),
             entropy: Mutex::new(stream(config.seed, ENTROPY_STREAM)),
             thread: AtomicU64::new(0),
@@ -179,6 +189,8 @@ impl SimPlatform {
     pub fn take_run(&self) -> SimRun {
         let mut state = lock(&self.state);
         SimRun {
+            schedule: state.decisions.text(self.config.seed),
+            preemptions: state.decisions.preemptions(),
             trace_hash: state.trace.hash(),
             steps: state.step,
             virtual_time: self.now(),
@@ -200,13 +212,16 @@ impl SimPlatform {
             let mut state = lock(&self.state);
             let state = &mut *state;
             if state.ready.is_empty() {
+                state.running_step = None;
                 None
             } else {
                 state.step += 1;
+                // Until the next step (a `block_on` nested in this one reassigns it early, so
+                // a wake edge can then name the nested step).
+                state.running_step = Some(state.step);
                 let ready = &state.ready;
-                let index = state
-                    .strategy
-                    .pick(&mut state.rng, state.step, ready.len(), |i| ready[i].id);
+                let index = state.strategy.pick_ready(&mut state.rng, state.step, ready);
+                state.decisions.record(state.step, ready, index);
                 let task = state.ready.remove(index);
                 if let Some(task) = &task {
                     let now = self.now();
@@ -335,7 +350,11 @@ impl Platform for SimPlatform {
                 self.replay_hint()
             )));
         }
-        lock(&self.state).ready.push_back(task);
+        let mut state = lock(&self.state);
+        if let Some(step) = state.running_step {
+            state.trace.woke(step, task.id);
+        }
+        state.ready.push_back(task);
     }
 
     fn spawn_blocking(&self, job: Arc<BlockingJob>) {

@@ -5,6 +5,8 @@
 //!
 //! - `fifo`: the oldest ready task (a deterministic baseline; no randomness).
 //! - `random`: uniform over the ready tasks at every step.
+//! - `replay:<schedule>`: the picks of a schedule string (see `schedule.rs`); its world seed
+//!   becomes the run's seed.
 //! - `pct:<d>[:<k>]`: probabilistic concurrency testing (Burckhardt et al., ASPLOS 2010). Each
 //!   task gets a random priority (>= d) when it first becomes ready; the highest-priority ready
 //!   task runs; at `d - 1` change points, steps drawn uniformly from `1..=k` (`k`: the estimated
@@ -12,17 +14,30 @@
 //!   (below every initial priority). A bug of depth `d` is found with probability at least
 //!   `1 / (n * k^(d-1))` per run (`n` tasks).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
 
 use rand_chacha::rand_core::RngCore;
 use rand_chacha::ChaCha8Rng;
+
+use super::schedule::{self, Replay};
+use crate::common::task::Task;
 
 /// A parsed strategy specification.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StrategySpec {
     Fifo,
     Random,
-    Pct { depth: u32, length: u64 },
+    Pct {
+        depth: u32,
+        length: u64,
+    },
+    /// A schedule string's picks; `world` is the seed it carries.
+    Replay {
+        text: String,
+        world: u64,
+        replay: Replay,
+    },
 }
 
 /// Default run-length estimate for PCT when none is given.
@@ -32,8 +47,16 @@ impl StrategySpec {
     /// Parses `fifo`, `random`, `pct:<d>` or `pct:<d>:<k>`.
     pub fn parse(text: &str) -> Result<StrategySpec, String> {
         let bad = || {
-            format!("unknown strategy {text:?}: expected 'random', 'fifo', 'pct:<depth>' or 'pct:<depth>:<steps>'")
+            format!("unknown strategy {text:?}: expected 'random', 'fifo', 'pct:<depth>', 'pct:<depth>:<steps>' or 'replay:<schedule string>'")
         };
+        if let Some(schedule) = text.trim().strip_prefix("replay:") {
+            let (world, replay) = schedule::parse(schedule)?;
+            return Ok(StrategySpec::Replay {
+                text: schedule.trim().to_owned(),
+                world,
+                replay,
+            });
+        }
         let mut parts = text.trim().split(':');
         match parts.next() {
             Some("fifo") if parts.next().is_none() => Ok(StrategySpec::Fifo),
@@ -59,6 +82,7 @@ impl StrategySpec {
             StrategySpec::Fifo => "fifo".into(),
             StrategySpec::Random => "random".into(),
             StrategySpec::Pct { depth, length } => format!("pct:{depth}:{length}"),
+            StrategySpec::Replay { text, .. } => format!("replay:{text}"),
         }
     }
 }
@@ -68,6 +92,7 @@ pub enum Strategy {
     Fifo,
     Random,
     Pct(Pct),
+    Replay(Replay),
 }
 
 pub struct Pct {
@@ -82,6 +107,7 @@ impl Strategy {
         match spec {
             StrategySpec::Fifo => Strategy::Fifo,
             StrategySpec::Random => Strategy::Random,
+            StrategySpec::Replay { replay, .. } => Strategy::Replay(replay.clone()),
             StrategySpec::Pct { depth, length } => {
                 let mut change_points = BTreeMap::new();
                 let wanted = u64::from(*depth - 1).min(*length);
@@ -104,8 +130,22 @@ impl Strategy {
         }
     }
 
-    /// Chooses the index of the task to run at `step` (1-based) among `len` ready tasks,
-    /// oldest first; `id_at(i)` is the id of the `i`-th.
+    /// Chooses the index of the task to run at `step` (1-based) among the ready tasks, oldest
+    /// first.
+    pub fn pick_ready(
+        &mut self,
+        rng: &mut ChaCha8Rng,
+        step: u64,
+        ready: &VecDeque<Arc<Task>>,
+    ) -> usize {
+        match self {
+            Strategy::Replay(replay) => replay.pick(step, ready),
+            other => other.pick(rng, step, ready.len(), |i| ready[i].id),
+        }
+    }
+
+    /// [`Strategy::pick_ready`] over ids: `len` ready tasks, `id_at(i)` the id of the `i`-th.
+    /// (A replay needs the tasks themselves and never comes here.)
     pub fn pick(
         &mut self,
         rng: &mut ChaCha8Rng,
@@ -114,7 +154,7 @@ impl Strategy {
         id_at: impl Fn(usize) -> u64,
     ) -> usize {
         match self {
-            Strategy::Fifo => 0,
+            Strategy::Fifo | Strategy::Replay(_) => 0,
             Strategy::Random => (rng.next_u64() % len as u64) as usize,
             Strategy::Pct(pct) => {
                 let ready: Vec<u64> = (0..len).map(id_at).collect();

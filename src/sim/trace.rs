@@ -17,6 +17,9 @@ pub struct TraceEntry {
     pub location: String,
     /// The task's name (its coroutine's qualified name).
     pub name: String,
+    /// The step whose task woke this one (none: it started, yielded, or a timer or the network
+    /// woke it).
+    pub woken_at: Option<u64>,
 }
 
 #[derive(Default)]
@@ -24,6 +27,8 @@ pub struct Trace {
     hash: u64,
     steps: u64,
     entries: Option<Vec<TraceEntry>>,
+    /// Recording: the step at which each queued task was woken by another task.
+    wakes: std::collections::HashMap<u64, u64>,
 }
 
 fn mix(mut z: u64) -> u64 {
@@ -38,6 +43,7 @@ impl Trace {
             hash: 0x6a09_e667_f3bc_c908,
             steps: 0,
             entries: record.then(Vec::new),
+            wakes: std::collections::HashMap::new(),
         }
     }
 
@@ -65,6 +71,7 @@ impl Trace {
                 resumed_from,
                 location,
                 name,
+                woken_at: self.wakes.remove(&task),
             });
         }
     }
@@ -92,7 +99,15 @@ impl Trace {
                 resumed_from: what,
                 location: location(),
                 name: String::new(),
+                woken_at: None,
             });
+        }
+    }
+
+    /// Recording: the task running at step `step` woke `task` (a wake edge of the timeline).
+    pub fn woke(&mut self, step: u64, task: u64) {
+        if self.entries.is_some() {
+            self.wakes.insert(task, step);
         }
     }
 
