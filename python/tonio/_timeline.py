@@ -129,7 +129,11 @@ def write(rt: Any, raised: BaseException | None, title: str, replay: str, path: 
             tasks.setdefault(row[2], row[5])
         else:
             tasks.setdefault(row[2], "?")
-    failing = _failing_step(trace, raised) if raised is not None else None
+    ended_at = rt.last_end_step
+    if ended_at is not None:  # a deadlock or a limit: its last step, before the unwinding
+        failing = max((row[0] for row in trace if row[0] <= ended_at and row[5]), default=None)
+    else:
+        failing = _failing_step(trace, raised) if raised is not None else None
     failure = f"{type(raised).__name__}: {raised}" if raised is not None else ""
     data = {
         "title": title,
@@ -144,6 +148,7 @@ def write(rt: Any, raised: BaseException | None, title: str, replay: str, path: 
             [row[0], row[1], row[2], row[3], row[4], wakes.get(row[0]), not row[5]] for row in trace
         ],
         "failing_step": failing,
+        "ended_at": ended_at,
     }
     template = resources.files("tonio").joinpath("_timeline.html").read_text(encoding="utf-8")
     payload = json.dumps(data).replace("</", "<\\/")

@@ -292,6 +292,13 @@ impl Runtime {
         lock(&self.last_run).as_ref().map(|run| run.preemptions)
     }
 
+    /// Simulator: the step at which a deadlock or a limit ended the latest run (the steps after
+    /// it are the tasks unwinding); `None` if nothing ended it.
+    #[getter]
+    fn last_end_step(&self) -> Option<u64> {
+        lock(&self.last_run).as_ref().and_then(|run| run.ended_at)
+    }
+
     /// Simulator: scheduling steps of the latest run.
     #[getter]
     fn last_steps(&self) -> Option<u64> {

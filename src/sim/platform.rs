@@ -76,6 +76,8 @@ pub struct SimRun {
     /// The schedule string that replays the run (`schedule.rs`).
     pub schedule: String,
     pub preemptions: u64,
+    /// The step at which a deadlock or a limit ended the run (the steps after it unwind).
+    pub ended_at: Option<u64>,
     pub trace_hash: u64,
     pub steps: u64,
     pub virtual_time: Ticks,
@@ -191,6 +193,7 @@ impl SimPlatform {
         SimRun {
             schedule: state.decisions.text(self.config.seed),
             preemptions: state.decisions.preemptions(),
+            ended_at: state.ended_at,
             trace_hash: state.trace.hash(),
             steps: state.step,
             virtual_time: self.now(),
