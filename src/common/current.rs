@@ -12,6 +12,7 @@ use pyo3::prelude::*;
 
 use super::core::RuntimeCore;
 use super::errors::not_running;
+use super::task_context::ContextSlots;
 use super::util::lock;
 
 /// What this thread knows about the task it runs.
@@ -35,24 +36,42 @@ const NO_TASK: RunningTask = RunningTask {
     coro: std::ptr::null_mut(),
 };
 
+/// What the thread running a step keeps: the task record and the contexts of
+/// `task_context.rs`. One thread-local, because each access to a thread-local of a shared
+/// library is a call: the driver makes one at each end of a step.
+pub struct StepThread {
+    pub task: Cell<RunningTask>,
+    pub contexts: ContextSlots,
+}
+
 thread_local! {
     static CURRENT: RefCell<Option<Arc<RuntimeCore>>> = const { RefCell::new(None) };
-    static TASK: Cell<RunningTask> = const { Cell::new(NO_TASK) };
+    static STEP: StepThread = const {
+        StepThread {
+            task: Cell::new(NO_TASK),
+            contexts: ContextSlots::new(),
+        }
+    };
+}
+
+/// Runs `f` with this thread's step state.
+pub fn with_step_thread<R>(f: impl FnOnce(&StepThread) -> R) -> R {
+    STEP.with(f)
 }
 
 /// Records the task this thread runs; returns the previous one.
 pub fn set_task(task: RunningTask) -> RunningTask {
-    TASK.with(|cell| cell.replace(task))
+    STEP.with(|thread| thread.task.replace(task))
 }
 
 /// The process-unique id (`Task::uid`) of the task this thread is running, if any.
 pub fn task_id() -> Option<u64> {
-    TASK.with(|cell| Some(cell.get().uid).filter(|&id| id != 0))
+    STEP.with(|thread| Some(thread.task.get().uid).filter(|&id| id != 0))
 }
 
 /// The per-run id and the coroutine (a new reference) of the task this thread is running.
 pub fn task_identity(py: Python<'_>) -> Option<(u64, Py<PyAny>)> {
-    let task = TASK.with(Cell::get);
+    let task = STEP.with(|thread| thread.task.get());
     if task.uid == 0 || task.coro.is_null() {
         return None;
     }
@@ -64,16 +83,16 @@ pub fn task_identity(py: Python<'_>) -> Option<(u64, Py<PyAny>)> {
 
 /// The running task's coroutine is about to be freed: stop pointing at it.
 pub fn forget_coroutine() {
-    TASK.with(|cell| {
-        let mut task = cell.get();
+    STEP.with(|thread| {
+        let mut task = thread.task.get();
         task.coro = std::ptr::null_mut();
-        cell.set(task);
+        thread.task.set(task);
     });
 }
 
 /// True if the running task is a select/timeout branch.
 pub fn task_decides() -> bool {
-    TASK.with(|cell| cell.get().decides)
+    STEP.with(|thread| thread.task.get().decides)
 }
 
 /// The cores of runs in progress, most recent last, for threads that belong to none (a plain

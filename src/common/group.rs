@@ -155,7 +155,9 @@ impl TaskGroup {
         }
         let cancelled = inner.cancelled;
         let mut created = Vec::with_capacity(coros.len());
-        let contexts = SpawnContext::decide(py, core.options.context)?;
+        let contexts = super::current::with_step_thread(|thread| {
+            SpawnContext::decide(py, core.options.context, &thread.contexts)
+        })?;
         for coro in coros {
             let context = contexts.for_task(py)?;
             let slot = inner.free_slots.pop().unwrap_or(inner.tasks.len());
