@@ -12,7 +12,6 @@ use pyo3::prelude::*;
 
 use super::core::RuntimeCore;
 use super::errors::not_running;
-use super::task_context::ContextSlots;
 use super::util::lock;
 
 /// What this thread knows about the task it runs.
@@ -36,42 +35,24 @@ const NO_TASK: RunningTask = RunningTask {
     coro: std::ptr::null_mut(),
 };
 
-/// What the thread running a step keeps: the task record and the contexts of
-/// `task_context.rs`. One thread-local, because each access to a thread-local of a shared
-/// library is a call: the driver makes one at each end of a step.
-pub struct StepThread {
-    pub task: Cell<RunningTask>,
-    pub contexts: ContextSlots,
-}
-
 thread_local! {
     static CURRENT: RefCell<Option<Arc<RuntimeCore>>> = const { RefCell::new(None) };
-    static STEP: StepThread = const {
-        StepThread {
-            task: Cell::new(NO_TASK),
-            contexts: ContextSlots::new(),
-        }
-    };
-}
-
-/// Runs `f` with this thread's step state.
-pub fn with_step_thread<R>(f: impl FnOnce(&StepThread) -> R) -> R {
-    STEP.with(f)
+    static TASK: Cell<RunningTask> = const { Cell::new(NO_TASK) };
 }
 
 /// Records the task this thread runs; returns the previous one.
 pub fn set_task(task: RunningTask) -> RunningTask {
-    STEP.with(|thread| thread.task.replace(task))
+    TASK.with(|cell| cell.replace(task))
 }
 
 /// The process-unique id (`Task::uid`) of the task this thread is running, if any.
 pub fn task_id() -> Option<u64> {
-    STEP.with(|thread| Some(thread.task.get().uid).filter(|&id| id != 0))
+    TASK.with(|cell| Some(cell.get().uid).filter(|&id| id != 0))
 }
 
 /// The per-run id and the coroutine (a new reference) of the task this thread is running.
 pub fn task_identity(py: Python<'_>) -> Option<(u64, Py<PyAny>)> {
-    let task = STEP.with(|thread| thread.task.get());
+    let task = TASK.with(Cell::get);
     if task.uid == 0 || task.coro.is_null() {
         return None;
     }
@@ -83,16 +64,16 @@ pub fn task_identity(py: Python<'_>) -> Option<(u64, Py<PyAny>)> {
 
 /// The running task's coroutine is about to be freed: stop pointing at it.
 pub fn forget_coroutine() {
-    STEP.with(|thread| {
-        let mut task = thread.task.get();
+    TASK.with(|cell| {
+        let mut task = cell.get();
         task.coro = std::ptr::null_mut();
-        thread.task.set(task);
+        cell.set(task);
     });
 }
 
 /// True if the running task is a select/timeout branch.
 pub fn task_decides() -> bool {
-    STEP.with(|thread| thread.task.get().decides)
+    TASK.with(|cell| cell.get().decides)
 }
 
 /// The cores of runs in progress, most recent last, for threads that belong to none (a plain

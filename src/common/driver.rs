@@ -17,7 +17,6 @@ use pyo3::exceptions::PyStopIteration;
 use pyo3::ffi;
 use pyo3::prelude::*;
 
-use super::current::{self, RunningTask};
 use super::errors::{add_mixing_hint, bad_yield, cancelled};
 use super::outcome::{Outcome, Resume};
 use super::ownership::{self, StartGuard};
@@ -37,28 +36,18 @@ enum Sent {
 pub fn run_task(py: Python<'_>, task: Arc<Task>) {
     let mut body = lock(&task.body);
     let resume = task.begin_run();
-    let record = RunningTask {
+    let previous_task = super::current::set_task(super::current::RunningTask {
         uid: task.uid(),
         decides: task.decides,
         id: task.id,
         coro: body.coro.as_ref().map_or(std::ptr::null_mut(), Py::as_ptr),
-    };
-    let copies = task.core.options.context;
-    let (previous_task, entered) = current::with_step_thread(|thread| {
-        let previous = thread.task.replace(record);
-        (previous, body.context.enter(py, copies, &thread.contexts))
     });
-    let end = |body: &mut TaskBody, entered| {
-        current::with_step_thread(|thread| {
-            body.context.exit(py, entered, &thread.contexts);
-            thread.task.set(previous_task);
-        })
-    };
     // Only the thread running the task writes `started` (a load and a store, no RMW).
     let first_run = !task.started.load(Ordering::Relaxed);
     if first_run {
         task.started.store(true, Ordering::Relaxed);
     }
+    let entered = body.context.enter(py, task.core.options.context);
     // Held until the next send, when that send starts a shared coroutine (`ownership.rs`).
     let mut starting = None;
     if first_run {
@@ -67,16 +56,23 @@ pub fn run_task(py: Python<'_>, task: Arc<Task>) {
             Err(err) => {
                 let exc = err.into_value(py).into_any();
                 finish(py, &task, &mut body, Outcome::Raised(exc));
-                return end(&mut body, entered);
+                body.context.exit(py, entered);
+                super::current::set_task(previous_task);
+                return;
             }
         }
     }
     let resume = match finish_wait(py, &task, &mut body, resume) {
         Some(resume) => resume,
-        None => return end(&mut body, entered),
+        None => {
+            body.context.exit(py, entered);
+            super::current::set_task(previous_task);
+            return;
+        }
     };
     drive(py, &task, &mut body, resume, starting);
-    end(&mut body, entered);
+    body.context.exit(py, entered);
+    super::current::set_task(previous_task);
 }
 
 fn drive(
@@ -249,7 +245,7 @@ fn check_own_coroutine(
 }
 
 fn finish(py: Python<'_>, task: &Arc<Task>, body: &mut TaskBody, outcome: Outcome) {
-    current::forget_coroutine(); // before it is freed (see `RunningTask::coro`)
+    super::current::forget_coroutine(); // before it is freed (see `RunningTask::coro`)
     body.coro = None;
     body.children.clear();
     task.mark_done();

@@ -155,9 +155,7 @@ impl TaskGroup {
         }
         let cancelled = inner.cancelled;
         let mut created = Vec::with_capacity(coros.len());
-        let contexts = super::current::with_step_thread(|thread| {
-            SpawnContext::decide(py, core.options.context, &thread.contexts)
-        })?;
+        let contexts = SpawnContext::decide(py, core.options.context)?;
         for coro in coros {
             let context = contexts.for_task(py)?;
             let slot = inner.free_slots.pop().unwrap_or(inner.tasks.len());

@@ -32,28 +32,22 @@ use pyo3::prelude::*;
 /// to each call, so a task pays one pointer for this.
 pub struct TaskContext(Option<Py<PyAny>>);
 
-/// A thread's side of the scheme. It lives in the thread's step state
-/// (`current::StepThread`), which the caller passes in: one thread-local access per step end.
-pub struct ContextSlots {
+/// This thread's side of the scheme, in one thread-local (each access to a thread-local of a
+/// shared library is a call: one per step boundary, not one per field).
+struct ThreadSlots {
     /// An empty context no task holds, ready for the next borrowing step on this thread.
     spare: Cell<Option<Py<PyAny>>>,
     /// The borrowed context of the step running on this thread (null: none, or not borrowed).
     borrowed: Cell<*mut ffi::PyObject>,
 }
 
-impl Default for ContextSlots {
-    fn default() -> ContextSlots {
-        ContextSlots::new()
-    }
-}
-
-impl ContextSlots {
-    pub const fn new() -> ContextSlots {
-        ContextSlots {
+thread_local! {
+    static THREAD: ThreadSlots = const {
+        ThreadSlots {
             spare: Cell::new(None),
             borrowed: Cell::new(ptr::null_mut()),
         }
-    }
+    };
 }
 
 /// How the tasks of one spawn call get their contexts (decided once per call).
@@ -65,15 +59,15 @@ pub enum SpawnContext {
 }
 
 impl SpawnContext {
-    /// Looks at the context current on this thread (`slots`: this thread's).
-    pub fn decide(py: Python<'_>, enabled: bool, slots: &ContextSlots) -> PyResult<SpawnContext> {
+    /// Looks at the context current on this thread.
+    pub fn decide(py: Python<'_>, enabled: bool) -> PyResult<SpawnContext> {
         if !enabled {
             return Ok(SpawnContext::Shared);
         }
-        if current_is_empty_borrowed(py, slots) {
+        if current_is_empty_borrowed(py) {
             return Ok(SpawnContext::Empty);
         }
-        if slots.borrowed.get().is_null() {
+        if THREAD.with(|slots| slots.borrowed.get()).is_null() {
             // Outside a borrowing step (the main task, a task with its own context, another
             // thread): one copy tells whether the current context is empty.
             let copy = copy_current(py)?;
@@ -97,11 +91,11 @@ impl SpawnContext {
 impl TaskContext {
     /// Enters the task's context for one step (`copies`: the runtime's `context` option); pass
     /// the result to [`TaskContext::exit`].
-    pub fn enter(&self, py: Python<'_>, copies: bool, slots: &ContextSlots) -> Entered {
+    pub fn enter(&self, py: Python<'_>, copies: bool) -> Entered {
         if self.0.is_none() && !copies {
             return Entered::nothing();
         }
-        {
+        THREAD.with(|slots| {
             let (context, borrowed) = match &self.0 {
                 Some(context) => (context.clone_ref(py), false),
                 None => match slots.spare.take().map_or_else(|| new_context(py), Ok) {
@@ -128,16 +122,16 @@ impl TaskContext {
                 context: Some(context),
                 borrowed,
             }
-        }
+        })
     }
 
     /// Leaves the step's context. A borrowed context the step left non-empty or referenced
     /// becomes the task's own; otherwise it goes back to the thread.
-    pub fn exit(&mut self, py: Python<'_>, entered: Entered, slots: &ContextSlots) {
+    pub fn exit(&mut self, py: Python<'_>, entered: Entered) {
         let Some(context) = entered.context else {
             return;
         };
-        {
+        THREAD.with(|slots| {
             slots.borrowed.set(entered.outer);
             // Safety: exits the context this step entered, on this thread.
             if unsafe { ffi::PyContext_Exit(context.as_ptr()) } != 0 {
@@ -157,7 +151,7 @@ impl TaskContext {
             } else {
                 self.0 = Some(context);
             }
-        }
+        })
     }
 }
 
@@ -180,8 +174,8 @@ impl Entered {
 }
 
 /// Whether the current context is the running step's borrowed context, still empty.
-fn current_is_empty_borrowed(py: Python<'_>, slots: &ContextSlots) -> bool {
-    let borrowed = slots.borrowed.get();
+fn current_is_empty_borrowed(py: Python<'_>) -> bool {
+    let borrowed = THREAD.with(|slots| slots.borrowed.get());
     if borrowed.is_null() {
         return false;
     }
