@@ -202,7 +202,8 @@ pub fn sleep(seconds_value: Bound<'_, PyAny>) -> PyResult<Suspend> {
     )?)))
 }
 
-/// An awaitable that lets other tasks run, then resumes.
+/// An awaitable that lets other tasks run, then resumes (`await tonio.colored.yield_now()`,
+/// the colored twin of a bare `yield`).
 #[pyfunction]
 pub fn yield_now() -> Suspend {
     Suspend::new(SuspendKind::YieldNow)
