@@ -128,3 +128,26 @@ def shrink(
         seconds=time.monotonic() - started,
         finished=within_budget() or not picks,
     )
+
+
+def shrink_failure(failure: Any, *, between_runs: Callable[[], None]) -> None:
+    """Shrinks a :class:`tonio.sim.Failure` from ``explore`` in place: ``failure.shrunk``, and
+    the message gains the result and the shrunk run's replay line."""
+    cause = failure.__cause__
+    if failure.schedule is None or failure.test is None or cause is None:
+        return
+    shrunk = shrink(
+        failure.test,
+        type(cause),
+        failure.schedule,
+        options=failure.options,
+        between_runs=between_runs,
+    )
+    if shrunk.preemptions < 0:  # the schedule did not fail again on its own
+        return
+    failure.shrunk = shrunk
+    name = getattr(failure.test, "__name__", "")
+    extra = "".join(f", {key}={value!r}" for key, value in failure.options.items())
+    target = f"{name}()" if name.isidentifier() else "test()"
+    line = f"tonio.sim.run({target}, schedule={shrunk.schedule!r}{extra})"
+    failure.args = (f"{failure.args[0]}\nshrunk: {shrunk.summary()}\nreplay shrunk: {line}",)

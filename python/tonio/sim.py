@@ -28,8 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from ._shrink import Shrunk
-from ._shrink import shrink as _shrink_schedule
+from ._shrink import Shrunk, shrink_failure
 from ._timeline import timeline
 from ._tonio import Deadlock, LimitExceeded, Runtime, SimNetwork, SimulationError
 from ._tonio import platform_entropy as _platform_entropy
@@ -447,7 +446,7 @@ def explore(
         except Failure as failure:
             failure.test, failure.options = test, dict(options)
             if shrink:
-                _shrink_failure(failure)
+                shrink_failure(failure, between_runs=_between_runs)
             raise
     return Summary(
         runs=len(seeds),
@@ -456,26 +455,3 @@ def explore(
         first_seed=seeds[0],
         last_seed=seeds[-1],
     )
-
-
-def _shrink_failure(failure: Failure) -> None:
-    """Shrinks ``failure`` in place: ``failure.shrunk``, and the message gains the result and
-    the shrunk run's replay line."""
-    cause = failure.__cause__
-    if failure.schedule is None or failure.test is None or cause is None:
-        return
-    shrunk = _shrink_schedule(
-        failure.test,
-        type(cause),
-        failure.schedule,
-        options=failure.options,
-        between_runs=_between_runs,
-    )
-    if shrunk.preemptions < 0:  # the schedule did not fail again on its own
-        return
-    failure.shrunk = shrunk
-    name = getattr(failure.test, "__name__", "")
-    extra = "".join(f", {key}={value!r}" for key, value in failure.options.items())
-    target = f"{name}()" if name.isidentifier() else "test()"
-    line = f"tonio.sim.run({target}, schedule={shrunk.schedule!r}{extra})"
-    failure.args = (f"{failure.args[0]}\nshrunk: {shrunk.summary()}\nreplay shrunk: {line}",)
