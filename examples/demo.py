@@ -6,14 +6,16 @@
 4. A timeout that expires and one that does not.
 5. Blocking work offloaded to the blocking pool while tasks keep running, and a blocking call
    that calls back into the runtime with block_on.
-6. The simulator finding a planted race (and a deadlock) in examples/planted_bugs.py, and the
-   exact replay of the failing run from its seed.
+6. The simulator finding a planted race (and a deadlock) in examples/planted_bugs.py, the
+   exact replay of the failing run from its seed, the failing run shrunk to fewer preemptions,
+   and a timeline page of the deadlock.
 7. The echo server of examples/echo_server.py: started, talked to, stopped.
 8. The simulated network: a retry that applies a deposit twice after a connection reset, found
    over seeded network timings and replayed exactly.
 """
 
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -139,11 +141,19 @@ def simulator_demo():
         same = rt.last_trace_hash == found.trace_hash
         print(f"replayed: {exc!r}, identical schedule: {same}")
 
+    if found.shrunk is not None:
+        print(f"shrunk: {found.shrunk.summary()}")
+        print(
+            f"  replay shrunk: tonio.sim.run(check_then_act(), schedule={found.shrunk.schedule!r})"
+        )
+
     print("exploring planted_bugs.lock_order_deadlock ...")
     try:
         tonio.sim.explore(planted_bugs.lock_order_deadlock, runs=100)
     except tonio.sim.Failure as failure:
         print(failure.__cause__)
+        page = tonio.sim.timeline(failure, Path(tempfile.mkdtemp()) / "deadlock.html")
+        print(f"timeline of the deadlock (open it in a browser): {page}")
 
     def an_hour():
         yield tonio.sleep(3600)
