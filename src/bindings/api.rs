@@ -129,11 +129,7 @@ pub fn spawn_blocking(
     kwargs: Option<Bound<'_, PyDict>>,
 ) -> PyResult<Suspend> {
     if !func.is_callable() {
-        let name = func
-            .get_type()
-            .name()
-            .map(|n| n.to_string())
-            .unwrap_or_default();
+        let name = super::args::type_name(&func);
         return Err(pyo3::exceptions::PyTypeError::new_err(format!(
             "spawn_blocking: the first argument must be callable, got {name}"
         )));

@@ -5,14 +5,7 @@ use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyInt};
 
-/// The name of `value`'s type, for messages.
-pub fn type_name(value: &Bound<'_, PyAny>) -> String {
-    value
-        .get_type()
-        .name()
-        .map(|n| n.to_string())
-        .unwrap_or_default()
-}
+pub use crate::common::errors::type_name;
 
 /// An `int` (a `bool` is refused) that fits in an `i64`.
 pub fn int_arg(value: &Bound<'_, PyAny>, what: &str) -> PyResult<i64> {

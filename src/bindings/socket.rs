@@ -72,12 +72,7 @@ impl Socket {
     }
 
     fn net(&self) -> PyResult<&dyn Net> {
-        self.core.platform.net().ok_or_else(|| {
-            pyo3::exceptions::PyRuntimeError::new_err(format!(
-                "the {} platform has no network",
-                self.core.platform.name()
-            ))
-        })
+        self.core.net()
     }
 
     /// Runs `op` on this socket in the run's network, as a Python result (`OSError` subclass
@@ -157,12 +152,7 @@ impl Socket {
         let kind = kind_from(optional_i32(r#type.as_ref(), "type", libc::SOCK_STREAM)?)?;
         let proto = optional_i32(proto.as_ref(), "proto", 0)?;
         let core = current::require("socket.socket()")?;
-        let net = core.platform.net().ok_or_else(|| {
-            pyo3::exceptions::PyRuntimeError::new_err(format!(
-                "the {} platform has no network",
-                core.platform.name()
-            ))
-        })?;
+        let net = core.net()?;
         if let Some(fileno) = fileno.filter(|f| !f.is_none()) {
             // The stdlib's contract: the socket takes the descriptor over (closes it), and
             // family/type/proto come from the descriptor itself.
@@ -503,10 +493,7 @@ pub fn socketpair(
     let kind = kind_from(optional_i32(r#type.as_ref(), "type", libc::SOCK_STREAM)?)?;
     let proto = optional_i32(proto.as_ref(), "proto", 0)?;
     let core = current::require("socket.socketpair()")?;
-    let net = core
-        .platform
-        .net()
-        .ok_or_else(|| pyo3::exceptions::PyRuntimeError::new_err("this platform has no network"))?;
+    let net = core.net()?;
     let (a, b) = net.pair(family, kind).map_err(|e| os_error(py, &e))?;
     Ok((
         Socket::new(py, core.clone(), a, family, kind, proto)?,
@@ -532,10 +519,7 @@ pub fn fromfd(
         proto,
     );
     let core = current::require("socket.fromfd()")?;
-    let net = core
-        .platform
-        .net()
-        .ok_or_else(|| pyo3::exceptions::PyRuntimeError::new_err("this platform has no network"))?;
+    let net = core.net()?;
     // Safety: dup only reads `fd`; a failure is reported through errno.
     let copy = unsafe { libc::dup(fd) };
     if copy < 0 {

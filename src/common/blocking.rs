@@ -183,7 +183,7 @@ impl BlockingJob {
         let _ = Python::try_attach(|py| {
             let err =
                 pyo3::exceptions::PyRuntimeError::new_err(format!("spawn_blocking: {reason}"));
-            waker.wake(Resume::Throw(err.into_value(py).into_any()));
+            waker.wake(Resume::throw(py, err));
         });
     }
 

@@ -20,6 +20,8 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::ffi;
 use pyo3::prelude::*;
 
+use super::errors::type_name;
+
 pub struct WritableBuffer {
     view: Box<ffi::Py_buffer>,
 }
@@ -35,11 +37,7 @@ impl WritableBuffer {
     /// (the stdlib's error for a read-only or non-contiguous `recv_into` target).
     pub fn get(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<WritableBuffer> {
         let py = obj.py();
-        let type_name = obj
-            .get_type()
-            .name()
-            .map(|n| n.to_string())
-            .unwrap_or_default();
+        let type_name = type_name(obj);
         let mut view = Box::new(ffi::Py_buffer::new());
         // Safety: `obj` is a live object (we hold a reference, attached), and `view` points to
         // a `Py_buffer` we own; on success the exporter fills it and holds its export count up.

@@ -98,7 +98,7 @@ impl CompletionStep {
     ) -> Started {
         if let Err(message) = self.hold() {
             let err = PyRuntimeError::new_err(message);
-            return Started::Ready(Resume::Throw(err.into_value(py).into_any()));
+            return Started::Ready(Resume::throw(py, err));
         }
         let mut inner = lock(&self.group.inner);
         if inner.completions.is_empty() {

@@ -20,6 +20,7 @@ use std::sync::{Arc, Mutex};
 use pyo3::prelude::*;
 
 use super::group::TaskGroup;
+use super::net::Net;
 use super::outcome::Outcome;
 use super::platform::Platform;
 use super::task::Task;
@@ -160,6 +161,16 @@ impl RuntimeCore {
     pub fn main_finished(&self, outcome: Outcome) {
         lock(&self.end).main = Some(outcome);
         self.begin_shutdown();
+    }
+
+    /// The platform's network, or a `RuntimeError` saying this platform has none.
+    pub fn net(&self) -> PyResult<&dyn Net> {
+        self.platform.net().ok_or_else(|| {
+            pyo3::exceptions::PyRuntimeError::new_err(format!(
+                "the {} platform has no network",
+                self.platform.name()
+            ))
+        })
     }
 
     /// The run was interrupted from outside (e.g. `KeyboardInterrupt` on the waiting thread):

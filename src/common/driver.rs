@@ -158,7 +158,7 @@ fn interpret(
                 body.children.push(value);
                 Step::Continue(Resume::Start)
             }
-            Err(err) => Step::Continue(Resume::Throw(err.into_value(py).into_any())),
+            Err(err) => Step::Continue(Resume::throw(py, err)),
         };
     }
     Step::Continue(Resume::Throw(bad_yield(py, bound)))

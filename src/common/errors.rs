@@ -70,11 +70,7 @@ pub fn bad_yield(py: Python<'_>, value: &Bound<'_, PyAny>) -> Py<PyAny> {
         .repr()
         .map(|r| r.to_string())
         .unwrap_or_else(|_| "<unrepresentable object>".to_owned());
-    let type_name = value
-        .get_type()
-        .name()
-        .map(|n| n.to_string())
-        .unwrap_or_else(|_| "?".to_owned());
+    let type_name = type_name(value);
     let hint = match type_name.as_str() {
         "coroutine" => " (an `async def` coroutine: await it from tonio.colored code, or spawn it)",
         "Lock" | "Semaphore" => " (call it: `with (yield lock()):` acquires and releases)",
@@ -147,4 +143,13 @@ pub fn awaited_under_asyncio(py: Python<'_>, what: &str) -> Option<PyErr> {
          this code on tonio (tonio.colored.run(main())) or use asyncio's own sleep, locks and \
          queues here"
     )))
+}
+
+/// The name of `value`'s type, for messages (`?` if it has none).
+pub fn type_name(value: &Bound<'_, PyAny>) -> String {
+    value
+        .get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "?".to_owned())
 }

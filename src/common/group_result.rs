@@ -81,7 +81,7 @@ impl TaskGroup {
         }
         match PyList::new(py, values) {
             Ok(list) => Resume::Value(list.into_any().unbind()),
-            Err(err) => Resume::Throw(err.into_value(py).into_any()),
+            Err(err) => Resume::throw(py, err),
         }
     }
 
@@ -110,11 +110,7 @@ impl TaskGroup {
         }
         errors.sort_by_key(|(order, _)| *order);
         let errors = errors.into_iter().map(|(_, e)| e).collect();
-        Resume::Throw(
-            exception_group(py, message, errors)
-                .into_value(py)
-                .into_any(),
-        )
+        Resume::throw(py, exception_group(py, message, errors))
     }
 
     /// `(value, in_time)`: in time only if the coroutine won against the deadline; a coroutine
@@ -126,7 +122,7 @@ impl TaskGroup {
             let ok = PyBool::new(py, ok).to_owned().into_any().unbind();
             match PyTuple::new(py, [value, ok]) {
                 Ok(tuple) => Resume::Value(tuple.into_any().unbind()),
-                Err(err) => Resume::Throw(err.into_value(py).into_any()),
+                Err(err) => Resume::throw(py, err),
             }
         };
         match outcome {

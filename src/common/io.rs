@@ -10,7 +10,6 @@
 use std::io;
 use std::sync::{Arc, Mutex};
 
-use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 
 use super::io_ops::{Attempt, IoOp};
@@ -100,12 +99,9 @@ pub fn drive(
     task: &Arc<Task>,
     call: &Arc<IoCall>,
 ) -> Result<Resume, (Arc<Readiness>, Interest, WaiterKey)> {
-    let Some(net) = task.core.platform.net() else {
-        let err = PyRuntimeError::new_err(format!(
-            "the {} platform has no network",
-            task.core.platform.name()
-        ));
-        return Ok(Resume::Throw(err.into_value(py).into_any()));
+    let net = match task.core.net() {
+        Ok(net) => net,
+        Err(err) => return Ok(Resume::throw(py, err)),
     };
     let needs = call.needs;
     let readiness = &call.readiness;

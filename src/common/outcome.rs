@@ -30,11 +30,16 @@ impl Resume {
         matches!(self, Resume::Start | Resume::Nothing | Resume::Ready)
     }
 
+    /// Throw `err` at the suspension point.
+    pub fn throw(py: Python<'_>, err: PyErr) -> Resume {
+        Resume::Throw(err.into_value(py).into_any())
+    }
+
     /// Resume with `value`, or throw its error.
     pub fn from_result(py: Python<'_>, result: PyResult<Py<PyAny>>) -> Resume {
         match result {
             Ok(value) => Resume::Value(value),
-            Err(err) => Resume::Throw(err.into_value(py).into_any()),
+            Err(err) => Resume::throw(py, err),
         }
     }
 }

@@ -133,7 +133,7 @@ fn ready_value(py: Python<'_>, task: &Task, group: &TaskGroup, on_ready: OnReady
                         errors.insert(0, body_error);
                     }
                     let err = super::errors::exception_group(py, "ScopeExceptionGroup", errors);
-                    Resume::Throw(err.into_value(py).into_any())
+                    Resume::throw(py, err)
                 }
             }
         }
@@ -151,7 +151,7 @@ pub(crate) fn already_awaited(py: Python<'_>, what: &str) -> Resume {
     let err = PyRuntimeError::new_err(format!(
         "{what} can be awaited only once; call it again for a new one"
     ));
-    Resume::Throw(err.into_value(py).into_any())
+    Resume::throw(py, err)
 }
 
 impl Registration {

@@ -344,7 +344,7 @@ impl Suspend {
             SuspendKind::Sleep(seconds) if *seconds <= 0.0 || seconds.is_nan() => Started::Yield,
             SuspendKind::Sleep(seconds) => match core.deadline_after(*seconds) {
                 Ok(deadline) => sleep_until(task, body, deadline),
-                Err(err) => Started::Ready(Resume::Throw(err.into_value(py).into_any())),
+                Err(err) => Started::Ready(Resume::throw(py, err)),
             },
             SuspendKind::SleepUntil(deadline) => {
                 if *deadline <= core.now() {
@@ -355,9 +355,7 @@ impl Suspend {
             }
             SuspendKind::EventWait { event, timeout } => {
                 let deadline = match timeout.map(|seconds| core.deadline_after(seconds)) {
-                    Some(Err(err)) => {
-                        return Started::Ready(Resume::Throw(err.into_value(py).into_any()))
-                    }
+                    Some(Err(err)) => return Started::Ready(Resume::throw(py, err)),
                     Some(Ok(deadline)) => Some(deadline),
                     None => None,
                 };
@@ -402,16 +400,14 @@ impl Suspend {
                 let group = TaskGroup::new(core, GroupKind::Select, false);
                 group.set_owner(task);
                 if let Err(err) = group.spawn(py, coros) {
-                    return Started::Ready(Resume::Throw(err.into_value(py).into_any()));
+                    return Started::Ready(Resume::throw(py, err));
                 }
                 wait_group(py, task, body, &group, OnReady::JoinResult)
             }
             SuspendKind::Timeout { coro, seconds } => {
                 let deadline = match core.deadline_after(*seconds) {
                     Ok(deadline) => deadline,
-                    Err(err) => {
-                        return Started::Ready(Resume::Throw(err.into_value(py).into_any()))
-                    }
+                    Err(err) => return Started::Ready(Resume::throw(py, err)),
                 };
                 let Some(coro) = lock(coro).take() else {
                     return Started::Ready(already_awaited(py, "timeout(...)"));
@@ -420,7 +416,7 @@ impl Suspend {
                 group.set_owner(task);
                 group.set_deadline(deadline);
                 if let Err(err) = group.spawn(py, vec![coro]) {
-                    return Started::Ready(Resume::Throw(err.into_value(py).into_any()));
+                    return Started::Ready(Resume::throw(py, err));
                 }
                 wait_group(py, task, body, &group, OnReady::JoinResult)
             }

@@ -4,17 +4,15 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyFloat, PyInt};
 
+use super::errors::type_name;
+
 /// A number of seconds: an int or float, not a bool, not NaN. Negative values are allowed (they
 /// mean "now").
 pub fn seconds(value: &Bound<'_, PyAny>, name: &str) -> PyResult<f64> {
     if value.is_instance_of::<PyBool>()
         || !(value.is_instance_of::<PyInt>() || value.is_instance_of::<PyFloat>())
     {
-        let type_name = value
-            .get_type()
-            .name()
-            .map(|n| n.to_string())
-            .unwrap_or_default();
+        let type_name = type_name(value);
         return Err(PyTypeError::new_err(format!(
             "{name} must be a number of seconds (int or float), not {type_name}"
         )));
@@ -38,11 +36,7 @@ pub fn coroutine(value: &Bound<'_, PyAny>, what: &str) -> PyResult<()> {
     if is_native || (value.hasattr("send")? && value.hasattr("throw")?) {
         return Ok(());
     }
-    let type_name = value
-        .get_type()
-        .name()
-        .map(|n| n.to_string())
-        .unwrap_or_default();
+    let type_name = type_name(value);
     let hint = if value.is_callable() {
         " (did you forget to call it?)"
     } else {

@@ -54,12 +54,11 @@ pub fn start_acquire(
     };
     match core.acquire_or_queue(task) {
         Acquire::Acquired => Started::Ready(on_value.apply(py, Resume::Value(py.None()))),
-        Acquire::Reentrant => Started::Ready(Resume::Throw(
+        Acquire::Reentrant => Started::Ready(Resume::throw(
+            py,
             PyRuntimeError::new_err(
                 "the lock is already held by this task (locks are not reentrant)",
-            )
-            .into_value(py)
-            .into_any(),
+            ),
         )),
         Acquire::Queued(key) => queued(body, core.clone(), Side::Only, key, on_value),
         Acquire::Refused => refused(task),
@@ -92,15 +91,12 @@ pub fn start_send(
 ) -> Started {
     match core.send(py, msg, Some(task)) {
         Send::Sent => Started::Ready(Resume::Value(py.None())),
-        Send::Closed => Started::Ready(Resume::Throw(
-            ChannelCore::closed_error(py).into_value(py).into_any(),
-        )),
+        Send::Closed => Started::Ready(Resume::throw(py, ChannelCore::closed_error(py))),
         Send::Queued(key) => queued(body, core.clone(), Side::Senders, key, OnValue::Pass),
         Send::Refused(_) => refused(task),
-        Send::Full(_) => Started::Ready(Resume::Throw(
-            PyRuntimeError::new_err("channel full without a waiting sender")
-                .into_value(py)
-                .into_any(),
+        Send::Full(_) => Started::Ready(Resume::throw(
+            py,
+            PyRuntimeError::new_err("channel full without a waiting sender"),
         )),
     }
 }
@@ -114,15 +110,12 @@ pub fn start_receive(
 ) -> Started {
     match core.receive(py, Some(task)) {
         Receive::Message(msg) => Started::Ready(Resume::Value(msg)),
-        Receive::Closed => Started::Ready(Resume::Throw(
-            ChannelCore::closed_error(py).into_value(py).into_any(),
-        )),
+        Receive::Closed => Started::Ready(Resume::throw(py, ChannelCore::closed_error(py))),
         Receive::Queued(key) => queued(body, core.clone(), Side::Receivers, key, OnValue::Pass),
         Receive::Refused => refused(task),
-        Receive::Empty => Started::Ready(Resume::Throw(
-            PyRuntimeError::new_err("channel empty without a waiting receiver")
-                .into_value(py)
-                .into_any(),
+        Receive::Empty => Started::Ready(Resume::throw(
+            py,
+            PyRuntimeError::new_err("channel empty without a waiting receiver"),
         )),
     }
 }
@@ -135,7 +128,7 @@ impl OnValue {
                 Ok(guard) => Resume::Value(guard.into_any()),
                 Err(err) => {
                     let _ = core.release(py);
-                    Resume::Throw(err.into_value(py).into_any())
+                    Resume::throw(py, err)
                 }
             },
             (_, resume) => resume,
