@@ -13,6 +13,10 @@ testing with bug depth ``d``; ``"pct:<d>:<k>"`` also fixes the run-length estima
 ``TONIO_SEED`` and ``TONIO_STRATEGY`` in the environment override the seed and strategy given in
 code, so a failing run can be replayed without editing anything.
 
+Every run also exports its decisions as a schedule string (``Runtime.last_schedule``), which
+``run(coro, schedule=...)`` replays exactly; :func:`explore` shrinks a failure to a simpler
+failing schedule (``Failure.shrunk``), and :func:`timeline` draws a run as an HTML page.
+
 The network is simulated too (``tonio.net`` runs unchanged over it): see :class:`Network` for
 hosts, latency and jitter, and :func:`network` for faults injected from inside a run.
 """
