@@ -17,9 +17,9 @@ fn _tonio(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add_class::<bindings::runtime::Runtime>()?;
     m.add_class::<bindings::scope::Scope>()?;
-    m.add_class::<common::event::Event>()?;
+    m.add_class::<bindings::event::Event>()?;
     m.add_class::<common::suspend::Suspend>()?;
-    m.add_class::<common::ready::Ready>()?;
+    m.add_class::<bindings::ready::Ready>()?;
     m.add_class::<as_completed::AsCompleted>()?;
     m.add_class::<interval::Interval>()?;
     m.add_class::<bindings::sync::Lock>()?;

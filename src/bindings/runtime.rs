@@ -11,9 +11,10 @@ use crate::common::core::{CoreOptions, RuntimeCore};
 use pyo3::gc::PyVisit;
 use pyo3::PyTraverseError;
 
+use super::event::Event;
 use crate::common::current;
 use crate::common::errors::RuntimeAlreadyInitializedError;
-use crate::common::event::{Event, EventCore};
+use crate::common::event::EventCore;
 use crate::common::gc;
 use crate::common::group::{GroupKind, TaskGroup};
 use crate::common::platform::Platform;

@@ -12,9 +12,9 @@ use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
 use super::args::count_arg;
+use super::ready::ready;
 use crate::common::current;
 use crate::common::errors::WouldBlock;
-use crate::common::ready::ready;
 use crate::common::suspend::{Suspend, SuspendKind};
 use crate::common::sync::barrier::BarrierCore;
 use crate::common::sync::guard::not_held;

@@ -27,7 +27,7 @@ pub mod outcome;
 pub mod ownership;
 pub mod platform;
 pub mod readiness;
-pub mod ready;
+
 pub mod refcount;
 pub mod registration;
 pub mod signals;

@@ -36,7 +36,7 @@ impl Ready {
         val: Option<Bound<'_, PyAny>>,
         tb: Option<Bound<'_, PyAny>>,
     ) -> PyResult<()> {
-        Err(super::suspend::thrown(typ, val, tb))
+        Err(crate::common::suspend::thrown(typ, val, tb))
     }
 
     fn close(&self) {}
