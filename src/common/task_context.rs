@@ -54,8 +54,9 @@ thread_local! {
 pub enum SpawnContext {
     Shared,
     Empty,
-    /// The current context has variables: each task gets a copy of it.
-    Copy,
+    /// The current context has variables: each task gets a copy of it (the first one, the
+    /// copy `decide` made to look, if it made one).
+    Copy(Cell<Option<Py<PyAny>>>),
 }
 
 impl SpawnContext {
@@ -75,15 +76,19 @@ impl SpawnContext {
             if unsafe { is_empty(py, copy.as_ptr()) } {
                 return Ok(SpawnContext::Empty);
             }
+            return Ok(SpawnContext::Copy(Cell::new(Some(copy))));
         }
-        Ok(SpawnContext::Copy)
+        Ok(SpawnContext::Copy(Cell::new(None)))
     }
 
     /// The context of the next task of the spawn call.
     pub fn for_task(&self, py: Python<'_>) -> PyResult<TaskContext> {
         Ok(TaskContext(match self {
             SpawnContext::Shared | SpawnContext::Empty => None,
-            SpawnContext::Copy => Some(copy_current(py)?),
+            SpawnContext::Copy(first) => Some(match first.take() {
+                Some(copy) => copy,
+                None => copy_current(py)?,
+            }),
         }))
     }
 }
