@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from . import _shrink, _timeline, _tonio
+from . import _shrink, _timeline
+from ._replay import run_schedule
 
 
 def _timeline_dir(config: pytest.Config) -> Path:
@@ -46,16 +47,7 @@ def explain(
             lines.append(
                 f"replay shrunk: pytest '{item.nodeid}' --tonio-schedule={shrunk.schedule}"
             )
-    rt = _tonio.Runtime(platform="sim", strategy="replay:" + replay_schedule, trace=True, **options)
-    raised: BaseException | None = None
-    try:
-        rt.run_until_complete(make())
-    except (KeyboardInterrupt, SystemExit):
-        raise
-    except BaseException as exc:  # noqa: BLE001 - the failure is what the picture shows
-        raised = exc
-    finally:
-        between_runs()
+    rt, raised = run_schedule(make, replay_schedule, options, trace=True, between_runs=between_runs)
     name = re.sub(r"[^A-Za-z0-9_.-]+", "_", item.nodeid)[-120:]
     path = _timeline_dir(config) / f"{name}.html"
     _timeline.write(

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import _tonio
+from ._replay import replay_call, run_schedule
 
 
 @dataclass(frozen=True)
@@ -46,12 +47,11 @@ class Shrunk:
 @dataclass(frozen=True)
 class _Run:
     schedule: str
-    preemptions: int
+    preemptions: int  # the schedule's picks: each one is a preemption (schedule.rs)
     steps: int
-    picks: int
 
-    def key(self) -> tuple[int, int, int]:
-        return (self.preemptions, self.steps, self.picks)
+    def key(self) -> tuple[int, int]:
+        return (self.preemptions, self.steps)
 
 
 def shrink(
@@ -77,24 +77,10 @@ def shrink(
         nonlocal runs
         runs += 1
         text = _tonio.schedule_text(world, candidate)
-        rt = _tonio.Runtime(platform="sim", strategy="replay:" + text, **options)
-        try:
-            rt.run_until_complete(make())
-        except (KeyboardInterrupt, SystemExit):
-            raise
-        except BaseException as exc:  # noqa: BLE001 - a failure is what we look for
-            if type(exc) is not failure_type or rt.last_schedule is None:
-                return None
-            recorded = rt.last_schedule
-            return _Run(
-                recorded,
-                rt.last_preemptions or 0,
-                rt.last_steps or 0,
-                len(_tonio.schedule_picks(recorded)[1]),
-            )
-        finally:
-            between_runs()
-        return None
+        rt, error = run_schedule(make, text, options, between_runs=between_runs)
+        if type(error) is not failure_type or rt.last_schedule is None:
+            return None
+        return _Run(rt.last_schedule, rt.last_preemptions or 0, rt.last_steps or 0)
 
     def within_budget() -> bool:
         return runs < max_runs and time.monotonic() - started < max_seconds
@@ -146,8 +132,5 @@ def shrink_failure(failure: Any, *, between_runs: Callable[[], None]) -> None:
     if shrunk.preemptions < 0:  # the schedule did not fail again on its own
         return
     failure.shrunk = shrunk
-    name = getattr(failure.test, "__name__", "")
-    extra = "".join(f", {key}={value!r}" for key, value in failure.options.items())
-    target = f"{name}()" if name.isidentifier() else "test()"
-    line = f"tonio.sim.run({target}, schedule={shrunk.schedule!r}{extra})"
+    line = replay_call(failure.test, failure.options, schedule=shrunk.schedule)
     failure.args = (f"{failure.args[0]}\nshrunk: {shrunk.summary()}\nreplay shrunk: {line}",)

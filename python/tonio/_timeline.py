@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from . import _tonio
+from ._replay import pastable_name, replay_call, run_schedule
 
 
 def _failing_step(trace: list[tuple], exc: BaseException | None) -> int | None:
@@ -74,19 +75,10 @@ def _run_traced(source: Any) -> tuple[Any, BaseException | None, str, str]:
                 "tonio.sim.explore); pass a Runtime that ran with trace=True instead"
             )
         schedule = source.shrunk.schedule if source.shrunk else source.schedule
-        rt = _tonio.Runtime(
-            platform="sim", strategy="replay:" + schedule, trace=True, **source.options
-        )
-        error: BaseException | None = None
-        try:
-            rt.run_until_complete(source.test())
-        except (KeyboardInterrupt, SystemExit):
-            raise
-        except BaseException as exc:  # noqa: BLE001 - the failure is what we draw
-            error = exc
-        name = getattr(source.test, "__name__", "test")
+        rt, error = run_schedule(source.test, schedule, source.options, trace=True)
+        name = pastable_name(source.test) or "test"
         kind = "shrunk failing run" if source.shrunk else "failing run"
-        replay = f"tonio.sim.run({name}(), schedule={schedule!r})"
+        replay = replay_call(source.test, source.options, schedule=schedule)
         return rt, error, f"tonio timeline: {name}, {kind}", replay
     if isinstance(source, _tonio.Runtime):
         if source.last_trace is None:

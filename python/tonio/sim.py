@@ -32,6 +32,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from ._replay import pastable_name, replay_call
 from ._shrink import Shrunk, shrink_failure
 from ._timeline import timeline
 from ._tonio import Deadlock, LimitExceeded, Runtime, SimNetwork, SimulationError
@@ -332,10 +333,8 @@ def _run_seed(
     except (KeyboardInterrupt, SystemExit):
         raise  # stopping the exploration is not a failing run
     except BaseException as exc:
-        name = getattr(test, "__name__", "")
-        extra = "".join(f", {key}={value!r}" for key, value in options.items())
-        if name.isidentifier():
-            replay = f"tonio.sim.run({name}(), seed={run_seed}, strategy={strategy!r}{extra})"
+        if pastable_name(test):
+            replay = replay_call(test, options, seed=run_seed, strategy=strategy)
         else:  # a lambda has no name to paste: the environment replays the same explore call
             replay = (
                 f"run the same explore(...) again with TONIO_SEED={run_seed} "
