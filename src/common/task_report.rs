@@ -94,13 +94,16 @@ pub fn live_tasks_now(py: Python<'_>, core: &RuntimeCore) -> Vec<String> {
     core.live_task_list()
         .iter()
         .map(|task| match try_lock(&task.body) {
-            Some(body) => {
-                let (what, place, name) = describe_body(py, task, &body);
-                format!("task {} ({name}) waiting on {what} at {place}", task.id)
-            }
+            Some(body) => waiting_line(py, task, &body),
             None => format!("task {} running", task.id),
         })
         .collect()
+}
+
+/// `task <id> (<name>) waiting on <what> at <file:line>`.
+fn waiting_line(py: Python<'_>, task: &Arc<Task>, body: &TaskBody) -> String {
+    let (what, place, name) = describe_body(py, task, body);
+    format!("task {} ({name}) waiting on {what} at {place}", task.id)
 }
 
 fn describe_body(py: Python<'_>, task: &Arc<Task>, body: &TaskBody) -> (String, String, String) {
@@ -122,9 +125,6 @@ fn describe_body(py: Python<'_>, task: &Arc<Task>, body: &TaskBody) -> (String, 
 pub fn blocked_tasks(py: Python<'_>, core: &RuntimeCore) -> Vec<String> {
     core.live_task_list()
         .iter()
-        .map(|task| {
-            let (what, place, name) = describe(py, task);
-            format!("  task {} ({name}) waiting on {what} at {place}", task.id)
-        })
+        .map(|task| format!("  {}", waiting_line(py, task, &lock(&task.body))))
         .collect()
 }
