@@ -15,10 +15,11 @@ fn _tonio(m: &Bound<'_, PyModule>) -> PyResult<()> {
     use common::errors;
 
     let py = m.py();
+    common::driver::recognise(bindings::suspension::find);
     m.add_class::<bindings::runtime::Runtime>()?;
     m.add_class::<bindings::scope::Scope>()?;
     m.add_class::<bindings::event::Event>()?;
-    m.add_class::<common::suspend::Suspend>()?;
+    m.add_class::<bindings::suspension::Suspension>()?;
     m.add_class::<bindings::ready::Ready>()?;
     m.add_class::<as_completed::AsCompleted>()?;
     m.add_class::<interval::Interval>()?;
@@ -26,7 +27,7 @@ fn _tonio(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<bindings::sync::Semaphore>()?;
     m.add_class::<bindings::sync::Barrier>()?;
     m.add_class::<bindings::sync::OrRaise>()?;
-    m.add_class::<common::sync::guard::Guard>()?;
+    m.add_class::<bindings::guard::Guard>()?;
     m.add_class::<bindings::socket::Socket>()?;
     m.add_function(wrap_pyfunction!(bindings::socket::socketpair, m)?)?;
     m.add_function(wrap_pyfunction!(bindings::socket::fromfd, m)?)?;

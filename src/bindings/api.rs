@@ -7,11 +7,12 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
+use super::suspension::Suspension;
 use crate::common::blocking::BlockingJob;
 use crate::common::current;
 use crate::common::errors::not_running;
 use crate::common::group::{GroupKind, TaskGroup};
-use crate::common::suspend::{Suspend, SuspendKind};
+use crate::common::suspend::SuspendKind;
 use crate::common::suspend_args::{coroutine, seconds};
 use crate::common::task_context::copy_current;
 use crate::common::time::seconds_from_ticks;
@@ -48,10 +49,14 @@ fn spawn_group(
 /// `name` names the tasks (see `task_info::name_tasks`).
 #[pyfunction]
 #[pyo3(signature = (*coros, name=None))]
-pub fn spawn(py: Python<'_>, coros: &Bound<'_, PyTuple>, name: Option<&str>) -> PyResult<Suspend> {
+pub fn spawn(
+    py: Python<'_>,
+    coros: &Bound<'_, PyTuple>,
+    name: Option<&str>,
+) -> PyResult<Suspension> {
     let kind = GroupKind::Join { always_list: false };
     let group = spawn_group(py, coros, kind, "spawn", name)?;
-    Ok(Suspend::new(SuspendKind::Join(group)))
+    Ok(Suspension::new(SuspendKind::Join(group)))
 }
 
 /// Like `spawn`, but the awaitable evaluates to None (results are dropped as tasks finish).
@@ -61,10 +66,10 @@ pub fn spawn_without_results(
     py: Python<'_>,
     coros: &Bound<'_, PyTuple>,
     name: Option<&str>,
-) -> PyResult<Suspend> {
+) -> PyResult<Suspension> {
     let what = "spawn.without_results";
     let group = spawn_group(py, coros, GroupKind::JoinNoResults, what, name)?;
-    Ok(Suspend::new(SuspendKind::Join(group)))
+    Ok(Suspension::new(SuspendKind::Join(group)))
 }
 
 /// Fire and forget: exceptions go to the runtime's unhandled-error hook.
@@ -81,7 +86,7 @@ pub fn spawn_without_tracking(
 
 /// `spawn` whose awaitable always evaluates to a list (used by `map`).
 #[pyfunction]
-pub fn spawn_list(py: Python<'_>, coros: Vec<Bound<'_, PyAny>>) -> PyResult<Suspend> {
+pub fn spawn_list(py: Python<'_>, coros: Vec<Bound<'_, PyAny>>) -> PyResult<Suspension> {
     let tuple = PyTuple::new(py, coros)?;
     let group = spawn_group(
         py,
@@ -90,7 +95,7 @@ pub fn spawn_list(py: Python<'_>, coros: Vec<Bound<'_, PyAny>>) -> PyResult<Susp
         "map",
         None,
     )?;
-    Ok(Suspend::new(SuspendKind::Join(group)))
+    Ok(Suspension::new(SuspendKind::Join(group)))
 }
 
 /// `CO_GENERATOR | CO_COROUTINE | CO_ITERABLE_COROUTINE | CO_ASYNC_GENERATOR` (code flags).
@@ -127,7 +132,7 @@ pub fn spawn_blocking(
     func: Bound<'_, PyAny>,
     args: Bound<'_, PyTuple>,
     kwargs: Option<Bound<'_, PyDict>>,
-) -> PyResult<Suspend> {
+) -> PyResult<Suspension> {
     if !func.is_callable() {
         let name = super::args::type_name(&func);
         return Err(pyo3::exceptions::PyTypeError::new_err(format!(
@@ -148,7 +153,7 @@ pub fn spawn_blocking(
         kwargs.map(Bound::unbind),
         context,
     );
-    Ok(Suspend::new(SuspendKind::Blocking(Arc::new(job))))
+    Ok(Suspension::new(SuspendKind::Blocking(Arc::new(job))))
 }
 
 /// Runs `coro` on the running runtime from a synchronous thread and blocks until it finishes.
@@ -191,8 +196,8 @@ pub fn block_on(py: Python<'_>, coro: Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
 
 /// An awaitable that sleeps for `seconds` (negative means 0).
 #[pyfunction]
-pub fn sleep(seconds_value: Bound<'_, PyAny>) -> PyResult<Suspend> {
-    Ok(Suspend::new(SuspendKind::Sleep(seconds(
+pub fn sleep(seconds_value: Bound<'_, PyAny>) -> PyResult<Suspension> {
+    Ok(Suspension::new(SuspendKind::Sleep(seconds(
         &seconds_value,
         "sleep: seconds",
     )?)))
@@ -201,8 +206,8 @@ pub fn sleep(seconds_value: Bound<'_, PyAny>) -> PyResult<Suspend> {
 /// An awaitable that lets other tasks run, then resumes (`await tonio.colored.yield_now()`,
 /// the colored twin of a bare `yield`).
 #[pyfunction]
-pub fn yield_now() -> Suspend {
-    Suspend::new(SuspendKind::YieldNow)
+pub fn yield_now() -> Suspension {
+    Suspension::new(SuspendKind::YieldNow)
 }
 
 /// The runtime clock, in seconds (microsecond resolution).
@@ -215,10 +220,10 @@ pub fn time() -> PyResult<f64> {
 /// Awaitable: `(value, True)` if `coro` finishes within `seconds`, else cancels it and
 /// evaluates to `(None, False)`.
 #[pyfunction]
-pub fn timeout(coro: Bound<'_, PyAny>, seconds_value: Bound<'_, PyAny>) -> PyResult<Suspend> {
+pub fn timeout(coro: Bound<'_, PyAny>, seconds_value: Bound<'_, PyAny>) -> PyResult<Suspension> {
     coroutine(&coro, "timeout")?;
     let seconds = seconds(&seconds_value, "timeout: seconds")?;
-    Ok(Suspend::new(SuspendKind::Timeout {
+    Ok(Suspension::new(SuspendKind::Timeout {
         coro: Mutex::new(Some(coro.unbind())),
         seconds,
     }))
@@ -228,17 +233,19 @@ pub fn timeout(coro: Bound<'_, PyAny>, seconds_value: Bound<'_, PyAny>) -> PyRes
 /// exception), cancels the others and waits for them to unwind.
 #[pyfunction]
 #[pyo3(signature = (*coros))]
-pub fn select(coros: &Bound<'_, PyTuple>) -> PyResult<Suspend> {
+pub fn select(coros: &Bound<'_, PyTuple>) -> PyResult<Suspension> {
     if coros.is_empty() {
         return Err(PyValueError::new_err("select needs at least one coroutine"));
     }
     let coros = collect(coros, "select")?;
-    Ok(Suspend::new(SuspendKind::Select(Mutex::new(Some(coros)))))
+    Ok(Suspension::new(SuspendKind::Select(Mutex::new(Some(
+        coros,
+    )))))
 }
 
 /// An awaitable that evaluates to `value` at once (for APIs that are awaitable but need not
 /// wait, such as `SocketStream.send_eof()`).
 #[pyfunction]
-pub fn ready(value: Py<PyAny>) -> Suspend {
-    Suspend::new(SuspendKind::Value(value))
+pub fn ready(value: Py<PyAny>) -> Suspension {
+    Suspension::new(SuspendKind::Value(value))
 }

@@ -16,10 +16,11 @@ use crate::common::completions::CompletionStep;
 use pyo3::gc::PyVisit;
 use pyo3::PyTraverseError;
 
+use super::suspension::Suspension;
 use crate::common::current;
 use crate::common::gc;
 use crate::common::group::{GroupKind, TaskGroup};
-use crate::common::suspend::{Suspend, SuspendKind};
+use crate::common::suspend::SuspendKind;
 use crate::common::suspend_args::coroutine;
 
 /// Iterator over outcomes in completion order.
@@ -31,9 +32,9 @@ pub struct AsCompleted {
 }
 
 impl AsCompleted {
-    fn next_step(&self) -> Option<Suspend> {
+    fn next_step(&self) -> Option<Suspension> {
         let step = CompletionStep::next(&self.group, &self.remaining)?;
-        Some(Suspend::new(SuspendKind::NextCompletion(Arc::new(step))))
+        Some(Suspension::new(SuspendKind::NextCompletion(Arc::new(step))))
     }
 }
 
@@ -53,7 +54,7 @@ impl AsCompleted {
         slf
     }
 
-    fn __next__(&self) -> Option<Suspend> {
+    fn __next__(&self) -> Option<Suspension> {
         self.next_step()
     }
 
@@ -61,7 +62,7 @@ impl AsCompleted {
         slf
     }
 
-    fn __anext__(&self) -> PyResult<Suspend> {
+    fn __anext__(&self) -> PyResult<Suspension> {
         self.next_step()
             .ok_or_else(|| PyStopAsyncIteration::new_err(()))
     }

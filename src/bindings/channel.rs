@@ -8,7 +8,8 @@ use pyo3::types::PyType;
 use pyo3::PyTraverseError;
 
 use super::args::count_arg;
-use crate::common::suspend::{Suspend, SuspendKind};
+use super::suspension::Suspension;
+use crate::common::suspend::SuspendKind;
 use crate::common::sync::channel::{ChannelCore, Send};
 
 /// The sending end of a bounded channel: `yield sender.send(msg)` waits while it is full.
@@ -31,8 +32,8 @@ impl Sender {
 
     /// An awaitable that sends `message`, waiting while the channel is full. Raises
     /// `BrokenPipeError` if the channel is (or gets) closed before the message is sent.
-    fn send(&self, message: Py<PyAny>) -> Suspend {
-        Suspend::new(SuspendKind::Send {
+    fn send(&self, message: Py<PyAny>) -> Suspension {
+        Suspension::new(SuspendKind::Send {
             core: self.core.clone(),
             msg: Mutex::new(Some(message)),
         })
@@ -106,8 +107,8 @@ impl Receiver {
 
     /// An awaitable that evaluates to the next message; raises `BrokenPipeError` once the
     /// channel is closed and drained.
-    fn receive(&self) -> Suspend {
-        Suspend::new(SuspendKind::Receive(self.core.clone()))
+    fn receive(&self) -> Suspension {
+        Suspension::new(SuspendKind::Receive(self.core.clone()))
     }
 
     fn __len__(&self) -> usize {

@@ -4,8 +4,9 @@ use std::sync::Arc;
 
 use pyo3::prelude::*;
 
+use super::suspension::Suspension;
 use crate::common::event::EventCore;
-use crate::common::suspend::{Suspend, SuspendKind};
+use crate::common::suspend::SuspendKind;
 use crate::common::suspend_args::seconds;
 
 /// An event flag, initially unset. `wait()` suspends until it is set.
@@ -41,13 +42,13 @@ impl Event {
     /// An awaitable that finishes when the flag is set (evaluates to True) or after `timeout`
     /// seconds (evaluates to False).
     #[pyo3(signature = (timeout=None))]
-    fn wait(&self, timeout: Option<Bound<'_, PyAny>>) -> PyResult<Suspend> {
+    fn wait(&self, timeout: Option<Bound<'_, PyAny>>) -> PyResult<Suspension> {
         let timeout = match timeout {
             None => None,
             Some(value) if value.is_none() => None,
             Some(value) => Some(seconds(&value, "timeout")?),
         };
-        Ok(Suspend::new(SuspendKind::EventWait {
+        Ok(Suspension::new(SuspendKind::EventWait {
             event: self.core.clone(),
             timeout,
         }))
@@ -56,7 +57,7 @@ impl Event {
     /// tonio 0.6.0's name for `wait(timeout)`: an awaitable that resumes when the flag is set
     /// (True) or after `timeout` seconds (False; `None`: no timeout).
     #[pyo3(signature = (timeout=None))]
-    fn waiter(&self, timeout: Option<Bound<'_, PyAny>>) -> PyResult<Suspend> {
+    fn waiter(&self, timeout: Option<Bound<'_, PyAny>>) -> PyResult<Suspension> {
         self.wait(timeout)
     }
 

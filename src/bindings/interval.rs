@@ -9,8 +9,9 @@ use std::sync::Mutex;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
+use super::suspension::Suspension;
 use crate::common::current;
-use crate::common::suspend::{Suspend, SuspendKind};
+use crate::common::suspend::SuspendKind;
 use crate::common::suspend_args::seconds;
 use crate::common::time::{ticks_from_seconds, Ticks};
 use crate::common::util::lock;
@@ -25,7 +26,7 @@ pub struct Interval {
 #[pymethods]
 impl Interval {
     /// An awaitable that finishes at the next scheduled tick.
-    fn tick(&self) -> PyResult<Suspend> {
+    fn tick(&self) -> PyResult<Suspension> {
         let core = current::require("Interval.tick")?;
         let now = core.now();
         let mut next = lock(&self.next);
@@ -37,7 +38,7 @@ impl Interval {
             *next = deadline.saturating_add(self.period);
             deadline
         };
-        Ok(Suspend::new(SuspendKind::SleepUntil(deadline)))
+        Ok(Suspension::new(SuspendKind::SleepUntil(deadline)))
     }
 
     /// The period in seconds.

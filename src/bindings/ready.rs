@@ -36,7 +36,7 @@ impl Ready {
         val: Option<Bound<'_, PyAny>>,
         tb: Option<Bound<'_, PyAny>>,
     ) -> PyResult<()> {
-        Err(crate::common::suspend::thrown(typ, val, tb))
+        Err(super::suspension::thrown(typ, val, tb))
     }
 
     fn close(&self) {}

@@ -14,10 +14,11 @@ use pyo3::prelude::*;
 use pyo3::gc::PyVisit;
 use pyo3::PyTraverseError;
 
+use super::suspension::Suspension;
 use crate::common::current;
 use crate::common::gc;
 use crate::common::group::{GroupKind, TaskGroup};
-use crate::common::suspend::{Suspend, SuspendKind};
+use crate::common::suspend::SuspendKind;
 use crate::common::suspend_args::coroutine;
 use crate::common::util::lock;
 
@@ -133,9 +134,9 @@ impl Scope {
         Ok(false)
     }
 
-    fn __aenter__(slf: Bound<'_, Self>) -> PyResult<Suspend> {
+    fn __aenter__(slf: Bound<'_, Self>) -> PyResult<Suspension> {
         slf.get().enter()?;
-        Ok(Suspend::new(SuspendKind::Value(slf.into_any().unbind())))
+        Ok(Suspension::new(SuspendKind::Value(slf.into_any().unbind())))
     }
 
     /// Colored flavour: an awaitable that closes the scope (cancelling its tasks if the body
@@ -146,10 +147,13 @@ impl Scope {
         _exc_type: Option<Bound<'_, PyAny>>,
         exc: Option<Bound<'_, PyAny>>,
         _tb: Option<Bound<'_, PyAny>>,
-    ) -> PyResult<Suspend> {
+    ) -> PyResult<Suspension> {
         let group = self.exit()?;
         let body_error = exc.filter(|e| !e.is_none()).map(Bound::unbind);
-        Ok(Suspend::new(SuspendKind::ScopeExit { group, body_error }))
+        Ok(Suspension::new(SuspendKind::ScopeExit {
+            group,
+            body_error,
+        }))
     }
 
     /// Starts `coro` as a task of this scope. Only inside the scope's `with` block. `name`
@@ -194,7 +198,7 @@ impl Scope {
 
     /// Yield flavour: an awaitable that waits for every task of the scope, then raises their
     /// exceptions (other than `CancelledError`) as an `ExceptionGroup`.
-    fn __call__(&self) -> PyResult<Suspend> {
+    fn __call__(&self) -> PyResult<Suspension> {
         let group = match &*lock(&self.state) {
             ScopeState::New | ScopeState::Cleared => {
                 return Err(PyRuntimeError::new_err(
@@ -212,6 +216,6 @@ impl Scope {
             }
             ScopeState::Entered(group, _) | ScopeState::Exited(group) => group.clone(),
         };
-        Ok(Suspend::new(SuspendKind::Join(group)))
+        Ok(Suspension::new(SuspendKind::Join(group)))
     }
 }

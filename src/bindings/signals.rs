@@ -12,9 +12,10 @@ use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
 use super::args::signal_arg;
+use super::suspension::Suspension;
 use crate::common::core::RuntimeCore;
 use crate::common::current;
-use crate::common::suspend::{Suspend, SuspendKind};
+use crate::common::suspend::SuspendKind;
 use crate::common::sync::channel::ChannelCore;
 use crate::common::util::lock;
 
@@ -27,9 +28,9 @@ pub struct SignalReceiver {
 }
 
 impl SignalReceiver {
-    fn next(&self) -> PyResult<Suspend> {
+    fn next(&self) -> PyResult<Suspension> {
         match &*lock(&self.subscription) {
-            Some((_, channel)) => Ok(Suspend::new(SuspendKind::Receive(channel.clone()))),
+            Some((_, channel)) => Ok(Suspension::new(SuspendKind::Receive(channel.clone()))),
             None => Err(PyRuntimeError::new_err(
                 "use signal_receiver(...) as a context manager (with ... as sigs)",
             )),
@@ -73,7 +74,7 @@ impl SignalReceiver {
     }
 
     /// An awaitable evaluating to the next signal number.
-    fn __next__(&self) -> PyResult<Suspend> {
+    fn __next__(&self) -> PyResult<Suspension> {
         self.next()
     }
 
@@ -81,7 +82,7 @@ impl SignalReceiver {
         slf
     }
 
-    fn __anext__(&self) -> PyResult<Suspend> {
+    fn __anext__(&self) -> PyResult<Suspension> {
         self.next()
     }
 }

@@ -18,6 +18,7 @@ use super::args::{c_int_arg, i32_arg, int_arg, size_arg};
 use super::socket_args::{
     family_from, family_number, kind_from, kind_number, optional_c_int, optional_i32,
 };
+use super::suspension::Suspension;
 use crate::common::buffer::WritableBuffer;
 use crate::common::core::RuntimeCore;
 use crate::common::current;
@@ -26,7 +27,7 @@ use crate::common::io_ops::{IoOp, WrapSocket};
 use crate::common::net::{bad_socket, Family, Kind, Net, Shutdown, SocketId};
 use crate::common::net_convert::{address_to_py, os_error};
 use crate::common::readiness::Readiness;
-use crate::common::suspend::{Suspend, SuspendKind};
+use crate::common::suspend::SuspendKind;
 
 /// A non-blocking socket of the running tonio runtime.
 #[pyclass(frozen, module = "tonio._tonio", name = "socket")]
@@ -42,7 +43,7 @@ pub struct Socket {
 }
 
 /// `suspend` as the Python object a method returns.
-fn awaitable(py: Python<'_>, suspend: Suspend) -> PyResult<Py<PyAny>> {
+fn awaitable(py: Python<'_>, suspend: Suspension) -> PyResult<Py<PyAny>> {
     Ok(Py::new(py, suspend)?.into_any())
 }
 
@@ -97,14 +98,14 @@ impl Socket {
         parse_address(self.family, value, what)
     }
 
-    fn io(&self, py: Python<'_>, op: IoOp) -> PyResult<Suspend> {
+    fn io(&self, py: Python<'_>, op: IoOp) -> PyResult<Suspension> {
         self.io_with_flags(py, op, 0)
     }
 
     /// An operation whose `flags` go to the OS. With flags every attempt makes the system call
     /// (the OS may refuse them at once); with `MSG_DONTWAIT` it raises `BlockingIOError` where it
     /// would wait, as a blocking stdlib socket does.
-    fn io_with_flags(&self, py: Python<'_>, op: IoOp, flags: i32) -> PyResult<Suspend> {
+    fn io_with_flags(&self, py: Python<'_>, op: IoOp, flags: i32) -> PyResult<Suspension> {
         self.check_open(py)?;
         let mut call = IoCall::new(
             self.id,
@@ -117,11 +118,11 @@ impl Socket {
         } else if flags != 0 {
             call = call.attempting_first();
         }
-        Ok(Suspend::new(SuspendKind::Io(Arc::new(call))))
+        Ok(Suspension::new(SuspendKind::Io(Arc::new(call))))
     }
 
     /// `accept()` that wraps each accepted socket with `factory(socket)` (used by listeners).
-    pub fn accept_with(&self, py: Python<'_>, factory: Option<Py<PyAny>>) -> PyResult<Suspend> {
+    pub fn accept_with(&self, py: Python<'_>, factory: Option<Py<PyAny>>) -> PyResult<Suspension> {
         let core = self.core.clone();
         let (family, kind, proto) = (self.family, self.kind, self.proto);
         let wrap: WrapSocket = Box::new(move |py, id, address| {
@@ -179,7 +180,7 @@ impl Socket {
         match this.address_arg(&address, "bind: address")? {
             Parsed::Address(parsed) => {
                 this.net_call(py, |net, id| net.bind(id, &parsed))?;
-                awaitable(py, Suspend::new(SuspendKind::Value(py.None())))
+                awaitable(py, Suspension::new(SuspendKind::Value(py.None())))
             }
             Parsed::HostName => resolve_then(slf.as_any(), &address, "bind", &[]),
         }
@@ -210,12 +211,12 @@ impl Socket {
     }
 
     /// Awaitable: evaluates to `(socket, address)` for the next connection.
-    fn accept(&self, py: Python<'_>) -> PyResult<Suspend> {
+    fn accept(&self, py: Python<'_>) -> PyResult<Suspension> {
         self.accept_with(py, None)
     }
 
     /// Awaitable used by listeners: evaluates to `factory(socket)` for the next connection.
-    fn _accept_as(&self, py: Python<'_>, factory: Py<PyAny>) -> PyResult<Suspend> {
+    fn _accept_as(&self, py: Python<'_>, factory: Py<PyAny>) -> PyResult<Suspension> {
         self.accept_with(py, Some(factory))
     }
 
@@ -226,7 +227,7 @@ impl Socket {
         py: Python<'_>,
         bufsize: Bound<'_, PyAny>,
         flags: Option<Bound<'_, PyAny>>,
-    ) -> PyResult<Suspend> {
+    ) -> PyResult<Suspension> {
         let flags = optional_c_int(flags.as_ref(), "recv: flags", 0)?;
         let max = size_arg(&bufsize, "recv: bufsize")?;
         self.io_with_flags(py, IoOp::Recv { max, flags }, flags)
@@ -242,7 +243,7 @@ impl Socket {
         buffer: Bound<'_, PyAny>,
         nbytes: Option<Bound<'_, PyAny>>,
         flags: Option<Bound<'_, PyAny>>,
-    ) -> PyResult<Suspend> {
+    ) -> PyResult<Suspension> {
         let nbytes = match nbytes {
             Some(nbytes) if !nbytes.is_none() => size_arg(&nbytes, "recv_into: nbytes")?,
             _ => 0,
@@ -273,7 +274,7 @@ impl Socket {
         py: Python<'_>,
         bufsize: Bound<'_, PyAny>,
         flags: Option<Bound<'_, PyAny>>,
-    ) -> PyResult<Suspend> {
+    ) -> PyResult<Suspension> {
         let flags = optional_c_int(flags.as_ref(), "recvfrom: flags", 0)?;
         let max = size_arg(&bufsize, "recvfrom: bufsize")?;
         self.io_with_flags(py, IoOp::RecvFrom { max, flags }, flags)
@@ -286,7 +287,7 @@ impl Socket {
         py: Python<'_>,
         data: Bound<'_, PyAny>,
         flags: Option<Bound<'_, PyAny>>,
-    ) -> PyResult<Suspend> {
+    ) -> PyResult<Suspension> {
         let flags = optional_c_int(flags.as_ref(), "send: flags", 0)?;
         let data = data_arg(&data, "send: data")?;
         self.io_with_flags(py, IoOp::Send { data, flags }, flags)
@@ -299,7 +300,7 @@ impl Socket {
         py: Python<'_>,
         data: Bound<'_, PyAny>,
         flags: Option<Bound<'_, PyAny>>,
-    ) -> PyResult<Suspend> {
+    ) -> PyResult<Suspension> {
         let flags = optional_c_int(flags.as_ref(), "sendall: flags", 0)?;
         let data = data_arg(&data, "sendall: data")?;
         self.io_with_flags(

@@ -12,16 +12,17 @@ use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
 use super::args::count_arg;
+use super::guard::{not_held, Guard};
 use super::ready::ready;
+use super::suspension::Suspension;
 use crate::common::current;
 use crate::common::errors::WouldBlock;
-use crate::common::suspend::{Suspend, SuspendKind};
+use crate::common::suspend::SuspendKind;
 use crate::common::sync::barrier::BarrierCore;
-use crate::common::sync::guard::not_held;
 use crate::common::sync::semaphore::{SemaphoreCore, TryAcquire};
 
-fn acquire(core: &Arc<SemaphoreCore>, guard: bool) -> Suspend {
-    Suspend::new(SuspendKind::Acquire {
+fn acquire(core: &Arc<SemaphoreCore>, guard: bool) -> Suspension {
+    Suspension::new(SuspendKind::Acquire {
         core: core.clone(),
         guard,
     })
@@ -67,7 +68,7 @@ macro_rules! permit_methods {
             $($own)*
 
             /// An awaitable that acquires and evaluates to a guard: `with (yield prim()):`.
-            fn __call__(&self) -> Suspend {
+            fn __call__(&self) -> Suspension {
                 acquire(&self.core, true)
             }
 
@@ -88,7 +89,7 @@ macro_rules! permit_methods {
 
             /// An awaitable that acquires and evaluates to `None` (tonio 0.6.0's form): the
             /// holder calls `release()` later. Prefer the guard forms, which cannot forget to.
-            fn acquire(&self) -> Suspend {
+            fn acquire(&self) -> Suspension {
                 acquire(&self.core, false)
             }
 
@@ -136,7 +137,7 @@ macro_rules! permit_methods {
 permit_methods!(Lock {
     #[new]
     fn new() -> Self {
-        Lock { core: Arc::new(SemaphoreCore::new(1, true)) }
+        Lock { core: Arc::new(SemaphoreCore::new(1, true, Guard::create_any)) }
     }
 
     /// True while some task holds the lock.
@@ -155,7 +156,7 @@ permit_methods!(Semaphore {
     #[new]
     fn new(value: Bound<'_, PyAny>) -> PyResult<Self> {
         let permits = count_arg(&value, "Semaphore value", 0)?;
-        Ok(Semaphore { core: Arc::new(SemaphoreCore::new(permits, false)) })
+        Ok(Semaphore { core: Arc::new(SemaphoreCore::new(permits, false, Guard::create_any)) })
     }
 
     /// The number of free tokens.
@@ -223,8 +224,8 @@ impl Barrier {
     }
 
     /// An awaitable that waits for the barrier and evaluates to the 0-based arrival index.
-    fn wait(&self) -> Suspend {
-        Suspend::new(SuspendKind::BarrierWait(self.core.clone()))
+    fn wait(&self) -> Suspension {
+        Suspension::new(SuspendKind::BarrierWait(self.core.clone()))
     }
 
     /// Arrives without waiting and returns the 0-based arrival index (tonio 0.6.0's `ack`):

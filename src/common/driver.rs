@@ -11,7 +11,7 @@
 //! - a return or an exception: pop the child and deliver it to its parent, or finish the task.
 
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use pyo3::exceptions::PyStopIteration;
 use pyo3::ffi;
@@ -24,6 +24,18 @@ use super::registration::{Finish, Registration};
 use super::suspend::{Started, Suspend};
 use super::task::{Park, Task, TaskBody};
 use super::util::lock;
+
+/// Finds the operation inside a yielded object, if it is one of tonio's awaitables. Their Python
+/// class belongs to the bindings (`bindings::suspension`), which install this at module import
+/// with [`recognise`]; until then (Rust unit tests) no object is an awaitable.
+pub type FindSuspend = for<'a, 'py> fn(&'a Bound<'py, PyAny>) -> Option<&'a Suspend>;
+
+static FIND_SUSPEND: OnceLock<FindSuspend> = OnceLock::new();
+
+/// Installs the function that finds the operation in a yielded awaitable (once per process).
+pub fn recognise(find: FindSuspend) {
+    let _ = FIND_SUSPEND.set(find);
+}
 
 /// What sending into a coroutine produced.
 enum Sent {
@@ -143,8 +155,8 @@ fn interpret(
     if bound.is_none() {
         return Step::Yield;
     }
-    if let Ok(suspend) = bound.cast_exact::<Suspend>() {
-        return match suspend.get().start(py, task, body) {
+    if let Some(suspend) = FIND_SUSPEND.get().and_then(|find| find(bound)) {
+        return match suspend.start(py, task, body) {
             Started::Ready(resume) => Step::Continue(resume),
             Started::Yield => Step::Yield,
             Started::Pending => Step::Park,

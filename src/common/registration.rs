@@ -18,7 +18,6 @@ use super::io::IoCall;
 use super::outcome::Resume;
 use super::readiness::{Interest, Readiness};
 use super::suspend::Started;
-use super::sync::semaphore::SemaphoreCore;
 use super::sync::{Side, WaitSource};
 use super::task::{Task, TaskBody, Waker};
 use super::timers::TimerKey;
@@ -71,8 +70,8 @@ pub enum Registration {
 /// How a queued wait's grant becomes the value the task sees.
 pub enum OnValue {
     Pass,
-    /// A granted permit becomes a `Guard` owning it.
-    Guard(Arc<SemaphoreCore>),
+    /// The source wraps it (`WaitSource::wrap_grant`: a granted permit becomes a `Guard`).
+    Grant,
 }
 
 /// What `finish` decided.
@@ -244,7 +243,10 @@ impl Registration {
                     source.remove_waiter(side, key);
                     return Finish::Resume(resume);
                 }
-                Finish::Resume(on_value.apply(py, resume))
+                match on_value {
+                    OnValue::Pass => Finish::Resume(resume),
+                    OnValue::Grant => Finish::Resume(source.wrap_grant(py, resume)),
+                }
             }
             Registration::Group {
                 group,

@@ -1,10 +1,11 @@
-//! Suspension objects: the Rust awaitables the driver recognises directly.
+//! Suspensions: the operations behind tonio's awaitables, which the driver starts directly.
 //!
 //! `tonio.sleep(...)`, `Event.wait()`, a `spawn(...)` join, `spawn_blocking(...)`, `select`,
-//! `timeout`, a scope wait: each returns a [`Suspend`]. In the yield flavour a task yields it; in
-//! the colored flavour a coroutine awaits it, and `Suspend` acts as its own one-step iterator
-//! (first `__next__` yields itself to the driver, the driver's resume value comes back through
-//! `send` as `StopIteration(value)`, a thrown exception through `throw`).
+//! `timeout`, a scope wait: each returns a Python `Suspension` (`bindings::suspension`) around a
+//! [`Suspend`]. In the yield flavour a task yields it; in the colored flavour a coroutine awaits
+//! it, and the object acts as its own one-step iterator (first `__next__` yields itself to the
+//! driver, the driver's resume value comes back through `send` as `StopIteration(value)`, a
+//! thrown exception through `throw`).
 //!
 //! One object may be awaited again after an await finished (a sleep sleeps again), but not by
 //! two tasks at once: the object records which task is in the middle of awaiting it, and a
@@ -18,14 +19,12 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use pyo3::exceptions::{PyRuntimeError, PyStopIteration};
+use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
-use pyo3::types::PyType;
 
 use super::blocking::BlockingJob;
 use super::completions::CompletionStep;
 use super::current;
-use super::errors::awaited_under_asyncio;
 use super::event::EventCore;
 use super::group::{GroupKind, TaskGroup};
 use super::io::IoCall;
@@ -34,7 +33,7 @@ use super::registration::{already_awaited, bool_object, wait_group, OnReady, Reg
 use super::sync::barrier::BarrierCore;
 use super::sync::channel::ChannelCore;
 use super::sync::semaphore::SemaphoreCore;
-use super::sync::{eager, waits};
+use super::sync::waits;
 use super::task::{Task, TaskBody, Waker};
 use super::time::Ticks;
 use super::timers::TimerAction;
@@ -91,8 +90,8 @@ pub enum SuspendKind {
     Io(Arc<IoCall>),
 }
 
-/// A tonio awaitable. Yield it (yield flavour) or await it (colored flavour).
-#[pyclass(frozen, module = "tonio._tonio", name = "Suspension")]
+/// A tonio awaitable's operation and its await state. The Python object around it
+/// (`bindings::suspension::Suspension`) is what a task yields or awaits.
 pub struct Suspend {
     pub kind: SuspendKind,
     /// Colored protocol: the uid of the task whose `await` handed the object to the driver and
@@ -158,7 +157,7 @@ impl Suspend {
 
     /// The colored protocol's step for the calling task: finish its await if it is the one in
     /// progress (`Ok(true)`), start one if none is (`Ok(false)`), refuse a second task.
-    fn resuming(&self) -> PyResult<bool> {
+    pub fn resuming(&self) -> PyResult<bool> {
         if matches!(
             self.awaited_by.load(Ordering::Acquire),
             NOT_AWAITED | UNUSED
@@ -175,122 +174,21 @@ impl Suspend {
             Err(_) => Err(already_awaited_by_another()),
         }
     }
-}
 
-fn already_awaited_by_another() -> PyErr {
-    PyRuntimeError::new_err(
-        "this tonio awaitable is already being awaited by another task; create one awaitable \
-         per task (call the function again)",
-    )
-}
-
-#[pymethods]
-impl Suspend {
-    /// `Suspension[T]` in annotations (a `types.GenericAlias`; see `bindings::generic`).
-    #[classmethod]
-    fn __class_getitem__(cls: &Bound<'_, PyType>, item: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        crate::bindings::generic::generic_alias(cls, item)
-    }
-
-    /// `yield from` a tonio awaitable is a mistake: say what to write instead (the error is
-    /// enough: the awaitable does not also warn that it was never awaited).
-    fn __iter__(&self) -> PyResult<()> {
-        self.mark_used();
-        Err(pyo3::exceptions::PyTypeError::new_err(
-            "a tonio awaitable is not iterable: write `yield tonio.sleep(...)` (yield \
-             flavour) or `await ...` (colored), not `yield from`",
-        ))
-    }
-
-    /// `async with lock():` is a mistake: say what to write instead (without also warning).
-    fn __aenter__(&self) -> PyResult<()> {
-        self.mark_used();
-        Err(pyo3::exceptions::PyTypeError::new_err(
-            "a tonio awaitable is not an async context manager: for a lock or semaphore \
-             write `async with lock:` (without calling it)",
-        ))
-    }
-
-    #[pyo3(signature = (*_exc))]
-    fn __aexit__(&self, _exc: &Bound<'_, pyo3::types::PyTuple>) {}
-
-    fn __await__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
-        slf
-    }
-
-    fn __next__(slf: Bound<'_, Self>) -> PyResult<Option<Bound<'_, Self>>> {
-        if slf.get().resuming()? {
-            return Ok(None);
-        }
-        Self::first_step(slf)
-    }
-
-    fn send(slf: Bound<'_, Self>, value: Py<PyAny>) -> PyResult<Option<Bound<'_, Self>>> {
-        if slf.get().resuming()? {
-            return Err(PyStopIteration::new_err((value,)));
-        }
-        Self::first_step(slf)
-    }
-
-    #[pyo3(signature = (typ, val=None, tb=None))]
-    fn throw(
-        &self,
-        typ: Bound<'_, PyAny>,
-        val: Option<Bound<'_, PyAny>>,
-        tb: Option<Bound<'_, PyAny>>,
-    ) -> PyResult<()> {
-        self.end_await();
-        Err(thrown(typ, val, tb))
-    }
-
-    fn close(&self) {
-        self.end_await();
-    }
-
-    fn __repr__(&self) -> String {
-        format!("<tonio awaitable: {}>", self.kind.name())
-    }
-}
-
-impl Suspend {
-    /// The first step of the colored protocol: finish at once if the operation can complete
-    /// without waiting (`StopIteration` carries the value), else hand the object to the driver.
-    fn first_step(slf: Bound<'_, Self>) -> PyResult<Option<Bound<'_, Self>>> {
-        let py = slf.py();
-        let completed = eager::complete(py, &slf.get().kind);
-        if completed.is_some() {
-            slf.get().mark_used();
-        }
-        match completed {
-            Some(Ok(value)) if value.is_none(py) => Ok(None),
-            Some(Ok(value)) => Err(PyStopIteration::new_err((value,))),
-            Some(Err(err)) => Err(err),
-            None => {
-                let me = match current::task_id() {
-                    Some(me) => me,
-                    None => {
-                        if let Some(err) = awaited_under_asyncio(py, slf.get().kind.name()) {
-                            slf.get().mark_used(); // the error says it all; no warning too
-                            return Err(err);
-                        }
-                        0
-                    }
-                };
-                // A fresh awaitable (the common case) is claimed with one CAS from `UNUSED`.
-                let cell = &slf.get().awaited_by;
-                let claim =
-                    |from| cell.compare_exchange(from, me, Ordering::AcqRel, Ordering::Acquire);
-                match claim(UNUSED).or_else(|_| claim(NOT_AWAITED)) {
-                    Ok(_) => Ok(Some(slf)),
-                    Err(_) => Err(already_awaited_by_another()),
-                }
-            }
+    /// Records that task `me` (0: no task) is now in the middle of awaiting the object; refused
+    /// while another task is. A fresh awaitable (the common case) is claimed with one CAS.
+    pub fn begin_await(&self, me: u64) -> PyResult<()> {
+        let cell = &self.awaited_by;
+        let claim = |from| cell.compare_exchange(from, me, Ordering::AcqRel, Ordering::Acquire);
+        match claim(UNUSED).or_else(|_| claim(NOT_AWAITED)) {
+            Ok(_) => Ok(()),
+            Err(_) => Err(already_awaited_by_another()),
         }
     }
 
     /// Records that the awaitable was yielded or awaited (or refused with an error naming the
     /// right form): it will not warn when freed. One load on the hot path once used.
-    fn mark_used(&self) {
+    pub fn mark_used(&self) {
         if self.awaited_by.load(Ordering::Relaxed) == UNUSED {
             let _ = self.awaited_by.compare_exchange(
                 UNUSED,
@@ -302,7 +200,7 @@ impl Suspend {
     }
 
     /// The calling task's await ended by an exception (thrown in, or closed).
-    fn end_await(&self) {
+    pub fn end_await(&self) {
         let me = current::task_id().unwrap_or(0);
         let _ =
             self.awaited_by
@@ -310,18 +208,11 @@ impl Suspend {
     }
 }
 
-/// The exception `throw(typ, val, tb)` raises: `val` if given, else `typ` (an instance or a
-/// class). Shared by every awaitable that is its own iterator.
-pub fn thrown(
-    typ: Bound<'_, PyAny>,
-    val: Option<Bound<'_, PyAny>>,
-    tb: Option<Bound<'_, PyAny>>,
-) -> PyErr {
-    let _ = tb;
-    match val {
-        Some(val) if !val.is_none() => PyErr::from_value(val),
-        _ => PyErr::from_value(typ),
-    }
+fn already_awaited_by_another() -> PyErr {
+    PyRuntimeError::new_err(
+        "this tonio awaitable is already being awaited by another task; create one awaitable \
+         per task (call the function again)",
+    )
 }
 
 /// What `start` decided.

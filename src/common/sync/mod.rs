@@ -12,11 +12,14 @@
 
 pub mod barrier;
 pub mod channel;
-pub mod eager;
-pub mod guard;
 pub mod semaphore;
 pub mod waits;
 
+use std::sync::Arc;
+
+use pyo3::prelude::*;
+
+use super::outcome::Resume;
 use super::waitqueue::WaiterKey;
 
 /// Which of a primitive's queues a waiter is in (a channel has one per direction).
@@ -34,4 +37,11 @@ pub trait WaitSource: Send + Sync {
 
     /// What a waiter on `side` waits for, for reports ("Lock acquire", "channel receive", ...).
     fn describe(&self, side: Side) -> &'static str;
+
+    /// What a value granted to a waiter that asked for it wrapped (`OnValue::Grant`) becomes:
+    /// a lock's permit becomes the guard that owns it. Other sources pass it on.
+    fn wrap_grant(self: Arc<Self>, py: Python<'_>, granted: Resume) -> Resume {
+        let _ = py;
+        granted
+    }
 }

@@ -27,7 +27,12 @@ pub struct SemaphoreCore {
     initial: usize,
     is_lock: bool,
     state: Mutex<SemState>,
+    make_guard: MakeGuard,
 }
+
+/// Makes the Python object that owns one granted permit (the bindings' `Guard`), for
+/// `yield lock()`. The core has no Python classes of its own: the bindings pass this in.
+pub type MakeGuard = fn(Python<'_>, Arc<SemaphoreCore>) -> PyResult<Py<PyAny>>;
 
 /// What `acquire_or_queue` did.
 pub enum Acquire {
@@ -52,10 +57,11 @@ pub enum TryAcquire {
 pub struct NotHeld;
 
 impl SemaphoreCore {
-    pub fn new(permits: usize, is_lock: bool) -> SemaphoreCore {
+    pub fn new(permits: usize, is_lock: bool, make_guard: MakeGuard) -> SemaphoreCore {
         SemaphoreCore {
             initial: permits,
             is_lock,
+            make_guard,
             state: Mutex::new(SemState {
                 permits,
                 waiters: WaitQueue::new(),
@@ -169,7 +175,28 @@ impl SemaphoreCore {
     }
 }
 
+impl SemaphoreCore {
+    /// A permit granted to a task that asked for a guard becomes the guard owning it; if the
+    /// guard cannot be made, the permit goes back and the task gets the error.
+    pub fn guard(self: &Arc<Self>, py: Python<'_>) -> Resume {
+        match (self.make_guard)(py, self.clone()) {
+            Ok(guard) => Resume::Value(guard),
+            Err(err) => {
+                let _ = self.release(py);
+                Resume::throw(py, err)
+            }
+        }
+    }
+}
+
 impl WaitSource for SemaphoreCore {
+    fn wrap_grant(self: Arc<Self>, py: Python<'_>, granted: Resume) -> Resume {
+        match granted {
+            Resume::Value(_) => self.guard(py),
+            other => other,
+        }
+    }
+
     fn describe(&self, _side: Side) -> &'static str {
         if self.is_lock {
             "Lock acquire"

@@ -7,7 +7,6 @@ use pyo3::prelude::*;
 
 use super::barrier::{Arrival, BarrierCore};
 use super::channel::{ChannelCore, Receive, Send};
-use super::guard::Guard;
 use super::semaphore::{Acquire, SemaphoreCore};
 use super::Side;
 use crate::common::outcome::Resume;
@@ -47,13 +46,10 @@ pub fn start_acquire(
     core: &Arc<SemaphoreCore>,
     guard: bool,
 ) -> Started {
-    let on_value = if guard {
-        OnValue::Guard(core.clone())
-    } else {
-        OnValue::Pass
-    };
+    let on_value = if guard { OnValue::Grant } else { OnValue::Pass };
     match core.acquire_or_queue(task) {
-        Acquire::Acquired => Started::Ready(on_value.apply(py, Resume::Value(py.None()))),
+        Acquire::Acquired if guard => Started::Ready(core.guard(py)),
+        Acquire::Acquired => Started::Ready(Resume::Value(py.None())),
         Acquire::Reentrant => Started::Ready(Resume::throw(
             py,
             PyRuntimeError::new_err(
@@ -117,21 +113,5 @@ pub fn start_receive(
             py,
             PyRuntimeError::new_err("channel empty without a waiting receiver"),
         )),
-    }
-}
-
-impl OnValue {
-    /// Turns a grant into the value the task sees.
-    pub fn apply(&self, py: Python<'_>, resume: Resume) -> Resume {
-        match (self, resume) {
-            (OnValue::Guard(core), Resume::Value(_)) => match Guard::create(py, core.clone()) {
-                Ok(guard) => Resume::Value(guard.into_any()),
-                Err(err) => {
-                    let _ = core.release(py);
-                    Resume::throw(py, err)
-                }
-            },
-            (_, resume) => resume,
-        }
     }
 }

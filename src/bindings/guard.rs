@@ -10,8 +10,8 @@ use std::sync::Arc;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 
-use super::semaphore::SemaphoreCore;
 use crate::common::refcount::free_from_any_thread;
+use crate::common::sync::semaphore::SemaphoreCore;
 
 const HELD: u8 = 0;
 const ENTERED: u8 = 1;
@@ -36,6 +36,11 @@ impl Guard {
         // Safety: the object was just created on this thread and no other thread has it.
         unsafe { free_from_any_thread(object.as_ptr()) };
         Ok(object)
+    }
+
+    /// `create` as the core's [`MakeGuard`](crate::common::sync::semaphore::MakeGuard).
+    pub fn create_any(py: Python<'_>, core: Arc<SemaphoreCore>) -> PyResult<Py<PyAny>> {
+        Guard::create(py, core).map(Py::into_any)
     }
 }
 

@@ -10,11 +10,11 @@
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 
-use super::channel::{ChannelCore, Receive, Send};
 use super::guard::Guard;
-use super::semaphore::TryAcquire;
 use crate::common::current;
 use crate::common::suspend::SuspendKind;
+use crate::common::sync::channel::{ChannelCore, Receive, Send};
+use crate::common::sync::semaphore::TryAcquire;
 use crate::common::util::lock;
 
 /// `Some(result)` if the suspension completed (or failed) without waiting.
