@@ -54,7 +54,9 @@ impl SignalReceiver {
                 this.core.platform.name()
             ))
         })?;
-        *subscription = Some(hub.subscribe(this.signals.clone()));
+        let channel = Arc::new(ChannelCore::new(usize::MAX));
+        let id = hub.subscribe(this.signals.clone(), channel.clone());
+        *subscription = Some((id, channel));
         drop(subscription);
         Ok(slf)
     }

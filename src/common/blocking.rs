@@ -9,12 +9,13 @@
 //! task is cancelled before a thread picks the job up (the call then never runs).
 //!
 //! # Cancellation while running
-//! The waiting task resumes with `CancelledError` at once. The pool thread gets an asynchronous
-//! `CancelledError` (`PyThreadState_SetAsyncExc`), raised the next time it runs Python bytecode.
-//! The async exception is set and cleared only under `state`, and cleared again after the call
-//! returns if it never fired, so it can never hit a later job on the same thread.
+//! The waiting task resumes with `CancelledError` at once. The call itself is interrupted if
+//! the platform can (`Platform::interrupt_blocking`: the real platform raises an asynchronous
+//! `CancelledError` in its pool thread; the simulator, which runs calls inline on its one
+//! thread, lets them finish). An interruption is requested and withdrawn only under `state`,
+//! and withdrawn after the call returns if it never fired, so it can never hit a later job on
+//! the same thread.
 
-use std::os::raw::{c_long, c_ulong};
 use std::sync::{Arc, Mutex};
 
 use pyo3::prelude::*;
@@ -22,21 +23,16 @@ use pyo3::types::{PyDict, PyTuple};
 
 use super::core::RuntimeCore;
 use super::current;
-use super::errors::CancelledError;
 use super::outcome::Resume;
 use super::task::Waker;
 use super::util::lock;
-
-extern "C" {
-    // Part of CPython's stable ABI (`pythread.h`); pyo3-ffi does not declare it.
-    fn PyThread_get_thread_ident() -> c_ulong;
-}
 
 enum JobState {
     Created,
     Queued(Waker),
     Running {
-        thread: c_ulong,
+        /// The running thread, as `Platform::blocking_thread` named it.
+        thread: u64,
         waker: Waker,
         interrupted: bool,
     },
@@ -117,8 +113,7 @@ impl BlockingJob {
                 *state = JobState::Cancelled;
                 return;
             };
-            // Safety: plain query of the calling thread's identifier.
-            let thread = unsafe { PyThread_get_thread_ident() };
+            let thread = self.core.platform.blocking_thread();
             *state = JobState::Running {
                 thread,
                 waker,
@@ -138,14 +133,7 @@ impl BlockingJob {
                     interrupted,
                 } => {
                     if interrupted {
-                        // Safety: clears a pending async exception on this very thread (NULL
-                        // exc); we are attached.
-                        unsafe {
-                            pyo3::ffi::PyThreadState_SetAsyncExc(
-                                thread as c_long,
-                                std::ptr::null_mut(),
-                            )
-                        };
+                        self.core.platform.interrupt_blocking(py, thread, false);
                     }
                     Some(waker)
                 }
@@ -197,15 +185,10 @@ impl BlockingJob {
                 interrupted,
                 ..
             } => {
+                // While we hold `state` the job cannot finish: the interruption targets this
+                // call, and `run` withdraws it if it never fired.
                 if !*interrupted {
-                    *interrupted = true;
-                    let exc_type = py.get_type::<CancelledError>();
-                    // Safety: `thread` is the identifier of the pool thread running this job,
-                    // recorded under `state`; while we hold `state` the job cannot finish, so the
-                    // exception targets this call and is cleared in `run` if it never fires.
-                    unsafe {
-                        pyo3::ffi::PyThreadState_SetAsyncExc(*thread as c_long, exc_type.as_ptr())
-                    };
+                    *interrupted = self.core.platform.interrupt_blocking(py, *thread, true);
                 }
             }
             JobState::Finished | JobState::Cancelled => {}

@@ -22,9 +22,7 @@ use pyo3::prelude::*;
 use super::decision::{commit, Commit};
 use super::group::TaskGroup;
 use super::outcome::Resume;
-use super::registration::{OnReady, Registration};
-use super::suspend::Started;
-use super::sync::waits::refused;
+use super::registration::{refused, OnReady, Registration, Started};
 use super::task::{Task, TaskBody, Waker};
 use super::util::lock;
 

@@ -20,8 +20,8 @@ use pyo3::prelude::*;
 use super::errors::{add_mixing_hint, bad_yield, cancelled};
 use super::outcome::{Outcome, Resume};
 use super::ownership::{self, StartGuard};
-use super::registration::{Finish, Registration};
-use super::suspend::{Started, Suspend};
+use super::registration::{Finish, Registration, Started};
+use super::suspend::Suspend;
 use super::task::{Park, Task, TaskBody};
 use super::util::lock;
 

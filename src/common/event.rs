@@ -12,6 +12,7 @@ use std::sync::Mutex;
 use pyo3::prelude::*;
 
 use super::outcome::Resume;
+use super::registration::{Side, WaitSource};
 use super::task::Waker;
 use super::util::lock;
 use super::waitqueue::{WaitQueue, WaiterKey};
@@ -59,5 +60,15 @@ impl EventCore {
 
     pub fn remove_waiter(&self, key: WaiterKey) -> Option<Waker> {
         lock(&self.waiters).remove(key)
+    }
+}
+
+impl WaitSource for EventCore {
+    fn remove_waiter(&self, _side: Side, key: WaiterKey) {
+        drop(EventCore::remove_waiter(self, key));
+    }
+
+    fn describe(&self, _side: Side) -> &'static str {
+        "Event.wait"
     }
 }

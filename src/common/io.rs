@@ -17,8 +17,7 @@ use super::net::{Net, SocketId};
 use super::net_convert::os_error;
 use super::outcome::Resume;
 use super::readiness::{Interest, Readiness};
-use super::registration::Registration;
-use super::suspend::Started;
+use super::registration::{IoRetry, Registration, Started};
 use super::task::{Task, TaskBody, Waker};
 use super::util::lock;
 use super::waitqueue::WaiterKey;
@@ -97,7 +96,7 @@ impl IoCall {
 pub fn drive(
     py: Python<'_>,
     task: &Arc<Task>,
-    call: &Arc<IoCall>,
+    call: &IoCall,
 ) -> Result<Resume, (Arc<Readiness>, Interest, WaiterKey)> {
     let net = match task.core.net() {
         Ok(net) => net,
@@ -122,11 +121,27 @@ pub fn drive(
                 return Ok(Resume::from_result(py, result));
             }
             Attempt::Wait(interest, _) => {
-                if let Some(key) = readiness.wait(interest, generation, || Waker::begin(task)) {
+                if let Some(key) =
+                    readiness.wait(interest, generation, || Waker::begin(task).into())
+                {
                     return Err((readiness.clone(), interest, key));
                 }
             }
         }
+    }
+}
+
+impl IoRetry for IoCall {
+    fn retry(
+        &self,
+        py: Python<'_>,
+        task: &Arc<Task>,
+    ) -> Result<Resume, (Arc<Readiness>, Interest, WaiterKey)> {
+        drive(py, task, self)
+    }
+
+    fn abandon(&self) {
+        IoCall::abandon(self)
     }
 }
 

@@ -18,7 +18,8 @@
 //!    later than `core.timers.next_deadline()`. Every thread that runs tasks must have the run's
 //!    core installed as the current runtime (`current::enter`).
 //! 4. **Blocking work** — `spawn_blocking(job)` runs `job.run()` somewhere it may block without
-//!    stalling tasks. The job wakes its waiting task itself.
+//!    stalling tasks. The job wakes its waiting task itself. A platform that can interrupt a
+//!    running call when its task is cancelled says so with `interrupt_blocking`.
 //! 5. **Entropy** — `entropy()`: random bits. Sim: drawn from the run's seeded RNG, so a run is
 //!    a pure function of its seed.
 //! 6. **Network** — `net()`: non-blocking socket operations on platform-owned handles, plain
@@ -70,6 +71,21 @@ pub trait Platform: Send + Sync + 'static {
 
     /// Random bits.
     fn entropy(&self) -> u64;
+
+    /// Names the calling thread, which is about to run a blocking call, for
+    /// `interrupt_blocking`.
+    fn blocking_thread(&self) -> u64 {
+        0
+    }
+
+    /// Raises `CancelledError` in the blocking call running on `thread` (`raise: true`), or
+    /// withdraws such a request that has not fired yet (`false`, on that very thread). Returns
+    /// whether a request was made; by default none is: the call runs to completion and its
+    /// result is dropped (its task was resumed with `CancelledError` already).
+    fn interrupt_blocking(&self, py: Python<'_>, thread: u64, raise: bool) -> bool {
+        let _ = (py, thread, raise);
+        false
+    }
 
     /// The OS signals this run listens to, if the platform has any.
     fn signals(&self) -> Option<&SignalHub> {

@@ -14,13 +14,36 @@
 //!   stays ready for good: no later event will say so again (edge-triggered), so a short read
 //!   that stopped just before the end of stream must not hide it.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
-use super::task::Waker;
 use super::util::lock;
 use super::waitqueue::{WaitQueue, WaiterKey};
 
 /// What a task waits for.
+/// Whatever waits for readiness (a task's suspension: `task.rs` implements it), seen through
+/// this one method so that the I/O contract knows nothing about tasks.
+pub trait ReadyWake: Send + Sync {
+    /// Resumes the wait identified by `token`; false if it had already ended.
+    fn wake_ready(self: Arc<Self>, token: u64) -> bool;
+}
+
+/// One queued readiness waiter: whom to wake, for which of its waits.
+pub struct ReadyWaiter {
+    target: Arc<dyn ReadyWake>,
+    token: u64,
+}
+
+impl ReadyWaiter {
+    pub fn new(target: Arc<dyn ReadyWake>, token: u64) -> ReadyWaiter {
+        ReadyWaiter { target, token }
+    }
+
+    /// Wakes the waiter (call it with no lock held); false if its wait had already ended.
+    pub fn wake(self) -> bool {
+        self.target.wake_ready(self.token)
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Interest {
     Read,
@@ -53,8 +76,8 @@ struct ReadinessState {
     writable: bool,
     read_closed: bool,
     write_closed: bool,
-    read_waiters: WaitQueue<Waker>,
-    write_waiters: WaitQueue<Waker>,
+    read_waiters: WaitQueue<ReadyWaiter>,
+    write_waiters: WaitQueue<ReadyWaiter>,
 }
 
 pub struct Readiness {
@@ -108,7 +131,7 @@ impl Readiness {
         &self,
         interest: Interest,
         generation: u64,
-        waker: impl FnOnce() -> Waker,
+        waker: impl FnOnce() -> ReadyWaiter,
     ) -> Option<WaiterKey> {
         let mut state = lock(&self.state);
         if state.generation != generation {
@@ -127,7 +150,7 @@ impl Readiness {
     }
 
     /// Unqueues a waiter that stopped waiting.
-    pub fn remove(&self, interest: Interest, key: WaiterKey) -> Option<Waker> {
+    pub fn remove(&self, interest: Interest, key: WaiterKey) -> Option<ReadyWaiter> {
         let mut state = lock(&self.state);
         match interest {
             Interest::Read => state.read_waiters.remove(key),
@@ -137,7 +160,7 @@ impl Readiness {
 
     /// Records an event of the platform (readiness, and directions it reported closed) and
     /// returns the waiters to wake (call `wake` on them unlocked).
-    pub fn set_event(&self, event: Event) -> Vec<Waker> {
+    pub fn set_event(&self, event: Event) -> Vec<ReadyWaiter> {
         let mut state = lock(&self.state);
         state.read_closed |= event.read_closed;
         state.write_closed |= event.write_closed;
@@ -157,7 +180,7 @@ impl Readiness {
     }
 
     /// Wakes every waiter (the socket was closed): they retry and see the error.
-    pub fn wake_all(&self) -> Vec<Waker> {
+    pub fn wake_all(&self) -> Vec<ReadyWaiter> {
         self.set_event(Event {
             read_closed: true,
             write_closed: true,

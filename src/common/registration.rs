@@ -12,16 +12,67 @@ use pyo3::prelude::*;
 
 use super::blocking::BlockingJob;
 use super::completions::CompletionStep;
-use super::event::EventCore;
 use super::group::{GroupKind, TaskGroup};
-use super::io::IoCall;
 use super::outcome::Resume;
 use super::readiness::{Interest, Readiness};
-use super::suspend::Started;
-use super::sync::{Side, WaitSource};
 use super::task::{Task, TaskBody, Waker};
 use super::timers::TimerKey;
 use super::waitqueue::WaiterKey;
+
+/// What starting a suspension decided (`Suspend::start` and the waits it calls).
+pub enum Started {
+    /// Continue at once with this resume.
+    Ready(Resume),
+    /// Requeue the task behind other ready work (a yield).
+    Yield,
+    /// A registration was recorded; park the task.
+    Pending,
+}
+
+/// Which of a primitive's queues a waiter is in (a channel has one per direction).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    Only,
+    Senders,
+    Receivers,
+}
+
+/// Something tasks queue on (an event, a lock, a channel). The driver calls `remove_waiter`
+/// when a queued task stops waiting without having been handed anything (it was cancelled).
+pub trait WaitSource: Send + Sync {
+    fn remove_waiter(&self, side: Side, key: WaiterKey);
+
+    /// What a waiter on `side` waits for, for reports ("Lock acquire", "channel receive", ...).
+    fn describe(&self, side: Side) -> &'static str;
+
+    /// What a value granted to a waiter that asked for it wrapped (`OnValue::Grant`) becomes:
+    /// a lock's permit becomes the guard that owns it. Other sources pass it on.
+    fn wrap_grant(self: Arc<Self>, py: Python<'_>, granted: Resume) -> Resume {
+        let _ = py;
+        granted
+    }
+}
+
+/// A socket operation waiting for readiness to be attempted again (`io::IoCall`).
+pub trait IoRetry: Send + Sync {
+    /// Attempts the operation after a readiness wake: its result, or the new wait if it would
+    /// still block.
+    fn retry(
+        &self,
+        py: Python<'_>,
+        task: &Arc<Task>,
+    ) -> Result<Resume, (Arc<Readiness>, Interest, WaiterKey)>;
+
+    /// The task stopped waiting without the operation completing: let go of what it pins.
+    fn abandon(&self);
+}
+
+/// A losing select branch was refused a hand-off: it is being cancelled, and the
+/// `CancelledError` it gets now stands for that cancellation.
+pub(crate) fn refused(task: &Task) -> Started {
+    task.take_pending_cancel();
+    Started::Ready(Resume::Cancel)
+}
 
 /// What to do with a group waiter's wake.
 pub enum OnReady {
@@ -40,8 +91,9 @@ pub enum OnReady {
 pub enum Registration {
     None,
     Timer(TimerKey),
+    /// Queued on an event, perhaps with a timeout timer.
     Event {
-        event: Arc<EventCore>,
+        event: Arc<dyn WaitSource>,
         key: Option<WaiterKey>,
         timer: Option<TimerKey>,
     },
@@ -60,7 +112,7 @@ pub enum Registration {
     },
     /// Waiting for socket readiness, to attempt `call` again.
     Io {
-        call: Arc<IoCall>,
+        call: Arc<dyn IoRetry>,
         readiness: Arc<Readiness>,
         interest: Interest,
         key: WaiterKey,
@@ -159,7 +211,7 @@ impl Registration {
         match self {
             Registration::None => "yield".into(),
             Registration::Timer(_) => "sleep".into(),
-            Registration::Event { .. } => "Event.wait".into(),
+            Registration::Event { event, .. } => event.describe(Side::Only).into(),
             Registration::Blocking(_) => "spawn_blocking".into(),
             Registration::Queued { source, side, .. } => source.describe(*side).into(),
             Registration::Io { interest, .. } => interest.describe().into(),
@@ -194,7 +246,7 @@ impl Registration {
             }
             Registration::Event { event, key, timer } => {
                 if let Some(key) = key {
-                    drop(event.remove_waiter(key));
+                    event.remove_waiter(Side::Only, key);
                 }
                 if let Some(timer) = timer {
                     drop(task.core.timers.cancel(timer));
@@ -213,7 +265,7 @@ impl Registration {
                 interest,
                 key,
             } => match resume {
-                Resume::Nothing => match super::io::drive(py, task, &call) {
+                Resume::Nothing => match call.retry(py, task) {
                     Ok(resume) => Finish::Resume(resume),
                     Err((readiness, interest, key)) => {
                         body.wait = Registration::Io {

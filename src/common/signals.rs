@@ -1,8 +1,9 @@
 //! Delivering OS signals to the tasks that subscribed (`signal_receiver`).
 //!
 //! The platform feeds `deliver` with each signal it receives; every subscription whose set
-//! contains it gets the number in its own unbounded channel. A subscription ends when its
-//! context exits; undelivered numbers are dropped with it.
+//! contains it gets the number in its own sink (an unbounded channel, made by whoever
+//! subscribes: the hub knows no channels). A subscription ends when its context exits;
+//! undelivered numbers are dropped with it.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -10,11 +11,19 @@ use std::sync::{Arc, Mutex};
 
 use pyo3::prelude::*;
 
-use super::sync::channel::ChannelCore;
 use super::util::lock;
 
-/// One subscription: the signals it wants and the channel they go to.
-type Subscription = (Vec<i32>, Arc<ChannelCore>);
+/// Where a subscription's signals go (`sync::channel::ChannelCore` implements it).
+pub trait SignalSink: Send + Sync {
+    /// Hands over one signal (never blocks: the sink is unbounded).
+    fn put(&self, py: Python<'_>, signal: Py<PyAny>);
+
+    /// The subscription ended: nothing more will come.
+    fn close(&self, py: Python<'_>);
+}
+
+/// One subscription: the signals it wants and where they go.
+type Subscription = (Vec<i32>, Arc<dyn SignalSink>);
 
 pub struct SignalHub {
     /// The signals the runtime was configured for (`signals=[...]`).
@@ -36,29 +45,29 @@ impl SignalHub {
         &self.configured
     }
 
-    pub fn subscribe(&self, signals: Vec<i32>) -> (u64, Arc<ChannelCore>) {
+    /// Sends `signals` to `sink` from now on; returns the subscription's id.
+    pub fn subscribe(&self, signals: Vec<i32>, sink: Arc<dyn SignalSink>) -> u64 {
         let id = self.next.fetch_add(1, Ordering::Relaxed);
-        let channel = Arc::new(ChannelCore::new(usize::MAX));
-        lock(&self.subscribers).insert(id, (signals, channel.clone()));
-        (id, channel)
+        lock(&self.subscribers).insert(id, (signals, sink));
+        id
     }
 
     pub fn unsubscribe(&self, py: Python<'_>, id: u64) {
         let removed = lock(&self.subscribers).remove(&id);
-        if let Some((_, channel)) = removed {
-            channel.close(py);
+        if let Some((_, sink)) = removed {
+            sink.close(py);
         }
     }
 
     /// Hands `signal` to every subscription that asked for it, as a `signal.Signals` member
     /// (a plain int for a number that enum does not know).
     pub fn deliver(&self, py: Python<'_>, signal: i32) {
-        let channels: Vec<Arc<ChannelCore>> = lock(&self.subscribers)
+        let sinks: Vec<Arc<dyn SignalSink>> = lock(&self.subscribers)
             .values()
             .filter(|(signals, _)| signals.contains(&signal))
-            .map(|(_, channel)| channel.clone())
+            .map(|(_, sink)| sink.clone())
             .collect();
-        if channels.is_empty() {
+        if sinks.is_empty() {
             return;
         }
         let member = py
@@ -72,8 +81,8 @@ impl SignalHub {
                 number.into_any().unbind()
             }
         };
-        for channel in channels {
-            channel.send(py, value.clone_ref(py), None);
+        for sink in sinks {
+            sink.put(py, value.clone_ref(py));
         }
     }
 }

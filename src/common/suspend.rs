@@ -29,11 +29,13 @@ use super::event::EventCore;
 use super::group::{GroupKind, TaskGroup};
 use super::io::IoCall;
 use super::outcome::Resume;
-use super::registration::{already_awaited, bool_object, wait_group, OnReady, Registration};
+use super::registration::{
+    already_awaited, bool_object, wait_group, OnReady, Registration, Started,
+};
 use super::sync::barrier::BarrierCore;
 use super::sync::channel::ChannelCore;
 use super::sync::semaphore::SemaphoreCore;
-use super::sync::waits;
+use super::sync::{waits, WaitSource};
 use super::task::{Task, TaskBody, Waker};
 use super::time::Ticks;
 use super::timers::TimerAction;
@@ -215,15 +217,6 @@ fn already_awaited_by_another() -> PyErr {
     )
 }
 
-/// What `start` decided.
-pub enum Started {
-    /// Continue at once with this resume.
-    Ready(Resume),
-    /// Requeue the task behind other ready work (a yield).
-    Yield,
-    /// A registration was recorded; park the task.
-    Pending,
-}
 impl Suspend {
     /// Begins the suspension for `task` (see the module docs).
     pub fn start(&self, py: Python<'_>, task: &Arc<Task>, body: &mut TaskBody) -> Started {
@@ -268,7 +261,7 @@ impl Suspend {
                     )
                 });
                 body.wait = Registration::Event {
-                    event: event.clone(),
+                    event: event.clone() as Arc<dyn WaitSource>,
                     key: Some(key),
                     timer,
                 };

@@ -39,6 +39,7 @@ use super::core::RuntimeCore;
 use super::decision::{commit, Commit, Decisions};
 use super::group::TaskGroup;
 use super::outcome::Resume;
+use super::readiness::{ReadyWaiter, ReadyWake};
 use super::registration::Registration;
 use super::task_context::TaskContext;
 use super::util::lock;
@@ -145,6 +146,18 @@ impl Waker {
     /// decided for another branch (see `decision.rs`).
     pub fn claim_taking(self, resume: Resume) -> Option<Claimed> {
         self.task.claim(self.token, resume, true)
+    }
+}
+
+impl ReadyWake for Task {
+    fn wake_ready(self: Arc<Self>, token: u64) -> bool {
+        self.wake(token, Resume::Nothing)
+    }
+}
+
+impl From<Waker> for ReadyWaiter {
+    fn from(waker: Waker) -> ReadyWaiter {
+        ReadyWaiter::new(waker.task, waker.token)
     }
 }
 

@@ -10,6 +10,7 @@
 //!   for a thread that was already promised to an earlier job.
 
 use std::collections::VecDeque;
+use std::os::raw::{c_long, c_ulong};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
@@ -17,7 +18,34 @@ use std::time::Duration;
 use pyo3::prelude::*;
 
 use crate::common::blocking::BlockingJob;
+use crate::common::errors::CancelledError;
 use crate::common::util::lock;
+
+extern "C" {
+    // Part of CPython's stable ABI (`pythread.h`); pyo3-ffi does not declare it.
+    fn PyThread_get_thread_ident() -> c_ulong;
+}
+
+/// The calling pool thread's Python identifier (`Platform::blocking_thread`).
+#[allow(clippy::useless_conversion)] // `c_ulong` is narrower than u64 on some platforms
+pub fn current_thread() -> u64 {
+    // Safety: plain query of the calling thread's identifier.
+    u64::from(unsafe { PyThread_get_thread_ident() })
+}
+
+/// Raises `CancelledError` asynchronously in the pool thread `thread` (its next bytecode), or
+/// clears a pending one (`raise: false`) (`Platform::interrupt_blocking`).
+pub fn interrupt(py: Python<'_>, thread: u64, raise: bool) -> bool {
+    let exc = match raise {
+        true => py.get_type::<CancelledError>().as_ptr(),
+        false => std::ptr::null_mut(),
+    };
+    // Safety: `thread` came from `current_thread` on the pool thread that runs the call, and
+    // the caller (`BlockingJob`) holds the job's state lock, so that call is still running;
+    // a NULL `exc` only clears. We are attached. (`c_ulong` to `c_long`: CPython's own cast.)
+    unsafe { pyo3::ffi::PyThreadState_SetAsyncExc(thread as c_ulong as c_long, exc) };
+    true
+}
 
 struct PoolState {
     queue: VecDeque<Arc<BlockingJob>>,

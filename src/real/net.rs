@@ -20,7 +20,6 @@ use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
 use super::reactor::Reactor;
 use crate::common::net::{bad_socket, Address, Family, Kind, Net, Shutdown, SocketId};
-use crate::common::outcome::Resume;
 use crate::common::readiness::Readiness;
 use crate::common::util::lock;
 
@@ -212,7 +211,7 @@ impl Net for RealNet {
         self.reactor
             .deregister(socket.socket.as_raw_fd(), id as usize);
         for waker in socket.readiness.wake_all() {
-            waker.wake(Resume::Nothing);
+            waker.wake();
         }
         drop(socket);
         Ok(())

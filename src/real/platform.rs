@@ -95,6 +95,14 @@ impl Platform for RealPlatform {
         self.pool.submit(job);
     }
 
+    fn blocking_thread(&self) -> u64 {
+        super::blocking_pool::current_thread()
+    }
+
+    fn interrupt_blocking(&self, py: Python<'_>, thread: u64, raise: bool) -> bool {
+        super::blocking_pool::interrupt(py, thread, raise)
+    }
+
     fn entropy(&self) -> u64 {
         // splitmix64 over an atomic counter.
         let mut z = self

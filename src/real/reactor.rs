@@ -137,7 +137,7 @@ impl Reactor {
                 write_closed: error || event.is_write_closed(),
             });
             for waker in woken_now {
-                woken += usize::from(waker.wake(crate::common::outcome::Resume::Nothing));
+                woken += usize::from(waker.wake());
             }
         }
         woken

@@ -35,9 +35,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use super::hosts::{host_of, Hosts};
 use super::wire::{LinkSettings, Wire};
 use crate::common::net::{bad_socket, Address, Family, SocketId};
-use crate::common::outcome::Resume;
+use crate::common::readiness::ReadyWaiter;
 use crate::common::readiness::{Event, Readiness};
-use crate::common::task::Waker;
 use crate::common::time::Ticks;
 use crate::common::util::lock;
 
@@ -324,7 +323,7 @@ impl NetState {
     }
 
     /// Takes the collected events: records them and returns the wakers to wake.
-    fn take_wakers(&mut self) -> Vec<Waker> {
+    fn take_wakers(&mut self) -> Vec<ReadyWaiter> {
         self.events
             .drain(..)
             .flat_map(|(readiness, event)| readiness.set_event(event))
@@ -367,7 +366,7 @@ impl SimNet {
             (result, state.take_wakers())
         };
         for waker in wakers {
-            waker.wake(Resume::Nothing);
+            waker.wake();
         }
         result
     }

@@ -364,6 +364,10 @@ impl Platform for SimPlatform {
         lock(&self.state).blocking.push_back(job);
     }
 
+    // `interrupt_blocking` keeps its default (no interruption): a blocking call runs inline on
+    // the simulator's one thread, where an asynchronous exception would land in whatever Python
+    // code runs next (the tasks of a nested `block_on`), not necessarily in the call.
+
     fn entropy(&self) -> u64 {
         lock(&self.entropy).next_u64()
     }

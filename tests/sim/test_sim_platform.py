@@ -69,3 +69,51 @@ def test_blocking_calls_and_timeouts_work_on_sim():
         return value, expired
 
     assert sim().run_until_complete(main()) == (7, (None, False))
+
+
+def test_a_cancelled_blocking_call_runs_to_completion_on_sim():
+    # The simulator runs a blocking call inline on its one thread. If the waiting task is
+    # cancelled while the call runs (here: the call runs the loop nested with block_on, and a
+    # task there cancels the waiter), the call is not interrupted: an asynchronous exception
+    # would land in whatever Python code that thread runs next (here the waiter's own handler,
+    # a second CancelledError). The call finishes, its result is dropped, and the waiter gets
+    # its one CancelledError.
+    log = []
+    scopes = []
+
+    def cancel_waiter():
+        scopes[0].cancel()
+        yield tonio.sleep(0.1)  # the waiter runs meanwhile and takes its CancelledError
+        log.append("nested done")
+
+    def call():
+        tonio.block_on(cancel_waiter())
+        total = 0
+        for i in range(2000):  # bytecode after the cancellation
+            total += i
+        log.append("call finished")
+        return total
+
+    def waiter():
+        try:
+            yield tonio.spawn_blocking(call)
+        except tonio.exceptions.CancelledError:
+            log.append("waiter cancelled")
+            busy = 0
+            for i in range(2000):  # a second, stray CancelledError would land here
+                busy += i
+            log.append("waiter unwound")
+            raise
+
+    def main():
+        with tonio.scope() as scope:
+            scopes.append(scope)
+            scope.spawn(waiter())
+        yield scope()
+        yield tonio.sleep(1)  # the run goes on while the call finishes
+
+    for seed in range(5):
+        log.clear()
+        scopes.clear()
+        sim(seed).run_until_complete(main())
+        assert log == ["waiter cancelled", "waiter unwound", "nested done", "call finished"], seed

@@ -29,6 +29,7 @@ use super::{Side, WaitSource};
 use crate::common::decision::{commit, Commit, Decisions};
 use crate::common::gc;
 use crate::common::outcome::Resume;
+use crate::common::signals::SignalSink;
 use crate::common::task::{Claimed, Task, Waker};
 use crate::common::util::lock;
 use crate::common::waitqueue::{WaitQueue, WaiterKey};
@@ -274,5 +275,16 @@ impl WaitSource for ChannelCore {
             .flatten();
         drop(state);
         drop((sender, receiver));
+    }
+}
+
+impl SignalSink for ChannelCore {
+    fn put(&self, py: Python<'_>, signal: Py<PyAny>) {
+        // Unbounded (`signal_receiver` makes it so): a send never waits.
+        let _ = self.send(py, signal, None);
+    }
+
+    fn close(&self, py: Python<'_>) {
+        ChannelCore::close(self, py);
     }
 }

@@ -10,8 +10,7 @@ use super::channel::{ChannelCore, Receive, Send};
 use super::semaphore::{Acquire, SemaphoreCore};
 use super::Side;
 use crate::common::outcome::Resume;
-use crate::common::registration::{OnValue, Registration};
-use crate::common::suspend::Started;
+use crate::common::registration::{refused, OnValue, Registration, Started};
 use crate::common::task::{Task, TaskBody};
 use crate::common::waitqueue::WaiterKey;
 
@@ -29,13 +28,6 @@ fn queued(
         on_value,
     };
     Started::Pending
-}
-
-/// A losing select branch was refused a hand-off: it is being cancelled, and the
-/// `CancelledError` it gets now stands for that cancellation.
-pub(crate) fn refused(task: &Task) -> Started {
-    task.take_pending_cancel();
-    Started::Ready(Resume::Cancel)
 }
 
 /// `yield lock()` (`guard`: evaluates to a [`Guard`]) or `async with lock` (evaluates to None).
