@@ -12,10 +12,10 @@ pub mod sim;
 #[pymodule(gil_used = false)]
 fn _tonio(m: &Bound<'_, PyModule>) -> PyResult<()> {
     use bindings::{api, as_completed, interval};
-    use common::errors;
+    use common::base::errors;
 
     let py = m.py();
-    common::driver::recognise(bindings::suspension::find);
+    common::drive::driver::recognise(bindings::suspension::find);
     m.add_class::<bindings::runtime::Runtime>()?;
     m.add_class::<bindings::scope::Scope>()?;
     m.add_class::<bindings::event::Event>()?;

@@ -12,7 +12,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyByteArray, PyBytes, PyString, PyTuple};
 
 use super::args::{int_arg, type_name};
-use crate::common::net::{Address, Family};
+use crate::common::io::net::{Address, Family};
 
 /// Bytes to send: bytes, bytearray, memoryview (anything with the buffer protocol) or str
 /// (encoded as UTF-8), copied. A payload too large to copy is a `MemoryError`, not an abort.

@@ -8,14 +8,14 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
 use super::suspension::Suspension;
-use crate::common::blocking::BlockingJob;
-use crate::common::current;
-use crate::common::errors::not_running;
-use crate::common::group::{GroupKind, TaskGroup};
-use crate::common::suspend::SuspendKind;
-use crate::common::suspend_args::{coroutine, seconds};
-use crate::common::task_context::copy_current;
-use crate::common::time::seconds_from_ticks;
+use crate::common::base::errors::not_running;
+use crate::common::base::suspend_args::{coroutine, seconds};
+use crate::common::base::task_context::copy_current;
+use crate::common::base::time::seconds_from_ticks;
+use crate::common::drive::suspend::SuspendKind;
+use crate::common::run::blocking::BlockingJob;
+use crate::common::run::current;
+use crate::common::run::group::{GroupKind, TaskGroup};
 
 fn collect(coros: &Bound<'_, PyTuple>, what: &str) -> PyResult<Vec<Py<PyAny>>> {
     let mut out = Vec::with_capacity(coros.len());

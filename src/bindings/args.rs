@@ -5,7 +5,7 @@ use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyInt};
 
-pub use crate::common::errors::type_name;
+pub use crate::common::base::errors::type_name;
 
 /// An `int` (a `bool` is refused) that fits in an `i64`.
 pub fn int_arg(value: &Bound<'_, PyAny>, what: &str) -> PyResult<i64> {

@@ -12,16 +12,16 @@ use pyo3::exceptions::PyStopAsyncIteration;
 use pyo3::prelude::*;
 use pyo3::types::{PyTuple, PyType};
 
-use crate::common::completions::CompletionStep;
+use crate::common::run::completions::CompletionStep;
 use pyo3::gc::PyVisit;
 use pyo3::PyTraverseError;
 
 use super::suspension::Suspension;
-use crate::common::current;
-use crate::common::gc;
-use crate::common::group::{GroupKind, TaskGroup};
-use crate::common::suspend::SuspendKind;
-use crate::common::suspend_args::coroutine;
+use crate::common::base::suspend_args::coroutine;
+use crate::common::drive::suspend::SuspendKind;
+use crate::common::run::current;
+use crate::common::run::gc;
+use crate::common::run::group::{GroupKind, TaskGroup};
 
 /// Iterator over outcomes in completion order.
 #[pyclass(frozen, module = "tonio._tonio")]

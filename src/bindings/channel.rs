@@ -9,8 +9,8 @@ use pyo3::PyTraverseError;
 
 use super::args::count_arg;
 use super::suspension::Suspension;
-use crate::common::suspend::SuspendKind;
-use crate::common::sync::channel::{ChannelCore, Send};
+use crate::common::drive::suspend::SuspendKind;
+use crate::common::wait::channel::{ChannelCore, Send};
 
 /// The sending end of a bounded channel: `yield sender.send(msg)` waits while it is full.
 #[pyclass(frozen, module = "tonio._tonio")]

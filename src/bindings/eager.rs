@@ -11,11 +11,11 @@ use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 
 use super::guard::Guard;
-use crate::common::current;
-use crate::common::suspend::SuspendKind;
-use crate::common::sync::channel::{ChannelCore, Receive, Send};
-use crate::common::sync::semaphore::TryAcquire;
-use crate::common::util::lock;
+use crate::common::base::util::lock;
+use crate::common::drive::suspend::SuspendKind;
+use crate::common::run::current;
+use crate::common::wait::channel::{ChannelCore, Receive, Send};
+use crate::common::wait::semaphore::TryAcquire;
 
 /// `Some(result)` if the suspension completed (or failed) without waiting.
 pub fn complete(py: Python<'_>, kind: &SuspendKind) -> Option<PyResult<Py<PyAny>>> {
@@ -60,7 +60,7 @@ pub fn complete(py: Python<'_>, kind: &SuspendKind) -> Option<PyResult<Py<PyAny>
         }
         SuspendKind::Io(call) => {
             let core = current::get()?;
-            crate::common::io::try_now(py, core.platform.net()?, call)
+            crate::common::drive::io_call::try_now(py, core.platform.net()?, call)
         }
         _ => None,
     }

@@ -1,13 +1,13 @@
-//! `tonio.Event`: the Python face of `common::event::EventCore`.
+//! `tonio.Event`: the Python face of `common::wait::event::EventCore`.
 
 use std::sync::Arc;
 
 use pyo3::prelude::*;
 
 use super::suspension::Suspension;
-use crate::common::event::EventCore;
-use crate::common::suspend::SuspendKind;
-use crate::common::suspend_args::seconds;
+use crate::common::base::suspend_args::seconds;
+use crate::common::drive::suspend::SuspendKind;
+use crate::common::wait::event::EventCore;
 
 /// An event flag, initially unset. `wait()` suspends until it is set.
 #[pyclass(frozen, module = "tonio._tonio")]

@@ -10,8 +10,8 @@ use std::sync::Arc;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 
-use crate::common::refcount::free_from_any_thread;
-use crate::common::sync::semaphore::SemaphoreCore;
+use crate::common::base::refcount::free_from_any_thread;
+use crate::common::wait::semaphore::SemaphoreCore;
 
 const HELD: u8 = 0;
 const ENTERED: u8 = 1;
@@ -38,7 +38,7 @@ impl Guard {
         Ok(object)
     }
 
-    /// `create` as the core's [`MakeGuard`](crate::common::sync::semaphore::MakeGuard).
+    /// `create` as the core's [`MakeGuard`](crate::common::wait::semaphore::MakeGuard).
     pub fn create_any(py: Python<'_>, core: Arc<SemaphoreCore>) -> PyResult<Py<PyAny>> {
         Guard::create(py, core).map(Py::into_any)
     }

@@ -10,11 +10,11 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
 use super::suspension::Suspension;
-use crate::common::current;
-use crate::common::suspend::SuspendKind;
-use crate::common::suspend_args::seconds;
-use crate::common::time::{ticks_from_seconds, Ticks};
-use crate::common::util::lock;
+use crate::common::base::suspend_args::seconds;
+use crate::common::base::time::{ticks_from_seconds, Ticks};
+use crate::common::base::util::lock;
+use crate::common::drive::suspend::SuspendKind;
+use crate::common::run::current;
 
 /// A periodic schedule; await `tick()` for each period.
 #[pyclass(frozen, module = "tonio._tonio")]
@@ -44,7 +44,7 @@ impl Interval {
     /// The period in seconds.
     #[getter]
     fn period(&self) -> f64 {
-        crate::common::time::seconds_from_ticks(self.period)
+        crate::common::base::time::seconds_from_ticks(self.period)
     }
 }
 

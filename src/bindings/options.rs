@@ -52,7 +52,7 @@ pub fn parse_sim(
     let max_time = match max_time.filter(|v| !v.is_none()) {
         None => DEFAULT_MAX_TIME_SECONDS,
         Some(v) => {
-            let seconds = crate::common::suspend_args::seconds(v, "max_time")?;
+            let seconds = crate::common::base::suspend_args::seconds(v, "max_time")?;
             if seconds <= 0.0 {
                 return Err(PyValueError::new_err(format!(
                     "max_time must be > 0 seconds, got {seconds}"
@@ -75,7 +75,7 @@ pub fn parse_sim(
         seed,
         strategy,
         max_steps,
-        max_time: crate::common::time::ticks_from_seconds(max_time),
+        max_time: crate::common::base::time::ticks_from_seconds(max_time),
         record_trace,
         network,
     })

@@ -7,20 +7,20 @@ use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 
 use super::options::{self, PlatformChoice, RuntimeOptions};
-use crate::common::core::{CoreOptions, RuntimeCore};
+use crate::common::run::core::{CoreOptions, RuntimeCore};
 use pyo3::gc::PyVisit;
 use pyo3::PyTraverseError;
 
 use super::event::Event;
-use crate::common::current;
-use crate::common::errors::RuntimeAlreadyInitializedError;
-use crate::common::event::EventCore;
-use crate::common::gc;
-use crate::common::group::{GroupKind, TaskGroup};
-use crate::common::platform::Platform;
-use crate::common::suspend_args;
-use crate::common::time::seconds_from_ticks;
-use crate::common::util::lock;
+use crate::common::base::errors::RuntimeAlreadyInitializedError;
+use crate::common::base::suspend_args;
+use crate::common::base::time::seconds_from_ticks;
+use crate::common::base::util::lock;
+use crate::common::run::current;
+use crate::common::run::gc;
+use crate::common::run::group::{GroupKind, TaskGroup};
+use crate::common::run::platform::Platform;
+use crate::common::wait::event::EventCore;
 use crate::real::blocking_pool::BlockingPool;
 use crate::real::platform::RealPlatform;
 use crate::sim::platform::{SimPlatform, SimRun};
@@ -222,7 +222,7 @@ impl Runtime {
         let Some(core) = core else {
             return String::new();
         };
-        let lines = crate::common::task_report::live_tasks_now(py, &core);
+        let lines = crate::common::run::task_report::live_tasks_now(py, &core);
         let mut text = format!("{} live tasks:\n", lines.len());
         for line in lines {
             text.push_str("  ");

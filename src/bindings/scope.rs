@@ -15,12 +15,12 @@ use pyo3::gc::PyVisit;
 use pyo3::PyTraverseError;
 
 use super::suspension::Suspension;
-use crate::common::current;
-use crate::common::gc;
-use crate::common::group::{GroupKind, TaskGroup};
-use crate::common::suspend::SuspendKind;
-use crate::common::suspend_args::coroutine;
-use crate::common::util::lock;
+use crate::common::base::suspend_args::coroutine;
+use crate::common::base::util::lock;
+use crate::common::drive::suspend::SuspendKind;
+use crate::common::run::current;
+use crate::common::run::gc;
+use crate::common::run::group::{GroupKind, TaskGroup};
 
 enum ScopeState {
     New,

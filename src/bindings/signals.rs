@@ -13,11 +13,11 @@ use pyo3::types::PyTuple;
 
 use super::args::signal_arg;
 use super::suspension::Suspension;
-use crate::common::core::RuntimeCore;
-use crate::common::current;
-use crate::common::suspend::SuspendKind;
-use crate::common::sync::channel::ChannelCore;
-use crate::common::util::lock;
+use crate::common::base::util::lock;
+use crate::common::drive::suspend::SuspendKind;
+use crate::common::run::core::RuntimeCore;
+use crate::common::run::current;
+use crate::common::wait::channel::ChannelCore;
 
 /// A subscription to some of the runtime's signals.
 #[pyclass(frozen, module = "tonio._tonio")]

@@ -9,11 +9,11 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use super::args::type_name;
-use crate::common::current;
-use crate::common::platform::Platform;
-use crate::common::suspend_args::seconds;
-use crate::common::task_report::{frame_place, package_dir};
-use crate::common::time::{ticks_from_seconds, Ticks};
+use crate::common::base::suspend_args::seconds;
+use crate::common::base::time::{ticks_from_seconds, Ticks};
+use crate::common::run::current;
+use crate::common::run::platform::Platform;
+use crate::common::run::task_report::{frame_place, package_dir};
 use crate::sim::hosts::HostId;
 use crate::sim::platform::{NetworkConfig, SimPlatform};
 

@@ -19,15 +19,15 @@ use super::socket_args::{
     family_from, family_number, kind_from, kind_number, optional_c_int, optional_i32,
 };
 use super::suspension::Suspension;
-use crate::common::buffer::WritableBuffer;
-use crate::common::core::RuntimeCore;
-use crate::common::current;
-use crate::common::io::IoCall;
-use crate::common::io_ops::{IoOp, WrapSocket};
-use crate::common::net::{bad_socket, Family, Kind, Net, Shutdown, SocketId};
-use crate::common::net_convert::{address_to_py, os_error};
-use crate::common::readiness::Readiness;
-use crate::common::suspend::SuspendKind;
+use crate::common::drive::io_call::IoCall;
+use crate::common::drive::suspend::SuspendKind;
+use crate::common::io::buffer::WritableBuffer;
+use crate::common::io::io_ops::{IoOp, WrapSocket};
+use crate::common::io::net::{bad_socket, Family, Kind, Net, Shutdown, SocketId};
+use crate::common::io::net_convert::{address_to_py, os_error};
+use crate::common::io::readiness::Readiness;
+use crate::common::run::core::RuntimeCore;
+use crate::common::run::current;
 
 /// A non-blocking socket of the running tonio runtime.
 #[pyclass(frozen, module = "tonio._tonio", name = "socket")]

@@ -5,7 +5,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
 use super::args::{c_int_arg, i32_arg};
-use crate::common::net::{Family, Kind};
+use crate::common::io::net::{Family, Kind};
 
 /// An optional `int` argument that fits a C `int`, with its default (`ValueError` out of range).
 pub fn optional_i32(value: Option<&Bound<'_, PyAny>>, what: &str, default: i32) -> PyResult<i32> {

@@ -1,7 +1,7 @@
 //! `Suspension`: the Python object around a [`Suspend`], the awaitable every tonio operation
 //! returns.
 //!
-//! The operation and its await state live in `common::suspend`; this file is the Python
+//! The operation and its await state live in `common::drive::suspend`; this file is the Python
 //! protocol: `__await__`/`__next__`/`send`/`throw` for the colored flavour (the first step may
 //! finish the operation in place: `eager.rs`), helpful errors for `yield from` and
 //! `async with` misuse, and the hook that lets the driver find the operation inside a yielded
@@ -12,9 +12,9 @@ use pyo3::prelude::*;
 use pyo3::types::PyType;
 
 use super::eager;
-use crate::common::current;
-use crate::common::errors::awaited_under_asyncio;
-use crate::common::suspend::{Suspend, SuspendKind};
+use crate::common::base::errors::awaited_under_asyncio;
+use crate::common::drive::suspend::{Suspend, SuspendKind};
+use crate::common::run::current;
 
 /// A tonio awaitable. Yield it (yield flavour) or await it (colored flavour).
 #[pyclass(frozen, module = "tonio._tonio", name = "Suspension")]

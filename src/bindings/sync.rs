@@ -15,11 +15,11 @@ use super::args::count_arg;
 use super::guard::{not_held, Guard};
 use super::ready::ready;
 use super::suspension::Suspension;
-use crate::common::current;
-use crate::common::errors::WouldBlock;
-use crate::common::suspend::SuspendKind;
-use crate::common::sync::barrier::BarrierCore;
-use crate::common::sync::semaphore::{SemaphoreCore, TryAcquire};
+use crate::common::base::errors::WouldBlock;
+use crate::common::drive::suspend::SuspendKind;
+use crate::common::run::current;
+use crate::common::wait::barrier::BarrierCore;
+use crate::common::wait::semaphore::{SemaphoreCore, TryAcquire};
 
 fn acquire(core: &Arc<SemaphoreCore>, guard: bool) -> Suspension {
     Suspension::new(SuspendKind::Acquire {

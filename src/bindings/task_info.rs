@@ -3,7 +3,7 @@
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
-use crate::common::current;
+use crate::common::run::current;
 
 /// The task running the caller: its per-run `id` (as traces, deadlock reports and
 /// `Runtime.dump_tasks()` show it) and its `name` (its coroutine's qualified name, or the

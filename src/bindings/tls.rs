@@ -9,10 +9,10 @@ use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyString, PyTuple};
 
 use super::args::type_name;
-use crate::common::net_convert::os_error;
-use crate::common::tls::config;
-use crate::common::tls::session::{Plain, TlsSession as Session};
-use crate::common::tls::test_ca::TestCa;
+use crate::common::io::net_convert::os_error;
+use crate::common::io::tls::config;
+use crate::common::io::tls::session::{Plain, TlsSession as Session};
+use crate::common::io::tls::test_ca::TestCa;
 
 pyo3::create_exception!(
     _tonio,

@@ -17,9 +17,9 @@ use std::time::Duration;
 
 use pyo3::prelude::*;
 
-use crate::common::blocking::BlockingJob;
-use crate::common::errors::CancelledError;
-use crate::common::util::lock;
+use crate::common::base::errors::CancelledError;
+use crate::common::base::util::lock;
+use crate::common::run::blocking::BlockingJob;
 
 extern "C" {
     // Part of CPython's stable ABI (`pythread.h`); pyo3-ffi does not declare it.

@@ -16,7 +16,7 @@ use pyo3::exceptions::PyKeyboardInterrupt;
 use pyo3::prelude::*;
 use pyo3::types::{PyCFunction, PyDict, PyTuple};
 
-use crate::common::core::RuntimeCore;
+use crate::common::run::core::RuntimeCore;
 
 /// Puts the previous SIGINT handler back when dropped.
 pub struct SigintHandler {

@@ -19,9 +19,9 @@ use std::sync::{Arc, Mutex};
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
 use super::reactor::Reactor;
-use crate::common::net::{bad_socket, Address, Family, Kind, Net, Shutdown, SocketId};
-use crate::common::readiness::Readiness;
-use crate::common::util::lock;
+use crate::common::base::util::lock;
+use crate::common::io::net::{bad_socket, Address, Family, Kind, Net, Shutdown, SocketId};
+use crate::common::io::readiness::Readiness;
 
 struct NetSocket {
     socket: Socket,

@@ -26,13 +26,13 @@ use super::net::RealNet;
 use super::reactor::Reactor;
 use super::scheduler::Scheduler;
 use super::worker::run_worker;
-use crate::common::blocking::BlockingJob;
-use crate::common::core::RuntimeCore;
-use crate::common::net::Net;
-use crate::common::platform::Platform;
-use crate::common::signals::SignalHub;
-use crate::common::task::Task;
-use crate::common::time::Ticks;
+use crate::common::base::time::Ticks;
+use crate::common::io::net::Net;
+use crate::common::io::signals::SignalHub;
+use crate::common::run::blocking::BlockingJob;
+use crate::common::run::core::RuntimeCore;
+use crate::common::run::platform::Platform;
+use crate::common::run::task::Task;
 
 pub struct RealPlatform {
     epoch: Instant,
@@ -138,7 +138,8 @@ impl Platform for RealPlatform {
     }
 
     fn run(&self, py: Python<'_>, core: &Arc<RuntimeCore>) -> PyResult<()> {
-        let mut queues = std::mem::take(&mut *crate::common::util::lock(&self.queues)).into_iter();
+        let mut queues =
+            std::mem::take(&mut *crate::common::base::util::lock(&self.queues)).into_iter();
         let Some(own_queue) = queues.next() else {
             return Err(pyo3::exceptions::PyRuntimeError::new_err(
                 "tonio: the runtime has no worker queue",

@@ -20,9 +20,9 @@ use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Registry, Token, Waker};
 
 use super::signals::SignalSource;
-use crate::common::readiness::{Event as ReadinessEvent, Readiness};
-use crate::common::signals::SignalHub;
-use crate::common::util::lock;
+use crate::common::base::util::lock;
+use crate::common::io::readiness::{Event as ReadinessEvent, Readiness};
+use crate::common::io::signals::SignalHub;
 
 const WAKER: Token = Token(0);
 /// The signal source's token (socket ids never get this high).

@@ -29,9 +29,9 @@ use std::thread::Thread;
 use crossbeam_deque::{Injector, Steal, Stealer, Worker};
 
 use super::reactor::Reactor;
-use crate::common::task::Task;
-use crate::common::time::{Ticks, NEVER};
-use crate::common::util::lock;
+use crate::common::base::time::{Ticks, NEVER};
+use crate::common::base::util::lock;
+use crate::common::run::task::Task;
 
 pub type TaskRef = Arc<Task>;
 

@@ -21,7 +21,7 @@ use std::sync::Mutex;
 
 use signal_hook_mio::v1_0::Signals;
 
-use crate::common::util::lock;
+use crate::common::base::util::lock;
 
 /// Signals that cannot be caught, or must not be (they report faults in the process itself).
 pub const FORBIDDEN: [i32; 6] = [

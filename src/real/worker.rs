@@ -32,11 +32,11 @@ use crossbeam_deque::Worker;
 use pyo3::prelude::*;
 
 use super::scheduler::{Scheduler, TaskRef};
-use crate::common::core::RuntimeCore;
-use crate::common::current;
-use crate::common::driver::run_task;
-use crate::common::outcome::Outcome;
-use crate::common::time::NEVER;
+use crate::common::base::outcome::Outcome;
+use crate::common::base::time::NEVER;
+use crate::common::drive::driver::run_task;
+use crate::common::run::core::RuntimeCore;
+use crate::common::run::current;
 
 /// How many empty search rounds before parking (the first half spin, the second half yield).
 const SEARCH_ROUNDS: u32 = 64;

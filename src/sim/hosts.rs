@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
 
-use crate::common::net::Address;
+use crate::common::io::net::Address;
 
 /// A host, named by its canonical address (the local host is 127.0.0.1).
 pub type HostId = IpAddr;

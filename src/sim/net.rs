@@ -34,11 +34,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::hosts::{host_of, Hosts};
 use super::wire::{LinkSettings, Wire};
-use crate::common::net::{bad_socket, Address, Family, SocketId};
-use crate::common::readiness::ReadyWaiter;
-use crate::common::readiness::{Event, Readiness};
-use crate::common::time::Ticks;
-use crate::common::util::lock;
+use crate::common::base::time::Ticks;
+use crate::common::base::util::lock;
+use crate::common::io::net::{bad_socket, Address, Family, SocketId};
+use crate::common::io::readiness::ReadyWaiter;
+use crate::common::io::readiness::{Event, Readiness};
 
 /// The most bytes a sender may have sent that its peer has not read.
 pub const WINDOW: usize = 256 * 1024;

@@ -1,9 +1,9 @@
 //! What a parcel of the simulated network does when it arrives (see `net.rs` for the model).
 
 use super::net::{refusal_pipe, Conn, Item, NetState, SimNet, State};
-use crate::common::net::{Address, SocketId};
-use crate::common::readiness::Event;
-use crate::common::time::Ticks;
+use crate::common::base::time::Ticks;
+use crate::common::io::net::{Address, SocketId};
+use crate::common::io::readiness::Event;
 
 const READABLE: Event = Event {
     readable: true,

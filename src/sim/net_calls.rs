@@ -7,8 +7,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 
 use super::net::{errno, would_block, Item, SimNet, State};
-use crate::common::net::{Address, Family, Kind, Net, Shutdown, SocketId};
-use crate::common::readiness::Readiness;
+use crate::common::io::net::{Address, Family, Kind, Net, Shutdown, SocketId};
+use crate::common::io::readiness::Readiness;
 
 fn check_flags(flags: i32, allowed: i32) -> io::Result<()> {
     if flags & libc::MSG_OOB != 0 {

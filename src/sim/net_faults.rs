@@ -4,7 +4,7 @@
 
 use super::hosts::{host_of, host_of_ip, HostId};
 use super::net::{NetState, SimNet, State};
-use crate::common::time::Ticks;
+use crate::common::base::time::Ticks;
 
 impl SimNet {
     /// The host of an IP address or name, or a message naming the unknown one.

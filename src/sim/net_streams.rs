@@ -5,9 +5,9 @@ use std::io;
 
 use super::hosts::host_of;
 use super::net::{errno, would_block, Item, NetState, State, SPLIT_ONE_IN, WINDOW};
-use crate::common::net::{bad_socket, Address, Shutdown, SocketId};
-use crate::common::readiness::Event;
-use crate::common::time::Ticks;
+use crate::common::base::time::Ticks;
+use crate::common::io::net::{bad_socket, Address, Shutdown, SocketId};
+use crate::common::io::readiness::Event;
 
 const READ_CLOSED: Event = Event {
     readable: true,

@@ -24,16 +24,16 @@ use super::net::SimNet;
 use super::schedule::Recorder;
 use super::strategy::{Strategy, StrategySpec};
 use super::trace::{Trace, TraceEntry};
-use crate::common::blocking::BlockingJob;
-use crate::common::core::RuntimeCore;
-use crate::common::current;
-use crate::common::driver::run_task;
-use crate::common::platform::Platform;
-use crate::common::signals::SignalHub;
-use crate::common::task::Task;
-use crate::common::task_report::{blocked_tasks, describe};
-use crate::common::time::{seconds_from_ticks, Ticks, NEVER};
-use crate::common::util::lock;
+use crate::common::base::time::{seconds_from_ticks, Ticks, NEVER};
+use crate::common::base::util::lock;
+use crate::common::drive::driver::run_task;
+use crate::common::io::signals::SignalHub;
+use crate::common::run::blocking::BlockingJob;
+use crate::common::run::core::RuntimeCore;
+use crate::common::run::current;
+use crate::common::run::platform::Platform;
+use crate::common::run::task::Task;
+use crate::common::run::task_report::{blocked_tasks, describe};
 
 /// RNG streams, one per concern.
 const SCHEDULER_STREAM: u64 = 1;
@@ -331,7 +331,7 @@ impl Platform for SimPlatform {
         self.clock.load(Ordering::Acquire)
     }
 
-    fn net(&self) -> Option<&dyn crate::common::net::Net> {
+    fn net(&self) -> Option<&dyn crate::common::io::net::Net> {
         Some(&self.net)
     }
 

@@ -24,7 +24,7 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
-use crate::common::task::Task;
+use crate::common::run::task::Task;
 
 /// Records a run's departures from the default policy.
 #[derive(Default)]

@@ -21,7 +21,7 @@ use rand_chacha::rand_core::RngCore;
 use rand_chacha::ChaCha8Rng;
 
 use super::schedule::{self, Replay};
-use crate::common::task::Task;
+use crate::common::run::task::Task;
 
 /// A parsed strategy specification.
 #[derive(Clone, Debug, PartialEq, Eq)]

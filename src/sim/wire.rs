@@ -19,7 +19,7 @@ use rand_chacha::rand_core::RngCore;
 use rand_chacha::ChaCha8Rng;
 
 use super::hosts::HostId;
-use crate::common::time::Ticks;
+use crate::common::base::time::Ticks;
 
 /// Latency and jitter of a link, in ticks (microseconds).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

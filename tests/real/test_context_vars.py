@@ -1,7 +1,7 @@
 """contextvars per task (on by default, as asyncio and trio): each task runs in a copy of the
 context current where it was spawned. Tasks that never set a variable share no context anybody
 can observe; the first variable a task sets gives it a context of its own
-(src/common/task_context.rs). Every body runs on the real platform (1 and 2 workers) and on
+(src/common/base/task_context.rs). Every body runs on the real platform (1 and 2 workers) and on
 the simulator."""
 
 import contextvars

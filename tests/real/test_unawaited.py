@@ -1,6 +1,6 @@
 """A tonio awaitable dropped before anyone yielded or awaited it warns, like CPython's
 "coroutine ... was never awaited": a RuntimeWarning naming what it was, at the line where the
-forgotten statement is (src/common/unawaited.rs)."""
+forgotten statement is (src/common/base/unawaited.rs)."""
 
 import inspect
 import sys

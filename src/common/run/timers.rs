@@ -1,0 +1,137 @@
+//! Timers: pure data on integer ticks.
+//!
+//! A timer is an action stored under `(deadline, sequence)`. The platform decides who moves
+//! "now": the real platform reads a monotonic clock and sleeps until `next_deadline`; the
+//! simulator jumps its virtual clock to `next_deadline` when nothing else can run. Either way it
+//! calls [`Timers::fire_due`], which runs the due actions in deadline order (ties in insertion
+//! order) outside the lock.
+//!
+//! # Invariants
+//! - `next` always equals the smallest key's deadline, or `NEVER` when there are no timers; it is
+//!   written only while `entries` is locked.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use crate::common::base::outcome::Resume;
+use crate::common::base::time::{Ticks, NEVER};
+use crate::common::base::util::lock;
+use crate::common::run::group::TaskGroup;
+use crate::common::run::task::Waker;
+
+/// What happens when a timer fires.
+pub enum TimerAction {
+    /// Resume a suspended task with the given resume.
+    Wake(Waker, Resume),
+    /// A `timeout` group's deadline passed: cancel its task.
+    GroupDeadline(Arc<TaskGroup>),
+}
+
+/// Identifies a timer, for cancellation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct TimerKey {
+    deadline: Ticks,
+    seq: u64,
+}
+
+#[derive(Default)]
+struct TimerEntries {
+    map: BTreeMap<TimerKey, TimerAction>,
+    seq: u64,
+}
+
+pub struct Timers {
+    entries: Mutex<TimerEntries>,
+    next: AtomicU64,
+}
+
+impl Default for Timers {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Timers {
+    pub fn new() -> Self {
+        Self {
+            entries: Mutex::new(TimerEntries::default()),
+            next: AtomicU64::new(NEVER),
+        }
+    }
+
+    /// Arms a timer; returns its key, and whether it is now the earliest (then a platform
+    /// thread sleeping until a later deadline must be woken: `RuntimeCore::arm_timer`).
+    pub fn add(&self, deadline: Ticks, action: TimerAction) -> (TimerKey, bool) {
+        let mut entries = lock(&self.entries);
+        entries.seq += 1;
+        let key = TimerKey {
+            deadline,
+            seq: entries.seq,
+        };
+        entries.map.insert(key, action);
+        let earliest = deadline < self.next.load(Ordering::Relaxed);
+        if earliest {
+            self.next.store(deadline, Ordering::Release);
+        }
+        (key, earliest)
+    }
+
+    /// Disarms a timer that has not fired yet. Returns its action so the caller drops it
+    /// outside the lock.
+    pub fn cancel(&self, key: TimerKey) -> Option<TimerAction> {
+        let mut entries = lock(&self.entries);
+        let action = entries.map.remove(&key);
+        self.refresh_next(&entries);
+        action
+    }
+
+    /// The earliest deadline, or `NEVER`.
+    pub fn next_deadline(&self) -> Ticks {
+        self.next.load(Ordering::Acquire)
+    }
+
+    /// Removes the timers due at `now`, in firing order.
+    pub fn take_due(&self, now: Ticks) -> Vec<TimerAction> {
+        if self.next_deadline() > now {
+            return Vec::new();
+        }
+        let mut entries = lock(&self.entries);
+        let later = entries.map.split_off(&TimerKey {
+            deadline: now.saturating_add(1),
+            seq: 0,
+        });
+        let due = std::mem::replace(&mut entries.map, later);
+        self.refresh_next(&entries);
+        drop(entries);
+        due.into_values().collect()
+    }
+
+    /// Fires every timer due at `now`. Returns how many fired.
+    pub fn fire_due(&self, now: Ticks) -> usize {
+        let due = self.take_due(now);
+        let count = due.len();
+        for action in due {
+            match action {
+                TimerAction::Wake(waker, resume) => {
+                    waker.wake(resume);
+                }
+                TimerAction::GroupDeadline(group) => group.deadline_passed(),
+            }
+        }
+        count
+    }
+
+    /// Drops every timer (end of a run).
+    pub fn clear(&self) -> Vec<TimerAction> {
+        let mut entries = lock(&self.entries);
+        let all = std::mem::take(&mut entries.map);
+        self.next.store(NEVER, Ordering::Release);
+        all.into_values().collect()
+    }
+
+    fn refresh_next(&self, entries: &TimerEntries) {
+        let next = entries.map.keys().next().map_or(NEVER, |key| key.deadline);
+        self.next.store(next, Ordering::Release);
+    }
+}
