@@ -1,24 +1,28 @@
 """Compares two builds of tonio on the per-runtime benchmark scripts, run side by side.
 
     python bench/compare_builds.py --old OLD_PYTHON --new NEW_PYTHON [--rounds R]
-                                   [--only coroutines|channels|sim]
+                                   [--only GROUP ...]
 
 OLD_PYTHON and NEW_PYTHON are interpreters that each import one build of tonio (e.g. the
 ``.venv/bin/python`` of two worktrees); this prints which tonio each one imports and refuses to
 go on if it is the same. The scripts run are this tree's (bench/coroutines.py and
-bench/channels.py for the ``yield`` and ``colored`` flavours, bench/sim.py --json), so both
-builds run exactly the same benchmark code.
+bench/channels.py for the ``yield`` and ``colored`` flavours, bench/sim.py and bench/sim_net.py
+with --json, and bench/serve_once.py, which starts the interpreter's own echo or HTTP server
+and loads it once with the native echo client or wrk), so both builds run exactly the same
+benchmark code.
 
 Every measurement is a fresh process. The rounds interleave the builds (old, new, then new,
 old in the next round, and so on: each build goes first in half of the rounds), so a change of
 the host's load spreads over both. Per round and case this takes the number a script reports
 for its process (coroutines: median total time of its ``--repeat`` runs and peak RSS; channels:
-median time of its ``--repeat`` runs per scenario; simulator: runs/s per scenario); the tables
-give the median over rounds of each build, the ratio new/old of the medians, the range over
-rounds, how many rounds the new build was the slower one of the pair, and how busy other
-processes kept the host during the runs (from /proc/stat, in cores).
+median time of its ``--repeat`` runs per scenario; simulator: runs/s per scenario; network:
+requests/s of one load run); the tables give the median over rounds of each build, the ratio
+new/old of the medians, the range over rounds, how many rounds the new build was the slower
+one of the pair, and how busy other processes kept the host during the runs (from /proc/stat,
+in cores).
 
-Prints one markdown table per group; the raw numbers go to bench/results/compare_builds.json.
+GROUP: coroutines, channels, sim, simnet, echo, http (default: all). Prints one markdown table
+per group; the raw numbers go to bench/results/compare_builds.json.
 """
 
 from __future__ import annotations
@@ -130,7 +134,37 @@ def jobs(args: argparse.Namespace) -> list[tuple[str, list[str], list[tuple[Case
 
         cases.append((case, read))
     out.append(("sim", script, cases))
-    return [job for job in out if args.only is None or job[0] == args.only]
+    script = [str(BENCH / "sim_net.py"), "--json", "--seconds", str(args.sim_seconds)]
+    trips = Case("simnet", "simulated round trips, 1 KB echo", "runs/s", 1.0, True)
+    explore1 = Case("simnet", "small client/server test, explore, 1 worker", "runs/s", 1.0, True)
+    out.append(
+        (
+            "simnet",
+            script,
+            [
+                (trips, lambda rows: rows[-1]["round_trips_per_s"]),
+                (explore1, lambda rows: rows[-1]["explore_per_s"]["1"]),
+            ],
+        )
+    )
+    # The network groups: one server process per measurement (bench/serve_once.py).
+    net = [
+        ("echo", ["yield", "socket", "--connections", "4"], "yield socket, 4 conns 1 KB"),
+        ("echo", ["colored", "stream", "--connections", "4"], "colored stream, 4 conns 1 KB"),
+        (
+            "echo",
+            ["yield", "socket", "--connections", "64", "--threads", "2"],
+            "yield socket, 64 conns 1 KB, 2 threads",
+        ),
+        ("http", ["yield", "--connections", "32"], "yield, GET /, 32 conns"),
+        ("http", ["colored", "--connections", "32"], "colored, GET /, 32 conns"),
+    ]
+    for group, options, label in net:
+        script = [str(BENCH / "serve_once.py"), group, *options]
+        script += ["--seconds", str(args.net_seconds)]
+        case = Case(group, label, "req/s", 1.0, True)
+        out.append((group, script, [(case, lambda rows: rows[-1]["rps"])]))
+    return [job for job in out if args.only is None or job[0] in args.only]
 
 
 def tonio_of(python: str) -> str:
@@ -157,7 +191,7 @@ def commit_of(tonio_file: str) -> str:
 
 
 def fmt(value: float, unit: str) -> str:
-    if unit == "runs/s":
+    if unit in ("runs/s", "req/s"):
         return f"{value:,.0f}"
     if unit == "MiB":
         return f"{value:.0f}"
@@ -211,13 +245,17 @@ def main() -> None:
     parser.add_argument("--old", required=True, help="interpreter importing the old build")
     parser.add_argument("--new", required=True, help="interpreter importing the new build")
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--only", choices=["coroutines", "channels", "sim"])
+    groups = ["coroutines", "channels", "sim", "simnet", "echo", "http"]
+    parser.add_argument("--only", nargs="+", choices=groups, help="these groups only")
     parser.add_argument("--n", type=int, default=1_000_000, help="coroutines per run")
     parser.add_argument(
         "--coroutine-repeat", type=int, default=3, help="runs per coroutines process"
     )
     parser.add_argument("--channel-repeat", type=int, default=5, help="runs per channel scenario")
     parser.add_argument("--sim-seconds", type=float, default=2.0, help="bench/sim.py --seconds")
+    parser.add_argument(
+        "--net-seconds", type=float, default=3.0, help="load time per echo/http measurement"
+    )
     parser.add_argument(
         "--out", type=Path, default=BENCH / "results/compare_builds.json", help="raw results"
     )
