@@ -15,7 +15,7 @@ fn _tonio(m: &Bound<'_, PyModule>) -> PyResult<()> {
     use common::base::errors;
 
     let py = m.py();
-    common::drive::driver::recognise(bindings::suspension::find);
+    bindings::suspension::install(py);
     m.add_class::<bindings::runtime::Runtime>()?;
     m.add_class::<bindings::scope::Scope>()?;
     m.add_class::<bindings::event::Event>()?;

@@ -5,7 +5,7 @@
 //! protocol: `__await__`/`__next__`/`send`/`throw` for the colored flavour (the first step may
 //! finish the operation in place: `eager.rs`), helpful errors for `yield from` and
 //! `async with` misuse, and the hook that lets the driver find the operation inside a yielded
-//! object ([`find`], installed at module import).
+//! object ([`install`], at module import).
 
 use pyo3::exceptions::PyStopIteration;
 use pyo3::prelude::*;
@@ -13,6 +13,7 @@ use pyo3::types::PyType;
 
 use super::eager;
 use crate::common::base::errors::awaited_under_asyncio;
+use crate::common::drive::driver;
 use crate::common::drive::suspend::{Suspend, SuspendKind};
 use crate::common::run::current;
 
@@ -30,12 +31,21 @@ impl Suspension {
     }
 }
 
-/// The driver's way into a yielded object: the operation, if it is a `Suspension`.
-pub fn find<'a>(object: &'a Bound<'_, PyAny>) -> Option<&'a Suspend> {
-    object
-        .cast_exact::<Suspension>()
-        .ok()
-        .map(|suspension| &suspension.get().op)
+/// Installs `Suspension` as the class the driver recognises in what tasks yield.
+pub fn install(py: Python<'_>) {
+    let type_object = py.get_type::<Suspension>().as_type_ptr();
+    driver::recognise(type_object, op_of);
+}
+
+/// The operation inside a `Suspension`.
+///
+/// # Safety
+/// `object`'s exact type must be `Suspension` (the driver checks it before calling).
+unsafe fn op_of<'a>(object: &'a Bound<'_, PyAny>) -> &'a Suspend {
+    // Safety: the caller checked the exact type; `Suspension` is frozen, so `get` needs no
+    // borrow flag.
+    let suspension = unsafe { object.cast_unchecked::<Suspension>() };
+    &suspension.get().op
 }
 
 #[pymethods]

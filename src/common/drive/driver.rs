@@ -25,16 +25,33 @@ use crate::common::drive::suspend::Suspend;
 use crate::common::run::registration::{Finish, Registration, Started};
 use crate::common::run::task::{Park, Task, TaskBody};
 
-/// Finds the operation inside a yielded object, if it is one of tonio's awaitables. Their Python
-/// class belongs to the bindings (`bindings::suspension`), which install this at module import
-/// with [`recognise`]; until then (Rust unit tests) no object is an awaitable.
-pub type FindSuspend = for<'a, 'py> fn(&'a Bound<'py, PyAny>) -> Option<&'a Suspend>;
+/// Reaches the operation inside an object whose exact type is tonio's awaitable class.
+///
+/// # Safety
+/// Callable only on an object of exactly the type it was installed with (see [`recognise`]).
+pub type OpOf = for<'a, 'py> unsafe fn(&'a Bound<'py, PyAny>) -> &'a Suspend;
 
-static FIND_SUSPEND: OnceLock<FindSuspend> = OnceLock::new();
+/// The awaitable class (its type object's address) and how to reach the operation in one.
+static AWAITABLE: OnceLock<(usize, OpOf)> = OnceLock::new();
 
-/// Installs the function that finds the operation in a yielded awaitable (once per process).
-pub fn recognise(find: FindSuspend) {
-    let _ = FIND_SUSPEND.set(find);
+/// Installs tonio's awaitable class, which belongs to the bindings (`bindings::suspension`), at
+/// module import (once per process; until then, in Rust unit tests, no object is an awaitable).
+/// `type_object` must stay alive for the rest of the process (a class of the extension module
+/// does) and `op_of` must be sound for every object of exactly that type.
+pub fn recognise(type_object: *mut ffi::PyTypeObject, op_of: OpOf) {
+    let _ = AWAITABLE.set((type_object as usize, op_of));
+}
+
+/// The operation inside `object`, if it is one of tonio's awaitables: one type comparison, then
+/// a field access (the driver does this on every step).
+fn find_suspend<'a>(object: &'a Bound<'_, PyAny>) -> Option<&'a Suspend> {
+    let (type_object, op_of) = AWAITABLE.get()?;
+    // Safety: the type of a live object we hold a reference to.
+    if unsafe { ffi::Py_TYPE(object.as_ptr()) } as usize != *type_object {
+        return None;
+    }
+    // Safety: `object`'s exact type is the one `op_of` was installed for.
+    Some(unsafe { op_of(object) })
 }
 
 /// What sending into a coroutine produced.
@@ -156,7 +173,7 @@ fn interpret(
     if bound.is_none() {
         return Step::Yield;
     }
-    if let Some(suspend) = FIND_SUSPEND.get().and_then(|find| find(bound)) {
+    if let Some(suspend) = find_suspend(bound) {
         return match suspend.start(py, task, body) {
             Started::Ready(resume) => Step::Continue(resume),
             Started::Yield => Step::Yield,
