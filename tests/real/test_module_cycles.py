@@ -37,3 +37,24 @@ def test_cycles_through_files_groups_and_sub_directories(tmp_path):
     failing = run(root, "--max", "2")
     assert failing.returncode == 1 and "larger than the allowed 2" in failing.stdout
     assert run(root, "--max", "3").returncode == 0
+
+
+def test_the_cores_layers_depend_one_way():
+    # src/common is five layers (base, io, run, wait, drive; see its mod.rs): no import cycle
+    # among them, so a change in a layer can only reach the layers above it.
+    core = SCRIPT.parents[1] / "src" / "common"
+    result = run(core, "--max", "3")
+    assert result.returncode == 0, result.stdout
+    assert "5 entries" in result.stdout and "0 cycle(s)" in result.stdout, result.stdout
+
+
+def test_no_python_classes_in_the_core():
+    # Python-facing types live in src/bindings; the core keeps plain Rust types.
+    core = SCRIPT.parents[1] / "src" / "common"
+    found = [
+        f"{path.relative_to(core)}: {line.strip()}"
+        for path in sorted(core.rglob("*.rs"))
+        for line in path.read_text().splitlines()
+        if line.lstrip().startswith(("#[pyclass", "#[pymethods", "#[pyfunction", "#[pymodule"))
+    ]
+    assert found == []
