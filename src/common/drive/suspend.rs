@@ -262,7 +262,7 @@ impl Suspend {
                 });
                 body.wait = Registration::Event {
                     event: event.clone() as Arc<dyn WaitSource>,
-                    key: Some(key),
+                    key,
                     timer,
                 };
                 Started::Pending

@@ -94,7 +94,7 @@ pub enum Registration {
     /// Queued on an event, perhaps with a timeout timer.
     Event {
         event: Arc<dyn WaitSource>,
-        key: Option<WaiterKey>,
+        key: WaiterKey,
         timer: Option<TimerKey>,
     },
     Group {
@@ -252,9 +252,7 @@ impl Registration {
                 Finish::Resume(resume)
             }
             Registration::Event { event, key, timer } => {
-                if let Some(key) = key {
-                    event.remove_waiter(Side::Only, key);
-                }
+                event.remove_waiter(Side::Only, key);
                 if let Some(timer) = timer {
                     drop(task.core.timers.cancel(timer));
                 }
