@@ -30,7 +30,8 @@ fn queued(
     Started::Pending
 }
 
-/// `yield lock()` (`guard`: evaluates to the bindings' `Guard`) or `async with lock` (evaluates to None).
+/// `yield lock()` (`guard`: evaluates to the bindings' `Guard`) or `async with lock`
+/// (evaluates to None).
 pub fn start_acquire(
     py: Python<'_>,
     task: &Arc<Task>,
