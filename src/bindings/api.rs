@@ -243,6 +243,33 @@ pub fn select(coros: &Bound<'_, PyTuple>) -> PyResult<Suspension> {
     )))))
 }
 
+/// An awaitable that runs `generator` (a generator-based coroutine) as one operation: as a
+/// select branch or timeout body on its own it completes or takes nothing, provided the
+/// generator marks the instant it takes with `operation_completes()` (TLS receives are built
+/// so). Anywhere else it behaves as the generator itself.
+#[pyfunction]
+pub fn operation(generator: Bound<'_, PyAny>) -> PyResult<Suspension> {
+    // Safety: a type check on a live object we hold a reference to.
+    if unsafe { pyo3::ffi::PyGen_CheckExact(generator.as_ptr()) } == 0 {
+        return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+            "operation() takes a generator, not {}",
+            crate::common::base::errors::type_name(&generator)
+        )));
+    }
+    Ok(Suspension::new(SuspendKind::Operation(Mutex::new(Some(
+        generator.unbind(),
+    )))))
+}
+
+/// Awaitable, inside a composed operation (`operation`): it is about to complete by taking
+/// something. Evaluates to `None`; throws `CancelledError` when the operation is a select
+/// branch or timeout body that already lost, in which case it must take nothing (give back
+/// what it holds and let the error propagate).
+#[pyfunction]
+pub fn operation_completes() -> Suspension {
+    Suspension::new(SuspendKind::OperationCompletes)
+}
+
 /// An awaitable that evaluates to `value` at once (for APIs that are awaitable but need not
 /// wait, such as `SocketStream.send_eof()`).
 #[pyfunction]

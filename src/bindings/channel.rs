@@ -72,7 +72,7 @@ impl UnboundedSender {
     fn send(&self, py: Python<'_>, message: Py<PyAny>) -> PyResult<()> {
         match self.core.send(py, message, None) {
             Send::Closed => Err(ChannelCore::closed_error(py)),
-            // Without a task nothing queues or commits: an unbounded channel is never full.
+            // Without a task nothing queues or is refused: an unbounded channel is never full.
             Send::Sent | Send::Queued(_) | Send::Full(_) | Send::Refused(_) => Ok(()),
         }
     }

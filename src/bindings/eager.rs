@@ -21,10 +21,13 @@ use crate::common::wait::semaphore::TryAcquire;
 pub fn complete(py: Python<'_>, kind: &SuspendKind) -> Option<PyResult<Py<PyAny>>> {
     match kind {
         SuspendKind::Value(value) => Some(Ok(value.clone_ref(py))),
-        // A select or timeout branch commits when it takes or sends a message or a permit:
-        // the driver does that.
-        SuspendKind::Receive(_) | SuspendKind::Send { .. } | SuspendKind::Acquire { .. }
-            if current::task_decides() =>
+        // An operation branch decides its select or timeout when its operation completes:
+        // the driver does that (`decision.rs`).
+        SuspendKind::Receive(_)
+        | SuspendKind::Send { .. }
+        | SuspendKind::Acquire { .. }
+        | SuspendKind::Io(_)
+            if current::task_is_operation_branch() =>
         {
             None
         }

@@ -22,6 +22,7 @@ use super::suspension::Suspension;
 use crate::common::drive::io_call::IoCall;
 use crate::common::drive::suspend::SuspendKind;
 use crate::common::io::buffer::WritableBuffer;
+use crate::common::io::handed_back::HandedBack;
 use crate::common::io::io_ops::{IoOp, WrapSocket};
 use crate::common::io::net::{bad_socket, Family, Kind, Net, Shutdown, SocketId};
 use crate::common::io::net_convert::{address_to_py, os_error};
@@ -413,11 +414,17 @@ impl Socket {
         self.net_call(py, |net, id| net.shutdown(id, how))
     }
 
-    /// Closes the socket (idempotent); tasks waiting on it get `OSError(EBADF)`.
+    /// Closes the socket (idempotent); tasks waiting on it get `OSError(EBADF)`. Connections
+    /// a refused accept handed back (`handed_back.rs`) and nobody accepted are closed too.
     fn close(&self) {
         if !self.closed.swap(true, Ordering::AcqRel) {
             if let Some(net) = self.core.platform.net() {
                 let _ = net.close(self.id);
+                for item in self.readiness.drain_handed_back() {
+                    if let HandedBack::Accepted { id, .. } = item {
+                        let _ = net.close(id);
+                    }
+                }
             }
         }
     }

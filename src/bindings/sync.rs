@@ -31,8 +31,7 @@ fn acquire(core: &Arc<SemaphoreCore>, guard: bool) -> Suspension {
 /// `async with`: `__aenter__` is awaited right away, so an uncontended acquisition happens here
 /// and returns the shared ready awaitable; otherwise the awaitable queues the task.
 fn acquire_for_aenter(py: Python<'_>, core: &Arc<SemaphoreCore>) -> PyResult<Py<PyAny>> {
-    // A select/timeout branch commits when it takes the permit: the driver does that.
-    if let (Some(owner), false) = (current::task_id(), current::task_decides()) {
+    if let Some(owner) = current::task_id() {
         match core.try_acquire_as(owner) {
             TryAcquire::Acquired => return Ok(ready(py)?.into_any()),
             TryAcquire::Reentrant => {

@@ -34,7 +34,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import _tonio
-from ..exceptions import ResourceBroken
+from ..exceptions import CancelledError, ResourceBroken
 from ._streams import (
     SocketListener,
     SocketStream,
@@ -217,6 +217,7 @@ class TLSStream:
         "_handshake_finished",
         "_sending",
         "_broken",
+        "_unread",
     )
 
     def __init__(
@@ -233,13 +234,15 @@ class TLSStream:
         self._https_compatible = bool(https_compatible)
         self._handshaken = False
         # One task performs the handshake; another that needs it meanwhile waits for this
-        # event (a tonio Lock would be a "take" that commits an enclosing timeout or select).
+        # event.
         self._handshake_started = False
         self._handshake_finished = _tonio.Event()
         # Only one task sends at a time (and only a sender or the handshake flushes), so the
         # ciphertext the engine hands out leaves in order.
         self._sending = False
         self._broken: str | None = None
+        # Plaintext a refused receive gave back (see `receive_some`): served first.
+        self._unread = b""
 
     # -- plumbing -------------------------------------------------------------------------
 
@@ -339,29 +342,45 @@ class TLSStream:
                 # part of a record may have left: the stream cannot go on
                 self._fail("a TLS send was interrupted", None)
 
-    @types.coroutine
-    def receive_some(self, max_bytes: int = _READ_SIZE):
-        """Up to ``max_bytes`` decrypted bytes; ``b''`` at the end of the TLS stream."""
+    def receive_some(self, max_bytes: int = _READ_SIZE) -> _tonio.Suspension:
+        """Awaitable: up to ``max_bytes`` decrypted bytes; ``b''`` at the end of the TLS stream.
+
+        One operation: passed to ``select`` or ``timeout`` as it is, it returns data or takes
+        none (data it decrypted too late stays in the stream for the next receive)."""
         if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1:
             raise ValueError(f"max_bytes must be a positive int, got {max_bytes!r}")
+        return _tonio.operation(self._receive(max_bytes))
+
+    @types.coroutine
+    def _receive(self, max_bytes: int):
         if not self._handshaken:
             yield from self.handshake()
         self._check()
         engine, truncation_is_eof = self._engine, self._https_compatible
         try:
-            plain = engine.read(max_bytes, truncation_is_eof)
+            if self._unread:
+                plain, self._unread = self._unread[:max_bytes], self._unread[max_bytes:]
+            else:
+                plain = engine.read(max_bytes, truncation_is_eof)
             while plain is None:
-                # Nothing to decrypt yet. A cancellation while waiting here loses nothing.
-                # (Receiving never sends: what the engine may owe the peer, such as the answer
-                # to a key update, leaves with the next send. A receive that waited to send
-                # could deadlock two peers that both send more than the network buffers.)
+                # Nothing to decrypt yet. A cancellation while waiting here loses nothing: the
+                # ciphertext read so far stays in the engine. (Receiving never sends: what the
+                # engine may owe the peer, such as the answer to a key update, leaves with the
+                # next send. A receive that waited to send could deadlock two peers that both
+                # send more than the network buffers.)
                 data = yield self.transport.receive_some(_READ_SIZE)
                 plain = engine.feed_read(data, max_bytes, truncation_is_eof)
-            return plain
         except _TLS_ERRORS as exc:
             yield from self._fail_after_alert(f"TLS receive failed: {exc}", exc)
         except OSError as exc:
             raise self._fail(f"TLS receive failed: {exc}", exc) from exc
+        try:
+            # The one instant this operation takes: refused if it lost a select or a deadline.
+            yield _tonio.operation_completes()
+        except CancelledError:
+            self._unread = plain + self._unread
+            raise
+        return plain
 
     @types.coroutine
     def send_eof(self):
@@ -421,12 +440,13 @@ class TLSListener(SocketListener):
         self.ssl_context = ssl_context
         self.https_compatible = https_compatible
 
-    @types.coroutine
-    def accept(self):
-        """The next connection, as a :class:`TLSStream` (not handshaken yet)."""
-        stream = yield super().accept()
+    def accept(self) -> _tonio.Suspension:
+        """Awaitable: the next connection, as a :class:`TLSStream` (not handshaken yet)."""
+        return self.socket._accept_as(self._wrap)
+
+    def _wrap(self, socket: _tonio.socket) -> TLSStream:
         return TLSStream(
-            stream,
+            SocketStream(socket),
             self.ssl_context,
             server_side=True,
             https_compatible=self.https_compatible,

@@ -21,8 +21,9 @@ use crate::common::base::errors::{add_mixing_hint, bad_yield, cancelled};
 use crate::common::base::outcome::{Outcome, Resume};
 use crate::common::base::ownership::{self, StartGuard};
 use crate::common::base::util::lock;
-use crate::common::drive::suspend::Suspend;
-use crate::common::run::registration::{Finish, Registration, Started};
+use crate::common::drive::suspend::{Suspend, SuspendKind};
+use crate::common::run::decision::Branch;
+use crate::common::run::registration::{already_awaited, Finish, Registration, Started};
 use crate::common::run::task::{Park, Task, TaskBody};
 
 /// Reaches the operation inside an object whose exact type is tonio's awaitable class.
@@ -44,7 +45,7 @@ pub fn recognise(type_object: *mut ffi::PyTypeObject, op_of: OpOf) {
 
 /// The operation inside `object`, if it is one of tonio's awaitables: one type comparison, then
 /// a field access (the driver does this on every step).
-fn find_suspend<'a>(object: &'a Bound<'_, PyAny>) -> Option<&'a Suspend> {
+pub(crate) fn find_suspend<'a>(object: &'a Bound<'_, PyAny>) -> Option<&'a Suspend> {
     let (type_object, op_of) = AWAITABLE.get()?;
     // Safety: the type of a live object we hold a reference to.
     if unsafe { ffi::Py_TYPE(object.as_ptr()) } as usize != *type_object {
@@ -68,7 +69,7 @@ pub fn run_task(py: Python<'_>, task: Arc<Task>) {
     let previous_task =
         crate::common::run::current::set_task(crate::common::run::current::RunningTask {
             uid: task.uid(),
-            decides: task.decides,
+            operation_branch: task.branch == Branch::Operation,
             id: task.id,
             coro: body.coro.as_ref().map_or(std::ptr::null_mut(), Py::as_ptr),
         });
@@ -174,6 +175,13 @@ fn interpret(
         return Step::Yield;
     }
     if let Some(suspend) = find_suspend(bound) {
+        if let SuspendKind::Operation(generator) = &suspend.kind {
+            suspend.mark_used();
+            return match lock(generator).take() {
+                Some(generator) => push_child(py, task, body, generator, starting),
+                None => Step::Continue(already_awaited(py, "this operation")),
+            };
+        }
         return match suspend.start(py, task, body) {
             Started::Ready(resume) => Step::Continue(resume),
             Started::Yield => Step::Yield,
@@ -182,16 +190,27 @@ fn interpret(
     }
     // Safety: type check on a live object we hold a reference to.
     if unsafe { ffi::PyGen_CheckExact(bound.as_ptr()) } != 0 {
-        return match ownership::check_start(bound, || task.core.platform.parallel()) {
-            Ok(guard) => {
-                *starting = guard;
-                body.children.push(value);
-                Step::Continue(Resume::Start)
-            }
-            Err(err) => Step::Continue(Resume::throw(py, err)),
-        };
+        return push_child(py, task, body, value, starting);
     }
     Step::Continue(Resume::Throw(bad_yield(py, bound)))
+}
+
+/// Runs `generator` as a child of the task (a yielded generator, or a composed operation's).
+fn push_child(
+    py: Python<'_>,
+    task: &Arc<Task>,
+    body: &mut TaskBody,
+    generator: Py<PyAny>,
+    starting: &mut Option<StartGuard>,
+) -> Step {
+    match ownership::check_start(generator.bind(py), || task.core.platform.parallel()) {
+        Ok(guard) => {
+            *starting = guard;
+            body.children.push(generator);
+            Step::Continue(Resume::Start)
+        }
+        Err(err) => Step::Continue(Resume::throw(py, err)),
+    }
 }
 
 /// Ends the current registration after a wake. `None` means the task parked again.

@@ -6,7 +6,12 @@
 //! why no wake-up can be lost). A cancelled wait just unqueues the task: the socket stays
 //! usable. A call made `never_waiting` (`MSG_DONTWAIT`) fails with the would-block error
 //! (`BlockingIOError`) instead of waiting, as a blocking stdlib socket does with that flag.
+//!
+//! A receive or accept that is an operation branch (`run::decision`) decides its select or
+//! timeout when it has read: if that was already decided for someone else, what it read goes
+//! back to the socket (`io::handed_back`) and the task gets its `CancelledError`.
 
+use std::cell::Cell;
 use std::io;
 use std::sync::{Arc, Mutex};
 
@@ -15,11 +20,12 @@ use pyo3::prelude::*;
 use crate::common::base::outcome::Resume;
 use crate::common::base::util::lock;
 use crate::common::base::waitqueue::WaiterKey;
-use crate::common::io::io_ops::{Attempt, IoOp};
+use crate::common::io::io_ops::{Attempt, Attempting, IoOp};
 use crate::common::io::net::{Net, SocketId};
 use crate::common::io::net_convert::os_error;
 use crate::common::io::readiness::{Interest, Readiness};
-use crate::common::run::registration::{IoRetry, Registration, Started};
+use crate::common::run::decision::{operation_completes, Decisions};
+use crate::common::run::registration::{refused, IoRetry, Registration, Started};
 use crate::common::run::task::{Task, TaskBody, Waker};
 
 pub struct IoCall {
@@ -75,10 +81,24 @@ impl IoCall {
     }
 
     /// Attempts the operation once (again at once after `EINTR` when it must not wait).
-    pub fn attempt(&self, py: Python<'_>, net: &dyn Net) -> Attempt {
+    /// `may_take`: see `Attempting::may_take`.
+    pub fn attempt(
+        &self,
+        py: Python<'_>,
+        net: &dyn Net,
+        may_take: &mut dyn FnMut() -> bool,
+    ) -> Attempt {
         let mut op = lock(&self.op);
+        let mut at = Attempting {
+            py,
+            net,
+            id: self.socket,
+            readiness: &self.readiness,
+            stream: self.stream,
+            may_take,
+        };
         loop {
-            match op.attempt(py, net, self.socket) {
+            match op.attempt(&mut at) {
                 Attempt::Wait(_, e) if self.never_wait => {
                     if e.kind() == io::ErrorKind::Interrupted {
                         continue;
@@ -104,15 +124,28 @@ pub fn drive(
     };
     let needs = call.needs;
     let readiness = &call.readiness;
+    // What the operation decided by taking (an operation branch's select), applied unlocked.
+    let decided: Cell<Option<Decisions>> = Cell::new(None);
+    let mut may_take = || match operation_completes(task) {
+        Some(decisions) => {
+            decided.set(Some(decisions));
+            true
+        }
+        None => false,
+    };
     loop {
         let (generation, ready) = readiness.snapshot(needs.unwrap_or(Interest::Write));
         let attempt = match needs {
             // Known not ready: wait for the next event instead of a syscall that would block.
             // (The error is never surfaced: calls that never wait have no `needs`.)
             Some(interest) if !ready => Attempt::Wait(interest, io::ErrorKind::WouldBlock.into()),
-            _ => call.attempt(py, net),
+            _ => call.attempt(py, net, &mut may_take),
         };
+        if let Some(decisions) = decided.take() {
+            decisions.apply();
+        }
         match attempt {
+            Attempt::Refused => return Ok(refused(task)),
             Attempt::Done(result) => return Ok(Resume::from_result(py, result)),
             Attempt::Drained(result) => {
                 if let Some(interest) = needs {
@@ -156,7 +189,8 @@ pub fn try_now(py: Python<'_>, net: &dyn Net, call: &IoCall) -> Option<PyResult<
     if !ready {
         return None;
     }
-    match call.attempt(py, net) {
+    // Never an operation branch here (`bindings::eager`): whatever it takes, it keeps.
+    match call.attempt(py, net, &mut || true) {
         Attempt::Done(result) => Some(result),
         Attempt::Drained(result) => {
             readiness.clear(needs, generation);
@@ -166,6 +200,7 @@ pub fn try_now(py: Python<'_>, net: &dyn Net, call: &IoCall) -> Option<PyResult<
             readiness.clear(interest, generation);
             None
         }
+        Attempt::Refused => None,
     }
 }
 

@@ -25,13 +25,15 @@ use pyo3::prelude::*;
 use crate::common::base::outcome::Resume;
 use crate::common::base::time::Ticks;
 use crate::common::base::util::lock;
+use crate::common::drive::driver::find_suspend;
 use crate::common::drive::io_call::IoCall;
 use crate::common::run::blocking::BlockingJob;
 use crate::common::run::completions::CompletionStep;
 use crate::common::run::current;
+use crate::common::run::decision::{composed_operation_completes, Branch};
 use crate::common::run::group::{GroupKind, TaskGroup};
 use crate::common::run::registration::{
-    already_awaited, bool_object, wait_group, OnReady, Registration, Started,
+    already_awaited, bool_object, refused, wait_group, OnReady, Registration, Started,
 };
 use crate::common::run::task::{Task, TaskBody, Waker};
 use crate::common::run::timers::TimerAction;
@@ -90,6 +92,13 @@ pub enum SuspendKind {
     Receive(Arc<ChannelCore>),
     /// A socket operation.
     Io(Arc<IoCall>),
+    /// A composed operation (`_tonio.operation(generator)`, a TLS receive): the driver runs the
+    /// generator as a child of the task; a select branch or timeout body that is one is a
+    /// single operation whose take the generator marks (`decision.rs`).
+    Operation(Mutex<Option<Py<PyAny>>>),
+    /// Inside a composed operation: it is about to complete by taking something
+    /// (`_tonio.operation_completes()`). Throws `CancelledError` if it must take nothing.
+    OperationCompletes,
 }
 
 /// A tonio awaitable's operation and its await state. The Python object around it
@@ -140,6 +149,8 @@ impl SuspendKind {
             SuspendKind::Send { .. } => "send",
             SuspendKind::Receive(_) => "receive",
             SuspendKind::Io(_) => "socket operation",
+            SuspendKind::Operation(_) => "operation",
+            SuspendKind::OperationCompletes => "operation_completes",
         }
     }
 }
@@ -283,7 +294,8 @@ impl Suspend {
                 };
                 let group = TaskGroup::new(core, GroupKind::Select, false);
                 group.set_owner(task);
-                if let Err(err) = group.spawn(py, coros) {
+                let branches = coros.into_iter().map(|coro| branch(py, coro)).collect();
+                if let Err(err) = group.spawn_branches(py, branches) {
                     return Started::Ready(Resume::throw(py, err));
                 }
                 wait_group(py, task, body, &group, OnReady::JoinResult)
@@ -299,7 +311,7 @@ impl Suspend {
                 let group = TaskGroup::new(core, GroupKind::Timeout, false);
                 group.set_owner(task);
                 group.set_deadline(deadline);
-                if let Err(err) = group.spawn(py, vec![coro]) {
+                if let Err(err) = group.spawn_branches(py, vec![branch(py, coro)]) {
                     return Started::Ready(Resume::throw(py, err));
                 }
                 wait_group(py, task, body, &group, OnReady::JoinResult)
@@ -326,8 +338,41 @@ impl Suspend {
             },
             SuspendKind::Receive(core) => waits::start_receive(py, task, body, core),
             SuspendKind::Io(call) => crate::common::drive::io_call::start(py, task, body, call),
+            // The driver runs a composed operation's generator itself (`driver::interpret`).
+            SuspendKind::Operation(_) => Started::Ready(Resume::throw(
+                py,
+                PyRuntimeError::new_err("a composed operation can only be yielded or awaited"),
+            )),
+            SuspendKind::OperationCompletes => Started::Ready(composed_completes(task, body)),
         }
     }
+}
+
+/// `operation_completes()`: when the composed operation that is the task's root (and nothing it
+/// runs as a child) takes, that decides its select or timeout, or is refused
+/// (`decision.rs`).
+fn composed_completes(task: &Arc<Task>, body: &TaskBody) -> Resume {
+    if task.branch != Branch::Composed || body.children.len() != 1 {
+        return Resume::Nothing;
+    }
+    match composed_operation_completes(task) {
+        Some(decisions) => {
+            decisions.apply();
+            Resume::Nothing
+        }
+        None => refused(task),
+    }
+}
+
+/// A select branch or timeout body with what it is to the decision (`decision.rs`): one of
+/// tonio's awaitables is an operation.
+fn branch(py: Python<'_>, coro: Py<PyAny>) -> (Py<PyAny>, Branch) {
+    let branch = match find_suspend(coro.bind(py)).map(|op| &op.kind) {
+        Some(SuspendKind::Operation(_)) => Branch::Composed,
+        Some(_) => Branch::Operation,
+        None => Branch::Coroutine,
+    };
+    (coro, branch)
 }
 
 fn sleep_until(task: &Arc<Task>, body: &mut TaskBody, deadline: Ticks) -> Started {

@@ -2,7 +2,8 @@
 //!
 //! May use: `base`. What is here: the `Net` trait each platform implements over its own
 //! sockets (`net`), per-socket readiness and its waiters (`readiness`), one attempt of a socket
-//! operation on pinned buffers (`io_ops`, `buffer`), address and error conversion
+//! operation on pinned buffers (`io_ops`, `buffer`) and what a refused one hands back
+//! (`handed_back`), address and error conversion
 //! (`net_convert`), signal delivery to subscribers (`signals`), the rustls engine (`tls`).
 //!
 //! Invariants: a waiter is anything implementing `readiness::ReadyWake` (a task, for the layers
@@ -11,6 +12,7 @@
 //! woken with no lock of this layer held.
 
 pub mod buffer;
+pub mod handed_back;
 pub mod io_ops;
 pub mod net;
 pub mod net_convert;

@@ -1,4 +1,4 @@
-//! Readiness of one socket, and the tasks waiting for it.
+//! Readiness of one socket, the tasks waiting for it, and what refused operations handed back.
 //!
 //! The platform reports readiness changes (`set_event`): each bumps `generation`, records what became
 //! ready and wakes the waiters for it. A task attempts its operation first; only if the
@@ -13,11 +13,16 @@
 //! - A direction the platform reported closed (the peer's end of stream, a hang-up, an error)
 //!   stays ready for good: no later event will say so again (edge-triggered), so a short read
 //!   that stopped just before the end of stream must not hide it.
+//! - Handed-back data or connections (`handed_back.rs`) make the socket readable until they are
+//!   served: handing back bumps the generation and wakes the read waiters, as an event would.
 
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
 use crate::common::base::util::lock;
 use crate::common::base::waitqueue::{WaitQueue, WaiterKey};
+use crate::common::io::handed_back::{self, HandedBack, Served};
+use crate::common::io::net::{Address, SocketId};
 
 /// What a task waits for.
 /// Whatever waits for readiness (a task's suspension: `task.rs` implements it), seen through
@@ -78,6 +83,8 @@ struct ReadinessState {
     write_closed: bool,
     read_waiters: WaitQueue<ReadyWaiter>,
     write_waiters: WaitQueue<ReadyWaiter>,
+    /// Served before the OS is asked again (`handed_back.rs`).
+    handed_back: VecDeque<HandedBack>,
 }
 
 pub struct Readiness {
@@ -96,6 +103,7 @@ impl Default for Readiness {
                 write_closed: false,
                 read_waiters: WaitQueue::new(),
                 write_waiters: WaitQueue::new(),
+                handed_back: VecDeque::new(),
             }),
         }
     }
@@ -106,7 +114,7 @@ impl Readiness {
     pub fn snapshot(&self, interest: Interest) -> (u64, bool) {
         let state = lock(&self.state);
         let ready = match interest {
-            Interest::Read => state.readable,
+            Interest::Read => state.readable || !state.handed_back.is_empty(),
             Interest::Write => state.writable,
         };
         (state.generation, ready)
@@ -177,6 +185,38 @@ impl Readiness {
             woken.extend(state.write_waiters.drain());
         }
         woken
+    }
+
+    /// Gives back what a refused operation took (`handed_back.rs`): the socket reads as readable
+    /// until it is served. Returns the read waiters to wake (call `wake` on them unlocked).
+    pub fn hand_back(&self, item: HandedBack) -> Vec<ReadyWaiter> {
+        let mut state = lock(&self.state);
+        state.handed_back.push_front(item);
+        state.generation += 1;
+        state.read_waiters.drain()
+    }
+
+    /// A read of at most `max` bytes served from what was handed back, if anything was.
+    pub fn serve_handed_back(&self, max: usize, stream: bool, peek: bool) -> Option<Served> {
+        let mut state = lock(&self.state);
+        if state.handed_back.is_empty() {
+            return None;
+        }
+        handed_back::serve_read(&mut state.handed_back, max, stream, peek)
+    }
+
+    /// An accept served from a connection that was handed back, if any was.
+    pub fn serve_handed_back_accept(&self) -> Option<(SocketId, Address)> {
+        let mut state = lock(&self.state);
+        if state.handed_back.is_empty() {
+            return None;
+        }
+        handed_back::serve_accept(&mut state.handed_back)
+    }
+
+    /// Everything still handed back (the socket is closing: the caller closes connections).
+    pub fn drain_handed_back(&self) -> Vec<HandedBack> {
+        lock(&self.state).handed_back.drain(..).collect()
     }
 
     /// Wakes every waiter (the socket was closed): they retry and see the error.

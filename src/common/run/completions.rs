@@ -10,8 +10,8 @@
 //! # Invariants
 //! - `remaining` (shared with the iterator) + steps in state `HOLDING` = outcomes not yet
 //!   taken.
-//! - A step takes at most one outcome, and is a commit for a select/timeout around it
-//!   (`decision.rs`): a branch that lost cannot take an outcome.
+//! - A step takes at most one outcome; as a select branch or timeout body it is an operation
+//!   (`decision.rs`): one that lost cannot take an outcome.
 
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -21,7 +21,7 @@ use pyo3::prelude::*;
 
 use crate::common::base::outcome::Resume;
 use crate::common::base::util::lock;
-use crate::common::run::decision::{commit, Commit};
+use crate::common::run::decision::operation_completes;
 use crate::common::run::group::TaskGroup;
 use crate::common::run::registration::{refused, OnReady, Registration, Started};
 use crate::common::run::task::{Task, TaskBody, Waker};
@@ -109,13 +109,10 @@ impl CompletionStep {
             };
             return Started::Pending;
         }
-        let decisions = match commit(task) {
-            Commit::Go(decisions) => decisions,
-            Commit::Refused => {
-                drop(inner);
-                self.release();
-                return refused(task);
-            }
+        let Some(decisions) = operation_completes(task) else {
+            drop(inner);
+            self.release();
+            return Started::Ready(refused(task));
         };
         let outcome = inner.completions.pop_front();
         drop(inner);
@@ -142,7 +139,7 @@ impl Drop for CompletionStep {
 
 impl TaskGroup {
     /// `AsCompleted`: gives queued outcomes to queued waiters, one each, in order. A waiter that
-    /// can no longer take one (cancelled, or a losing select branch) is skipped.
+    /// can no longer take one (cancelled, or an operation branch that lost) is skipped.
     pub(crate) fn hand_off_completions(&self, py: Python<'_>) {
         loop {
             let claimed = {

@@ -24,6 +24,7 @@ use crate::common::base::task_context::TaskContext;
 use crate::common::base::time::Ticks;
 use crate::common::base::util::lock;
 use crate::common::io::net::Net;
+use crate::common::run::decision::Branch;
 use crate::common::run::group::TaskGroup;
 use crate::common::run::platform::Platform;
 use crate::common::run::task::Task;
@@ -106,9 +107,18 @@ impl RuntimeCore {
         coro: Py<PyAny>,
         context: TaskContext,
         cancelled: bool,
+        branch: Branch,
     ) -> Arc<Task> {
         self.live.fetch_add(1, Ordering::SeqCst);
-        Task::new(self.clone(), group.clone(), index, coro, context, cancelled)
+        Task::new(
+            self.clone(),
+            group.clone(),
+            index,
+            coro,
+            context,
+            cancelled,
+            branch,
+        )
     }
 
     /// The deadline `seconds` from now. A delay beyond the clock's range means "never" on a

@@ -19,8 +19,8 @@ use crate::common::run::core::RuntimeCore;
 pub struct RunningTask {
     /// `Task::uid` (0: none).
     pub uid: u64,
-    /// The task is a select/timeout branch: taking a message must go through the driver.
-    pub decides: bool,
+    /// The task is an operation branch (`decision.rs`): its take must go through the driver.
+    pub operation_branch: bool,
     /// `Task::id` (per run, as traces and reports show it).
     pub id: u64,
     /// The task's own coroutine, borrowed: the task body that owns it stays locked by this
@@ -30,7 +30,7 @@ pub struct RunningTask {
 
 const NO_TASK: RunningTask = RunningTask {
     uid: 0,
-    decides: false,
+    operation_branch: false,
     id: 0,
     coro: std::ptr::null_mut(),
 };
@@ -71,9 +71,9 @@ pub fn forget_coroutine() {
     });
 }
 
-/// True if the running task is a select/timeout branch.
-pub fn task_decides() -> bool {
-    TASK.with(|cell| cell.get().decides)
+/// True if the running task is an operation branch (`decision.rs`).
+pub fn task_is_operation_branch() -> bool {
+    TASK.with(|cell| cell.get().operation_branch)
 }
 
 /// The cores of runs in progress, most recent last, for threads that belong to none (a plain

@@ -1,25 +1,33 @@
-//! Who wins a `select` or a `timeout`, decided once, so that nothing a loser took is lost.
+//! Who wins a `select` or a `timeout`.
 //!
-//! A select's winner is the first branch that *commits*: it finishes, or it takes something
-//! that would be lost if its outcome were dropped (a channel message, an `as_completed`
-//! result). A timeout is the same race between its one coroutine and its deadline. The decision
-//! is one compare-and-swap on the group ([`TaskGroup::decide`]); it never changes afterwards.
+//! # The rule
+//! A select's winner is the first branch to *finish*; a timeout is the race between its body
+//! finishing and its deadline. The decision is one compare-and-swap on the group
+//! ([`TaskGroup::decide`]) and never changes afterwards. Nothing a branch does on the way
+//! (taking a message, a permit, bytes) decides anything: a deadline always cancels its body,
+//! and a losing branch is cancelled like any task, keeping what it already took (the hand-back
+//! pattern of docs/cancellation.md).
 //!
-//! Taking is checked *before* the thing is taken ([`commit`]): a branch whose select (or any
-//! select/timeout above it, through the tasks that own them) was already decided for someone
-//! else is refused the hand-off; the message stays in the channel or goes to the next receiver,
-//! and the branch gets `CancelledError` (it is a loser being cancelled). So a message is either
-//! returned by the select or still in its channel: never dropped with a loser's outcome.
+//! # Operation branches
+//! A branch that is *one operation* ([`Branch::Operation`]: a tonio awaitable such as
+//! `rx.receive()`, `listener.accept()` or a socket receive, passed to `select`/`timeout` as
+//! it is) finishes at the very instant its operation completes. So for such a branch the
+//! decision is made at that instant, together with the take ([`operation_completes`]): a
+//! hand-off to it (a message, a permit, an `as_completed` outcome) is refused if a deadline or
+//! another branch already won, and the message stays in its channel or goes to the next
+//! receiver; an operation that takes by itself (a socket read in the task's own thread) hands
+//! back what it read. An operation branch therefore completes, and is reported as completed, or
+//! takes nothing. A [`Branch::Composed`] operation (`tonio._tonio.operation(generator)`, such as
+//! a TLS receive) marks the one instant it takes (`operation_completes` from inside it).
 //!
-//! # Scope of the guarantee
-//! The chain runs through the groups of `select` and `timeout` only (a task's group, the task
-//! that owns that group, its group, ...). A branch that spawns tasks of its own owns what they
-//! receive, as any task does.
+//! The decision climbs through owners that are themselves operation branches, so the operation
+//! decides every level at once: in `timeout(select(rx.receive(), ...), t)` a receive that wins
+//! the select also wins against the deadline.
 //!
 //! # Invariants
 //! - `TaskGroup::decision` goes from [`UNDECIDED`] to a branch index + 1 or [`DEADLINE`] once.
 //! - Whoever decides a select cancels its other branches, after releasing every lock it holds
-//!   (`Decisions::apply`); so a refused branch always gets a cancellation.
+//!   (`Decisions::apply`); so a refused operation always gets a cancellation.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -31,6 +39,17 @@ use crate::common::run::task::Task;
 pub const UNDECIDED: usize = 0;
 /// `TaskGroup::decision` once a timeout's deadline won.
 pub const DEADLINE: usize = usize::MAX;
+
+/// What a task is to the select or timeout it belongs to (see the module docs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Branch {
+    /// Not a branch, or a coroutine: it decides by finishing.
+    Coroutine,
+    /// One tonio awaitable: it decides when its operation completes.
+    Operation,
+    /// A composed operation: it decides at the instant it marks (`operation_completes`).
+    Composed,
+}
 
 /// What `decide` found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,15 +93,15 @@ impl TaskGroup {
     }
 }
 
-/// Groups decided by a commit; their other branches must be cancelled once the caller released
-/// its locks.
+/// Groups an operation decided; their other branches must be cancelled once the caller
+/// released its locks.
 /// `None` (nothing decided, the common case) costs nothing to create, apply or drop.
 #[must_use = "the other branches of a decided select must be cancelled"]
 #[derive(Default)]
 pub struct Decisions(Option<Vec<(Arc<TaskGroup>, usize)>>);
 
 impl Decisions {
-    /// Cancels the losing branches of every group decided by the commit.
+    /// Cancels the losing branches of every group the operation decided.
     #[inline]
     pub fn apply(self) {
         let Decisions(decided) = self;
@@ -99,33 +118,34 @@ fn cancel_losers(decided: Vec<(Arc<TaskGroup>, usize)>) {
     }
 }
 
-/// What a take means for the selects and timeouts a task belongs to.
-pub enum Commit {
-    /// Take it (then `apply` the decisions once unlocked).
-    Go(Decisions),
-    /// Someone else won: take nothing.
-    Refused,
+/// `task`'s operation is about to complete by taking something (see the module docs): for an
+/// operation branch, decides its select/timeout (and the operation branches above it) for it,
+/// or refuses with `None` if a deadline or another branch already won: it must take nothing.
+/// Touches atomics only, so it may run under a primitive's lock and under the task's state
+/// lock. A task that is no operation branch (nearly every hand-off) costs one check.
+#[inline]
+pub fn operation_completes(task: &Task) -> Option<Decisions> {
+    if task.branch != Branch::Operation {
+        return Some(Decisions::default());
+    }
+    decide_chain(task)
 }
 
-/// Commits `task` to taking something (see the module docs). Touches atomics only, so it may
-/// run under a primitive's lock and under the task's state lock. A task in no select or
-/// timeout (nearly every hand-off) costs one check.
-#[inline]
-pub fn commit(task: &Task) -> Commit {
-    if !task.decides {
-        return Commit::Go(Decisions::default());
-    }
-    commit_chain(task)
+/// Like [`operation_completes`], for the instant a composed operation marks (its root is
+/// `Branch::Composed`).
+pub fn composed_operation_completes(task: &Task) -> Option<Decisions> {
+    debug_assert_eq!(task.branch, Branch::Composed);
+    decide_chain(task)
 }
 
 #[cold]
-fn commit_chain(task: &Task) -> Commit {
+fn decide_chain(task: &Task) -> Option<Decisions> {
     let mut decided = Decisions::default();
     let mut group = task.group.clone();
     let mut index = task.index;
     loop {
         match group.decide(index) {
-            Decided::Lost => return Commit::Refused,
+            Decided::Lost => return None,
             Decided::Won { first } => {
                 if first {
                     decided
@@ -136,11 +156,11 @@ fn commit_chain(task: &Task) -> Commit {
             }
         }
         let Some(owner) = group.owner() else { break };
-        if !owner.group.kind.decides() {
+        if owner.branch != Branch::Operation {
             break;
         }
         index = owner.index;
         group = owner.group.clone();
     }
-    Commit::Go(decided)
+    Some(decided)
 }

@@ -35,7 +35,7 @@ use crate::common::base::task_context::SpawnContext;
 use crate::common::base::util::lock;
 use crate::common::base::waitqueue::{WaitQueue, WaiterKey};
 use crate::common::run::core::RuntimeCore;
-use crate::common::run::decision::UNDECIDED;
+use crate::common::run::decision::{Branch, UNDECIDED};
 use crate::common::run::task::{Task, Waker};
 use crate::common::run::timers::TimerKey;
 
@@ -97,7 +97,8 @@ pub struct TaskGroup {
     pub(crate) done: Condvar,
     /// Select/timeout: who won (see `decision.rs`).
     pub(crate) decision: AtomicUsize,
-    /// Select/timeout: the task waiting for the group (the next link of a commit chain).
+    /// Select/timeout: the task waiting for the group (the next link of a decision chain,
+    /// `decision.rs`).
     owner: OnceLock<Weak<Task>>,
 }
 
@@ -146,6 +147,17 @@ impl TaskGroup {
     /// Creates one task per coroutine, in order, and schedules them.
     /// Fails (adding nothing) if the group no longer accepts tasks.
     pub fn spawn(self: &Arc<Self>, py: Python<'_>, coros: Vec<Py<PyAny>>) -> PyResult<()> {
+        let coros = coros.into_iter().map(|coro| (coro, Branch::Coroutine));
+        self.spawn_branches(py, coros.collect())
+    }
+
+    /// `spawn` for the branches of a select or timeout, each with what it is to the decision
+    /// (`decision.rs`).
+    pub fn spawn_branches(
+        self: &Arc<Self>,
+        py: Python<'_>,
+        coros: Vec<(Py<PyAny>, Branch)>,
+    ) -> PyResult<()> {
         let core = &self.core;
         let mut inner = lock(&self.inner);
         if inner.finished || (!inner.open && inner.spawned > 0) {
@@ -156,10 +168,10 @@ impl TaskGroup {
         let cancelled = inner.cancelled;
         let mut created = Vec::with_capacity(coros.len());
         let contexts = SpawnContext::decide(py, core.options.context)?;
-        for coro in coros {
+        for (coro, branch) in coros {
             let context = contexts.for_task(py)?;
             let slot = inner.free_slots.pop().unwrap_or(inner.tasks.len());
-            let task = core.new_task(self, slot, coro, context, cancelled);
+            let task = core.new_task(self, slot, coro, context, cancelled, branch);
             created.push(task.clone());
             if slot == inner.tasks.len() {
                 inner.tasks.push(Some(task));
@@ -245,7 +257,8 @@ impl TaskGroup {
         self.owner.get().and_then(Weak::upgrade)
     }
 
-    /// A `timeout` group's deadline passed: it wins unless the coroutine committed first.
+    /// A `timeout` group's deadline passed: it wins unless the body already finished (or its
+    /// operation completed, `decision.rs`).
     pub fn deadline_passed(&self) {
         {
             let mut inner = lock(&self.inner);

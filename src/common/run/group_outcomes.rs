@@ -5,8 +5,9 @@
 //!   reported when the group is dropped);
 //! - scopes keep errors for the scope's owner, or report them at once (`reports_errors`);
 //! - untracked tasks report errors at once;
-//! - select: the first branch to commit wins (`decision.rs`); a loser's exception (other than
-//!   `CancelledError`) goes to the unhandled-error hook, never nowhere;
+//! - select: the first branch to finish wins (`decision.rs`; an operation branch finishes when
+//!   its operation completes); a loser's exception (other than `CancelledError`) goes to the
+//!   unhandled-error hook, never nowhere;
 //! - timeout: the coroutine's outcome, in time or not depending on who won the decision;
 //! - as_completed: queued in completion order and handed to waiting steps (`completions.rs`);
 //! - main: to the core, which ends the run.

@@ -67,11 +67,11 @@ pub trait IoRetry: Send + Sync {
     fn abandon(&self);
 }
 
-/// A losing select branch was refused a hand-off: it is being cancelled, and the
-/// `CancelledError` it gets now stands for that cancellation.
-pub(crate) fn refused(task: &Task) -> Started {
+/// An operation branch that lost was refused its take (`decision.rs`): it is being cancelled,
+/// and the `CancelledError` it gets now stands for that cancellation.
+pub(crate) fn refused(task: &Task) -> Resume {
     task.take_pending_cancel();
-    Started::Ready(Resume::Cancel)
+    Resume::Cancel
 }
 
 /// What to do with a group waiter's wake.

@@ -40,7 +40,7 @@ use crate::common::base::task_context::TaskContext;
 use crate::common::base::util::lock;
 use crate::common::io::readiness::{ReadyWaiter, ReadyWake};
 use crate::common::run::core::RuntimeCore;
-use crate::common::run::decision::{commit, Commit, Decisions};
+use crate::common::run::decision::{operation_completes, Branch, Decisions};
 use crate::common::run::group::TaskGroup;
 use crate::common::run::registration::Registration;
 
@@ -109,9 +109,9 @@ pub struct Task {
     pub body: Mutex<TaskBody>,
     /// Set when the task starts its first run (reports; the coroutine check of `ownership.rs`).
     pub started: AtomicBool,
-    /// The task is a select/timeout branch (`group.kind.decides()`, kept here: hand-offs check
+    /// What the task is to the select or timeout it belongs to (`decision.rs`; hand-offs check
     /// it on every message).
-    pub decides: bool,
+    pub branch: Branch,
 }
 
 /// A handle that can resume one suspension of a task.
@@ -141,9 +141,10 @@ impl Waker {
         self.task.claim(self.token, resume, false)
     }
 
-    /// Claims the waiter for something it *takes* (a message, an `as_completed` outcome):
-    /// also commits the waiter's selects and timeouts, and is refused if one of them was
-    /// decided for another branch (see `decision.rs`).
+    /// Claims the waiter for something it *takes* (a message, a permit, an `as_completed`
+    /// outcome): if the waiter is an operation branch, its operation completes now, which
+    /// decides its select or timeout; refused if that was already decided for someone else
+    /// (see `decision.rs`).
     pub fn claim_taking(self, resume: Resume) -> Option<Claimed> {
         self.task.claim(self.token, resume, true)
     }
@@ -165,7 +166,8 @@ impl From<Waker> for ReadyWaiter {
 #[must_use = "a claimed task must be scheduled"]
 pub struct Claimed {
     task: Option<Arc<Task>>,
-    /// Selects the claim decided: their other branches are cancelled after scheduling.
+    /// Selects the claimed operation decided: their other branches are cancelled after
+    /// scheduling.
     decisions: Decisions,
 }
 
@@ -202,10 +204,10 @@ impl Task {
         coro: Py<PyAny>,
         context: TaskContext,
         cancelled: bool,
+        branch: Branch,
     ) -> Arc<Task> {
         let id = core.next_id();
         let persistent = core.is_shutting_down();
-        let decides = group.kind.decides();
         Arc::new(Task {
             id,
             core,
@@ -227,7 +229,7 @@ impl Task {
                 context,
             }),
             started: AtomicBool::new(false),
-            decides,
+            branch,
         })
     }
 
@@ -315,7 +317,8 @@ impl Task {
     ///
     /// Primitives that hand something over (a permit, a message) claim the waiter while they
     /// hold their lock, so the hand-off and the waiter's fate are decided together. `taking`:
-    /// the hand-off is something the task takes, which commits its selects (`decision.rs`).
+    /// the hand-off is something the task takes, which completes an operation branch's
+    /// operation (`decision.rs`).
     pub fn claim(self: &Arc<Self>, token: u64, resume: Resume, taking: bool) -> Option<Claimed> {
         let mut state = lock(&self.state);
         if state.token != token || state.notified {
@@ -326,10 +329,7 @@ impl Task {
         }
         let decisions = match taking {
             false => Decisions::default(),
-            true => match commit(self) {
-                Commit::Go(decisions) => decisions,
-                Commit::Refused => return None,
-            },
+            true => operation_completes(self)?,
         };
         state.token += 1;
         state.resume = Some(resume);
@@ -376,8 +376,8 @@ impl Task {
     }
 
     /// Consumes a pending (non-persistent) cancellation; returns whether there was one. Used
-    /// when the task is refused a hand-off because its select was decided elsewhere: the
-    /// `CancelledError` it gets then stands for the cancellation that decision sent it.
+    /// when an operation branch is refused its take because its select was decided elsewhere:
+    /// the `CancelledError` it gets then stands for the cancellation that decision sent it.
     pub fn take_pending_cancel(&self) -> bool {
         std::mem::take(&mut lock(&self.state).cancel_pending)
     }

@@ -30,7 +30,7 @@ use crate::common::base::outcome::Resume;
 use crate::common::base::util::lock;
 use crate::common::base::waitqueue::{WaitQueue, WaiterKey};
 use crate::common::io::signals::SignalSink;
-use crate::common::run::decision::{commit, Commit, Decisions};
+use crate::common::run::decision::{operation_completes, Decisions};
 use crate::common::run::gc;
 use crate::common::run::task::{Claimed, Task, Waker};
 
@@ -53,7 +53,7 @@ pub enum Send {
     /// Full, and no task was given to queue: the message comes back.
     Full(Py<PyAny>),
     Closed,
-    /// The sending task is a select branch that lost (`decision.rs`): nothing was sent.
+    /// The sending task is an operation branch that lost (`decision.rs`): nothing was sent.
     Refused(Py<PyAny>),
 }
 
@@ -64,7 +64,7 @@ pub enum Receive {
     /// Empty, and no task was given to queue.
     Empty,
     Closed,
-    /// The receiving task is a select branch that lost (`decision.rs`): it took nothing.
+    /// The receiving task is an operation branch that lost (`decision.rs`): it took nothing.
     Refused,
 }
 
@@ -112,13 +112,13 @@ impl ChannelCore {
                 return Send::Closed;
             }
             // The send completes now if anyone waits (then the buffer is empty) or there is
-            // room: completing commits the sending task's selects (`decision.rs`).
+            // room: that decides an operation branch's select (`decision.rs`).
             let completes = !state.receivers.is_empty() || state.buffer.len() < self.capacity;
-            decisions = match commit_if(completes, task) {
+            decisions = match completes_if(completes, task) {
                 Some(decided) => decided,
                 None => return Send::Refused(msg),
             };
-            // A receiver that lost its select refuses the message: try the next one.
+            // A receiver whose operation lost its select refuses the message: try the next one.
             while let Some(receiver) = state.receivers.pop() {
                 if let Some(c) = receiver.claim_taking(Resume::Value(msg.clone_ref(py))) {
                     claimed = Some(c);
@@ -145,7 +145,7 @@ impl ChannelCore {
     }
 
     /// Receives the oldest message, or (given the receiving `task`) queues it. Taking a
-    /// message commits the task's selects (`decision.rs`); a losing branch is refused.
+    /// message completes an operation branch (`decision.rs`); one that lost is refused.
     pub fn receive(&self, py: Python<'_>, task: Option<&Arc<Task>>) -> Receive {
         let mut claimed = None;
         let decisions;
@@ -153,7 +153,7 @@ impl ChannelCore {
             let mut state = lock(&self.state);
             // Waiting senders imply a full buffer: a message is there to take.
             let available = !state.buffer.is_empty() || !state.senders.is_empty();
-            decisions = match commit_if(available, task) {
+            decisions = match completes_if(available, task) {
                 Some(decided) => decided,
                 None => return Receive::Refused,
             };
@@ -232,15 +232,12 @@ impl ChannelCore {
     }
 }
 
-/// Commits `task` (if any) to an operation that completes now (`completes`); `None` if it is a
-/// losing select branch that must not.
+/// `task`'s (if any) operation completes now (`completes`): `None` if it is an operation
+/// branch that lost and must not (`decision.rs`).
 #[inline]
-fn commit_if(completes: bool, task: Option<&Arc<Task>>) -> Option<Decisions> {
+fn completes_if(completes: bool, task: Option<&Arc<Task>>) -> Option<Decisions> {
     match (completes, task) {
-        (true, Some(task)) => match commit(task) {
-            Commit::Go(decided) => Some(decided),
-            Commit::Refused => None,
-        },
+        (true, Some(task)) => operation_completes(task),
         _ => Some(Decisions::default()),
     }
 }
@@ -248,7 +245,7 @@ fn commit_if(completes: bool, task: Option<&Arc<Task>>) -> Option<Decisions> {
 /// Claims the first waiting sender that can still complete, returning its message.
 fn claim_sender(py: Python<'_>, state: &mut ChannelState) -> Option<(Claimed, Py<PyAny>)> {
     while let Some((sender, msg)) = state.senders.pop() {
-        // Completing the send commits the sender's selects; a losing branch refuses.
+        // Completing the send decides a sending operation branch; one that lost refuses.
         if let Some(claimed) = sender.claim_taking(Resume::Value(py.None())) {
             return Some((claimed, msg));
         }

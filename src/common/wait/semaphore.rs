@@ -14,7 +14,7 @@ use super::{Side, WaitSource};
 use crate::common::base::outcome::Resume;
 use crate::common::base::util::lock;
 use crate::common::base::waitqueue::{WaitQueue, WaiterKey};
-use crate::common::run::decision::{commit, Commit};
+use crate::common::run::decision::operation_completes;
 use crate::common::run::task::{Claimed, Task, Waker};
 
 struct SemState {
@@ -40,7 +40,7 @@ pub enum Acquire {
     Queued(WaiterKey),
     /// Lock mode: the task already holds this lock.
     Reentrant,
-    /// The task is a select branch that lost (`decision.rs`): it took no permit.
+    /// The task is an operation branch that lost (`decision.rs`): it took no permit.
     Refused,
 }
 
@@ -125,8 +125,8 @@ impl SemaphoreCore {
         }
         if state.permits > 0 {
             debug_assert!(state.waiters.is_empty());
-            // Taking the permit commits the task's selects.
-            let Commit::Go(decisions) = commit(task) else {
+            // Taking the permit completes an operation branch (`decision.rs`).
+            let Some(decisions) = operation_completes(task) else {
                 return Acquire::Refused;
             };
             state.permits -= 1;

@@ -50,7 +50,7 @@ pub fn start_acquire(
             ),
         )),
         Acquire::Queued(key) => queued(body, core.clone(), Side::Only, key, on_value),
-        Acquire::Refused => refused(task),
+        Acquire::Refused => Started::Ready(refused(task)),
     }
 }
 
@@ -82,7 +82,7 @@ pub fn start_send(
         Send::Sent => Started::Ready(Resume::Value(py.None())),
         Send::Closed => Started::Ready(Resume::throw(py, ChannelCore::closed_error(py))),
         Send::Queued(key) => queued(body, core.clone(), Side::Senders, key, OnValue::Pass),
-        Send::Refused(_) => refused(task),
+        Send::Refused(_) => Started::Ready(refused(task)),
         Send::Full(_) => Started::Ready(Resume::throw(
             py,
             PyRuntimeError::new_err("channel full without a waiting sender"),
@@ -101,7 +101,7 @@ pub fn start_receive(
         Receive::Message(msg) => Started::Ready(Resume::Value(msg)),
         Receive::Closed => Started::Ready(Resume::throw(py, ChannelCore::closed_error(py))),
         Receive::Queued(key) => queued(body, core.clone(), Side::Receivers, key, OnValue::Pass),
-        Receive::Refused => refused(task),
+        Receive::Refused => Started::Ready(refused(task)),
         Receive::Empty => Started::Ready(Resume::throw(
             py,
             PyRuntimeError::new_err("channel empty without a waiting receiver"),
