@@ -23,7 +23,7 @@ use crate::common::drive::io_call::IoCall;
 use crate::common::drive::suspend::SuspendKind;
 use crate::common::io::buffer::WritableBuffer;
 use crate::common::io::handed_back::HandedBack;
-use crate::common::io::io_ops::{IoOp, WrapSocket};
+use crate::common::io::io_ops::{Attempt, IoOp, WrapSocket};
 use crate::common::io::net::{bad_socket, Family, Kind, Net, Shutdown, SocketId};
 use crate::common::io::net_convert::{address_to_py, os_error};
 use crate::common::io::readiness::Readiness;
@@ -120,6 +120,22 @@ impl Socket {
             call = call.attempting_first();
         }
         Ok(Suspension::new(SuspendKind::Io(Arc::new(call))))
+    }
+
+    /// Attempts `op` once, outside any task: its result, or `None` where it would wait.
+    fn attempt_now(&self, py: Python<'_>, op: IoOp) -> PyResult<Option<Py<PyAny>>> {
+        self.check_open(py)?;
+        let call = IoCall::new(
+            self.id,
+            self.readiness.clone(),
+            self.kind == Kind::Stream,
+            op,
+        );
+        // Outside a task nothing is a select branch: whatever it takes, it keeps.
+        match call.attempt(py, self.net()?, &mut || true) {
+            Attempt::Done(result) | Attempt::Drained(result) => result.map(Some),
+            Attempt::Wait(..) | Attempt::Refused => Ok(None),
+        }
     }
 
     /// `accept()` that wraps each accepted socket with `factory(socket)` (used by listeners).
@@ -232,6 +248,23 @@ impl Socket {
         let flags = optional_c_int(flags.as_ref(), "recv: flags", 0)?;
         let max = size_arg(&bufsize, "recv: bufsize")?;
         self.io_with_flags(py, IoOp::Recv { max, flags }, flags)
+    }
+
+    /// Receives without waiting (a plain call, for closing TLS streams): up to `bufsize`
+    /// bytes, `b''` at end of stream, `None` when nothing has arrived.
+    fn _recv_now(&self, py: Python<'_>, bufsize: Bound<'_, PyAny>) -> PyResult<Option<Py<PyAny>>> {
+        let max = size_arg(&bufsize, "_recv_now: bufsize")?;
+        self.attempt_now(py, IoOp::Recv { max, flags: 0 })
+    }
+
+    /// Sends without waiting (a plain call, for closing TLS streams): the count sent, 0 when
+    /// the send buffer is full.
+    fn _send_now(&self, py: Python<'_>, data: Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        let data = data_arg(&data, "_send_now: data")?;
+        match self.attempt_now(py, IoOp::Send { data, flags: 0 })? {
+            Some(sent) => Ok(sent),
+            None => Ok(0i32.into_pyobject(py)?.into_any().unbind()),
+        }
     }
 
     /// Awaitable: receives into `buffer` (any writable contiguous buffer: bytearray,

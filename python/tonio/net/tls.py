@@ -19,7 +19,9 @@ The handshake happens on the first ``send_all``/``receive_some`` (or an explicit
 :class:`tonio.exceptions.ResourceBroken` naming the reason, with the underlying error as
 ``__cause__``; the stream is then broken and its transport closed. With
 ``https_compatible=True`` a peer that closes without a TLS close_notify reads as the end of
-stream instead of an error, as HTTPS clients expect.
+stream instead of an error, as HTTPS clients expect. Closing (``aclose()``, ``close()``,
+leaving ``with``, dropping the stream) is clean: close_notify, and no reset that would make the
+peer lose data (see "closing" in the class).
 
 Every coroutine here is a generator-based coroutine: ``yield`` it in the yield flavour, ``await``
 it in the colored one.
@@ -27,6 +29,7 @@ it in the colored one.
 
 from __future__ import annotations
 
+import socket as _socket
 import ssl as _ssl
 import threading
 import types
@@ -57,6 +60,9 @@ __all__ = [
 ]
 
 _READ_SIZE = 65536
+# How long closing may take (sending close_notify, then waiting for the peer to close too)
+# before the transport is closed anyway. Go's tls.Conn.Close allows its close_notify as long.
+_CLOSE_GRACE = 5.0
 # Plaintext handed to the engine at a time (each piece is copied once, then encrypted).
 _WRITE_CHUNK = 65536
 _TLS_ERRORS = (_tonio.TLSError, _ssl.SSLError, _ssl.CertificateError)
@@ -105,7 +111,7 @@ class _StdlibEngine:
     another receiving on the same stream may run on two workers at the same moment: every call
     takes ``lock`` (none of them waits for I/O)."""
 
-    __slots__ = ("incoming", "outgoing", "obj", "lock")
+    __slots__ = ("incoming", "outgoing", "obj", "lock", "stash")
 
     def __init__(self, context: _ssl.SSLContext, server_side: bool, hostname: str | None) -> None:
         self.incoming = _ssl.MemoryBIO()
@@ -114,6 +120,8 @@ class _StdlibEngine:
             self.incoming, self.outgoing, server_side=server_side, server_hostname=hostname
         )
         self.lock = threading.Lock()
+        # Plaintext decrypted before close_notify was sent (see `close_notify`), served first.
+        self.stash = b""
 
     def feed(self, data: bytes) -> None:
         with self.lock:
@@ -136,6 +144,9 @@ class _StdlibEngine:
 
     def read(self, max_bytes: int, truncation_is_eof: bool) -> bytes | None:
         with self.lock:
+            if self.stash:
+                data, self.stash = self.stash[:max_bytes], self.stash[max_bytes:]
+                return data
             try:
                 return self.obj.read(max_bytes)
             except _ssl.SSLWantReadError:
@@ -157,13 +168,23 @@ class _StdlibEngine:
             return taken, self.outgoing.read()
 
     def close_notify(self) -> None:
-        # OpenSSL's shutdown (ssl.SSLObject.unwrap) also waits for the peer's close_notify
-        # and fails on application data still in flight ("application data after close
-        # notify"), after which nothing more can be read: a half-close is not possible here.
-        raise NotImplementedError(
-            "send_eof needs a tonio.net.tls ClientConfig or ServerConfig: with an ssl.SSLContext "
-            "the stdlib cannot keep reading after sending close_notify; close() the stream instead"
-        )
+        with self.lock:
+            # OpenSSL's shutdown (ssl.SSLObject.unwrap) sends close_notify, then goes on to read
+            # the peer's and fails on application data it meets on the way. So decrypt what has
+            # arrived first (it finds nothing left to read and stops, wanting more) and serve
+            # that plaintext from `stash`: reading goes on after the half-close.
+            while True:
+                try:
+                    data = self.obj.read(_READ_SIZE)
+                except (_ssl.SSLWantReadError, _ssl.SSLZeroReturnError, _ssl.SSLEOFError):
+                    break
+                if not data:
+                    break
+                self.stash += data
+            try:
+                self.obj.unwrap()
+            except _ssl.SSLWantReadError:
+                pass
 
     def alpn(self) -> str | None:
         with self.lock:
@@ -218,6 +239,8 @@ class TLSStream:
         "_sending",
         "_broken",
         "_unread",
+        "_eof_sent",
+        "_closed",
     )
 
     def __init__(
@@ -243,6 +266,8 @@ class TLSStream:
         self._broken: str | None = None
         # Plaintext a refused receive gave back (see `receive_some`): served first.
         self._unread = b""
+        self._eof_sent = False
+        self._closed = False
 
     # -- plumbing -------------------------------------------------------------------------
 
@@ -324,6 +349,8 @@ class TLSStream:
         self._check()
         if self._sending:
             raise RuntimeError("another task is already sending on this TLS stream")
+        if self._eof_sent:
+            raise RuntimeError("cannot send on this TLS stream after send_eof()")
         self._sending = True
         done = False
         try:
@@ -385,14 +412,20 @@ class TLSStream:
     @types.coroutine
     def send_eof(self):
         """Sends the TLS close_notify: the peer then reads ``b''``, and this end can go on
-        reading (a half-close; with a ``ClientConfig``/``ServerConfig`` only, see
-        ``NotImplementedError`` for an ``ssl.SSLContext``)."""
+        reading (a half-close). Later sends raise ``RuntimeError``; a second call does
+        nothing."""
         self._check()
         if not self._handshaken:
             yield from self.handshake()
         if self._sending:
             raise RuntimeError("another task is sending on this TLS stream")
-        self._engine.close_notify()
+        if self._eof_sent:
+            return
+        self._eof_sent = True
+        try:
+            self._engine.close_notify()
+        except _TLS_ERRORS as exc:
+            raise self._fail(f"TLS send_eof failed: {exc}", exc) from exc
         yield from self._flush()
 
     def selected_alpn_protocol(self) -> str | None:
@@ -405,10 +438,98 @@ class TLSStream:
         the servers its configuration met before)."""
         return self._engine.session_reused()
 
+    # -- closing ----------------------------------------------------------------------------
+    #
+    # A clean close sends close_notify, so the peer reads everything sent before it and then
+    # b'' (not a truncation). And it never makes the peer lose data: a record the peer sends
+    # that this end never reads must not meet a closed socket, or the kernel answers with a
+    # reset and the peer discards whatever it has not read yet. TLS 1.3 servers send such
+    # records unasked (session tickets, once they have processed the handshake, which a busy
+    # server may do after the client sent everything). So closing takes in what has arrived
+    # (`_absorb`), sends close_notify, half-closes the transport and keeps reading until the
+    # peer closes too (`_linger`, in the background, at most `_CLOSE_GRACE` seconds), as Go's
+    # HTTP server does to avoid the same resets.
+
+    def _absorb(self) -> None:
+        """Feeds the engine what the transport already holds, without waiting."""
+        socket = self.transport.socket
+        while data := socket._recv_now(_READ_SIZE):
+            self._engine.feed(data)
+
+    def _queue_close_notify(self) -> bool:
+        """Takes in what has arrived and queues close_notify; False when the stream cannot
+        close cleanly (never handshaken, broken, a send in progress)."""
+        if not self._handshaken or self._broken is not None or self._sending:
+            return False
+        try:
+            self._absorb()
+            if not self._eof_sent:
+                self._eof_sent = True
+                self._engine.close_notify()
+        except (*_TLS_ERRORS, OSError):
+            return False
+        return True
+
     def close(self) -> None:
-        """Closes the transport (idempotent; no close_notify: use ``send_eof`` first for a
-        clean close)."""
-        self.transport.close()
+        """Closes the stream cleanly without waiting (idempotent): what ``aclose()`` does, in a
+        background task of the running runtime (close_notify is sent, the transport closed
+        once the peer closed too, at most 5 seconds later). Leaving ``with`` and dropping the
+        stream do the same. Outside a running runtime the transport is closed at once."""
+        if self._closed:
+            return
+        self._closed = True
+        if not self._queue_close_notify():
+            self.transport.close()
+            return
+        try:
+            out = self._engine.pending()
+            sent = self.transport.socket._send_now(out) if out else 0
+            _tonio.spawn_without_tracking(self._linger(out[sent:]))
+        except (OSError, RuntimeError):  # no runtime running here: nothing can wait
+            self.transport.close()
+
+    @types.coroutine
+    def aclose(self):
+        """Closes the stream cleanly and waits until it is closed: close_notify is sent (the
+        peer reads everything sent before it, then ``b''``) and the transport is closed once
+        the peer closed too, at most 5 seconds later. Cancelled, it closes the transport at
+        once."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._queue_close_notify():
+            yield from self._linger(self._engine.pending())
+        else:
+            self.transport.close()
+
+    @types.coroutine
+    def _linger(self, rest: bytes):
+        """Sends `rest` (what is left of close_notify), half-closes the transport and reads
+        until the peer closes too, then closes it; `_CLOSE_GRACE` bounds the whole."""
+        try:
+            yield _tonio.timeout(self._closing(rest), _CLOSE_GRACE)
+        except OSError:
+            pass
+        finally:
+            self.transport.close()
+
+    @types.coroutine
+    def _closing(self, rest: bytes):
+        if rest:
+            yield self.transport.send_all(rest)
+        self.transport.socket.shutdown(_socket.SHUT_WR)
+        while data := (yield self.transport.receive_some(_READ_SIZE)):
+            try:
+                self._engine.feed(data)  # session tickets, kept for resumption
+            except _TLS_ERRORS:
+                pass
+
+    def __del__(self) -> None:
+        if not getattr(self, "_closed", True):
+            try:
+                self.close()
+            except Exception:  # noqa: BLE001 - a finalizer must not raise
+                pass
 
     def __enter__(self) -> TLSStream:
         return self
@@ -420,8 +541,7 @@ class TLSStream:
         return _tonio.ready(self)
 
     def __aexit__(self, *exc: Any) -> Any:
-        self.close()
-        return _tonio.ready(None)
+        return self.aclose()
 
 
 class TLSListener(SocketListener):
