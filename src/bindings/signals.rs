@@ -28,6 +28,15 @@ pub struct SignalReceiver {
 }
 
 impl SignalReceiver {
+    /// Ends the subscription (its unreceived signals become pending again: `SignalHub`).
+    fn end(&self, py: Python<'_>) {
+        if let Some((id, _)) = lock(&self.subscription).take() {
+            if let Some(hub) = self.core.platform.signals() {
+                hub.unsubscribe(py, id);
+            }
+        }
+    }
+
     fn next(&self) -> PyResult<Suspension> {
         match &*lock(&self.subscription) {
             Some((_, channel)) => Ok(Suspension::new(SuspendKind::Receive(channel.clone()))),
@@ -55,7 +64,7 @@ impl SignalReceiver {
             ))
         })?;
         let channel = Arc::new(ChannelCore::new(usize::MAX));
-        let id = hub.subscribe(this.signals.clone(), channel.clone());
+        let id = hub.subscribe(slf.py(), this.signals.clone(), channel.clone());
         *subscription = Some((id, channel));
         drop(subscription);
         Ok(slf)
@@ -63,11 +72,7 @@ impl SignalReceiver {
 
     #[pyo3(signature = (*_exc))]
     fn __exit__(&self, py: Python<'_>, _exc: &Bound<'_, PyTuple>) -> bool {
-        if let Some((id, _)) = lock(&self.subscription).take() {
-            if let Some(hub) = self.core.platform.signals() {
-                hub.unsubscribe(py, id);
-            }
-        }
+        self.end(py);
         false
     }
 
@@ -86,6 +91,16 @@ impl SignalReceiver {
 
     fn __anext__(&self) -> PyResult<Suspension> {
         self.next()
+    }
+}
+
+impl Drop for SignalReceiver {
+    /// A receiver dropped inside its `with` block (its task abandoned) still ends its
+    /// subscription, so signals go to the next receiver instead of into an unread channel.
+    fn drop(&mut self) {
+        if lock(&self.subscription).is_some() {
+            let _ = Python::try_attach(|py| self.end(py));
+        }
     }
 }
 

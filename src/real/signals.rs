@@ -5,15 +5,16 @@
 //! function): a Python handler (SIGINT's raises `KeyboardInterrupt`) would still run. So before
 //! the registry first installs itself for a signal, the disposition is set to the default: the
 //! registry remembers *that* as the previous one, which it never calls. The real previous
-//! disposition is saved here and put back when the run ends.
+//! disposition is saved here and put back when no runtime listens any more.
 //!
 //! # Restoring dispositions
-//! When the run stops, the dispositions the signals had before it are put back with
-//! `sigaction`. signal-hook-registry cannot do that by itself: removing its actions leaves its
-//! handler installed (and a signal whose previous disposition was the default would then be
-//! ignored). Because the registry still believes its handler is installed afterwards, the
-//! handler it installed is remembered per signal and re-installed before a later run
-//! subscribes again.
+//! Dispositions are process-wide, and several runtimes (in several threads) may listen to one
+//! signal: the disposition a signal had before the first of them started is put back with
+//! `sigaction` when the last of them stops (`LISTENED`). signal-hook-registry cannot do that
+//! by itself: removing its actions leaves its handler installed (and a signal whose previous
+//! disposition was the default would then be ignored). Because the registry still believes its
+//! handler is installed afterwards, the handler it installed is remembered per signal and
+//! re-installed before a later run subscribes again.
 
 use std::collections::BTreeMap;
 use std::io;
@@ -74,26 +75,37 @@ fn install_default(signal: i32) {
 
 pub struct SignalSource {
     pub signals: Signals,
-    saved: Vec<(i32, SigAction)>,
+    numbers: Vec<i32>,
 }
+
+/// A signal some runtime of the process listens to: how many do, and its disposition from
+/// before the first of them.
+struct Listened {
+    runtimes: usize,
+    before: SigAction,
+}
+
+/// Signal handling is process-wide: the signals runtimes listen to, so that the disposition is
+/// replaced when the first runtime starts listening and restored when the last one stops (two
+/// runtimes in two threads may listen to the same signal).
+static LISTENED: Mutex<BTreeMap<i32, Listened>> = Mutex::new(BTreeMap::new());
 
 impl SignalSource {
     /// Starts listening for `numbers`.
     pub fn new(numbers: &[i32]) -> io::Result<SignalSource> {
-        let mut saved = Vec::with_capacity(numbers.len());
-        for &signal in numbers {
-            saved.push((signal, current(signal)?));
-            match lock(&REGISTRY_HANDLERS).get(&signal) {
-                Some(handler) => install(signal, handler),
-                // The registry's first install records what it finds as the handler to chain
-                // to: leave it the default, which it does not call.
-                None => install_default(signal),
+        {
+            let mut listened = lock(&LISTENED);
+            for (done, &signal) in numbers.iter().enumerate() {
+                if let Err(err) = start_listening(&mut listened, signal) {
+                    stop_listening(&mut listened, &numbers[..done]);
+                    return Err(err);
+                }
             }
         }
         let signals = match Signals::new(numbers) {
             Ok(signals) => signals,
             Err(err) => {
-                restore(&saved);
+                stop_listening(&mut lock(&LISTENED), numbers);
                 return Err(err);
             }
         };
@@ -103,7 +115,10 @@ impl SignalSource {
                 handlers.insert(signal, handler);
             }
         }
-        Ok(SignalSource { signals, saved })
+        Ok(SignalSource {
+            signals,
+            numbers: numbers.to_vec(),
+        })
     }
 
     /// The signal numbers received since the last call.
@@ -112,16 +127,49 @@ impl SignalSource {
     }
 }
 
-fn restore(saved: &[(i32, SigAction)]) {
-    for (signal, action) in saved {
-        install(*signal, action);
+/// One more runtime listens to `signal`: the first saves its disposition and makes way for the
+/// registry's handler.
+fn start_listening(listened: &mut BTreeMap<i32, Listened>, signal: i32) -> io::Result<()> {
+    if let Some(entry) = listened.get_mut(&signal) {
+        entry.runtimes += 1;
+        return Ok(());
+    }
+    let before = current(signal)?;
+    match lock(&REGISTRY_HANDLERS).get(&signal) {
+        Some(handler) => install(signal, handler),
+        // The registry's first install records what it finds as the handler to chain to:
+        // leave it the default, which it does not call.
+        None => install_default(signal),
+    }
+    listened.insert(
+        signal,
+        Listened {
+            runtimes: 1,
+            before,
+        },
+    );
+    Ok(())
+}
+
+/// Runtimes stop listening to `signals`: the last one puts the saved disposition back.
+fn stop_listening(listened: &mut BTreeMap<i32, Listened>, signals: &[i32]) {
+    for signal in signals {
+        let Some(entry) = listened.get_mut(signal) else {
+            continue;
+        };
+        entry.runtimes -= 1;
+        if entry.runtimes == 0 {
+            install(*signal, &entry.before);
+            listened.remove(signal);
+        }
     }
 }
 
 impl Drop for SignalSource {
-    /// Puts the previous dispositions back; dropping `signals` afterwards unregisters
-    /// signal-hook's actions (which does not touch the OS disposition).
+    /// Puts the previous dispositions back once no runtime listens any more; dropping
+    /// `signals` afterwards unregisters signal-hook's actions (which does not touch the OS
+    /// disposition).
     fn drop(&mut self) {
-        restore(&self.saved);
+        stop_listening(&mut lock(&LISTENED), &self.numbers);
     }
 }

@@ -145,3 +145,55 @@ def test_leaving_the_context_ends_the_subscription():
         return True
 
     assert ctonio.run(main(), signals=[signal.SIGUSR1])
+
+
+def test_a_signal_that_arrives_before_the_receiver_opens_is_kept():
+    async def main():
+        os.kill(os.getpid(), signal.SIGUSR1)  # nobody listens yet
+        await ctonio.sleep(0.05)
+        with ctonio.signal_receiver(signal.SIGUSR1) as sigs:
+            return await ctonio.time.timeout(anext(sigs), 10)
+
+    assert ctonio.run(main(), signals=[signal.SIGUSR1]) == (signal.SIGUSR1, True)
+
+
+def test_two_runtimes_in_two_threads_share_a_signal():
+    """When the first runtime ends, the second still listens: the disposition stays tonio's
+    until the last runtime that wanted the signal ends, then the default is back."""
+    result = run_script(
+        """
+        import os, signal, threading, time, tonio
+
+        first_listening, first_done = threading.Event(), threading.Event()
+
+        def first():
+            def main():
+                with tonio.signal_receiver(signal.SIGUSR1):
+                    first_listening.set()
+                    yield tonio.sleep(0.05)
+            tonio.run(main(), signals=[signal.SIGUSR1])
+            first_done.set()
+
+        def second():
+            def main():
+                with tonio.signal_receiver(signal.SIGUSR1) as sigs:
+                    first_listening.wait()
+                    yield tonio.spawn_blocking(first_done.wait)
+                    os.kill(os.getpid(), signal.SIGUSR1)
+                    got, _ = yield tonio.time.timeout(next(sigs), 10)
+                    print("second got SIGUSR1:", got == signal.SIGUSR1, flush=True)
+            tonio.run(main(), signals=[signal.SIGUSR1])
+
+        threads = [threading.Thread(target=first), threading.Thread(target=second)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        os.kill(os.getpid(), signal.SIGUSR1)  # no runtime listens: the default terminates
+        time.sleep(10)
+        print("survived", flush=True)
+        """
+    )
+    assert "second got SIGUSR1: True" in result.stdout, (result.stdout, result.stderr)
+    assert "survived" not in result.stdout
+    assert result.returncode == -signal.SIGUSR1

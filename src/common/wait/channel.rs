@@ -281,7 +281,9 @@ impl SignalSink for ChannelCore {
         let _ = self.send(py, signal, None);
     }
 
-    fn close(&self, py: Python<'_>) {
+    /// Closes the channel and takes back what was never received.
+    fn close(&self, py: Python<'_>) -> Vec<Py<PyAny>> {
         ChannelCore::close(self, py);
+        lock(&self.state).buffer.drain(..).collect()
     }
 }
