@@ -20,6 +20,8 @@ fn _tonio(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<bindings::scope::Scope>()?;
     m.add_class::<bindings::event::Event>()?;
     m.add_class::<bindings::suspension::Suspension>()?;
+    m.add_class::<bindings::suspension::PlainSuspension>()?;
+    m.add_class::<bindings::suspension::TrackedSuspension>()?;
     m.add_class::<bindings::ready::Ready>()?;
     m.add_class::<as_completed::AsCompleted>()?;
     m.add_class::<interval::Interval>()?;

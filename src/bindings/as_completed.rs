@@ -32,9 +32,12 @@ pub struct AsCompleted {
 }
 
 impl AsCompleted {
-    fn next_step(&self) -> Option<Suspension> {
-        let step = CompletionStep::next(&self.group, &self.remaining)?;
-        Some(Suspension::new(SuspendKind::NextCompletion(Arc::new(step))))
+    fn next_step(&self, py: Python<'_>) -> PyResult<Option<Py<Suspension>>> {
+        let Some(step) = CompletionStep::next(&self.group, &self.remaining) else {
+            return Ok(None);
+        };
+        let kind = SuspendKind::NextCompletion(Arc::new(step));
+        Suspension::create(py, kind).map(Some)
     }
 }
 
@@ -54,16 +57,16 @@ impl AsCompleted {
         slf
     }
 
-    fn __next__(&self) -> Option<Suspension> {
-        self.next_step()
+    fn __next__(&self, py: Python<'_>) -> PyResult<Option<Py<Suspension>>> {
+        self.next_step(py)
     }
 
     fn __aiter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
         slf
     }
 
-    fn __anext__(&self) -> PyResult<Suspension> {
-        self.next_step()
+    fn __anext__(&self, py: Python<'_>) -> PyResult<Py<Suspension>> {
+        self.next_step(py)?
             .ok_or_else(|| PyStopAsyncIteration::new_err(()))
     }
 

@@ -42,23 +42,28 @@ impl Event {
     /// An awaitable that finishes when the flag is set (evaluates to True) or after `timeout`
     /// seconds (evaluates to False).
     #[pyo3(signature = (timeout=None))]
-    fn wait(&self, timeout: Option<Bound<'_, PyAny>>) -> PyResult<Suspension> {
+    fn wait(&self, py: Python<'_>, timeout: Option<Bound<'_, PyAny>>) -> PyResult<Py<Suspension>> {
         let timeout = match timeout {
             None => None,
             Some(value) if value.is_none() => None,
             Some(value) => Some(seconds(&value, "timeout")?),
         };
-        Ok(Suspension::new(SuspendKind::EventWait {
+        let kind = SuspendKind::EventWait {
             event: self.core.clone(),
             timeout,
-        }))
+        };
+        Suspension::create(py, kind)
     }
 
     /// tonio 0.6.0's name for `wait(timeout)`: an awaitable that resumes when the flag is set
     /// (True) or after `timeout` seconds (False; `None`: no timeout).
     #[pyo3(signature = (timeout=None))]
-    fn waiter(&self, timeout: Option<Bound<'_, PyAny>>) -> PyResult<Suspension> {
-        self.wait(timeout)
+    fn waiter(
+        &self,
+        py: Python<'_>,
+        timeout: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<Py<Suspension>> {
+        self.wait(py, timeout)
     }
 
     fn __repr__(&self) -> String {

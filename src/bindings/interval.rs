@@ -26,7 +26,7 @@ pub struct Interval {
 #[pymethods]
 impl Interval {
     /// An awaitable that finishes at the next scheduled tick.
-    fn tick(&self) -> PyResult<Suspension> {
+    fn tick(&self, py: Python<'_>) -> PyResult<Py<Suspension>> {
         let core = current::require("Interval.tick")?;
         let now = core.now();
         let mut next = lock(&self.next);
@@ -38,7 +38,7 @@ impl Interval {
             *next = deadline.saturating_add(self.period);
             deadline
         };
-        Ok(Suspension::new(SuspendKind::SleepUntil(deadline)))
+        Suspension::create(py, SuspendKind::SleepUntil(deadline))
     }
 
     /// The period in seconds.

@@ -134,9 +134,10 @@ impl Scope {
         Ok(false)
     }
 
-    fn __aenter__(slf: Bound<'_, Self>) -> PyResult<Suspension> {
+    fn __aenter__(slf: Bound<'_, Self>) -> PyResult<Py<Suspension>> {
         slf.get().enter()?;
-        Ok(Suspension::new(SuspendKind::Value(slf.into_any().unbind())))
+        let py = slf.py();
+        Suspension::create(py, SuspendKind::Value(slf.into_any().unbind()))
     }
 
     /// Colored flavour: an awaitable that closes the scope (cancelling its tasks if the body
@@ -144,16 +145,15 @@ impl Scope {
     #[pyo3(signature = (_exc_type=None, exc=None, _tb=None))]
     fn __aexit__(
         &self,
+        py: Python<'_>,
         _exc_type: Option<Bound<'_, PyAny>>,
         exc: Option<Bound<'_, PyAny>>,
         _tb: Option<Bound<'_, PyAny>>,
-    ) -> PyResult<Suspension> {
+    ) -> PyResult<Py<Suspension>> {
         let group = self.exit()?;
         let body_error = exc.filter(|e| !e.is_none()).map(Bound::unbind);
-        Ok(Suspension::new(SuspendKind::ScopeExit {
-            group,
-            body_error,
-        }))
+        let kind = SuspendKind::ScopeExit { group, body_error };
+        Suspension::create(py, kind)
     }
 
     /// Starts `coro` as a task of this scope. Only inside the scope's `with` block. `name`
@@ -198,7 +198,7 @@ impl Scope {
 
     /// Yield flavour: an awaitable that waits for every task of the scope, then raises their
     /// exceptions (other than `CancelledError`) as an `ExceptionGroup`.
-    fn __call__(&self) -> PyResult<Suspension> {
+    fn __call__(&self, py: Python<'_>) -> PyResult<Py<Suspension>> {
         let group = match &*lock(&self.state) {
             ScopeState::New | ScopeState::Cleared => {
                 return Err(PyRuntimeError::new_err(
@@ -216,6 +216,6 @@ impl Scope {
             }
             ScopeState::Entered(group, _) | ScopeState::Exited(group) => group.clone(),
         };
-        Ok(Suspension::new(SuspendKind::Join(group)))
+        Suspension::create(py, SuspendKind::Join(group))
     }
 }

@@ -37,9 +37,9 @@ impl SignalReceiver {
         }
     }
 
-    fn next(&self) -> PyResult<Suspension> {
+    fn next(&self, py: Python<'_>) -> PyResult<Py<Suspension>> {
         match &*lock(&self.subscription) {
-            Some((_, channel)) => Ok(Suspension::new(SuspendKind::Receive(channel.clone()))),
+            Some((_, channel)) => Suspension::create(py, SuspendKind::Receive(channel.clone())),
             None => Err(PyRuntimeError::new_err(
                 "use signal_receiver(...) as a context manager (with ... as sigs)",
             )),
@@ -81,16 +81,16 @@ impl SignalReceiver {
     }
 
     /// An awaitable evaluating to the next signal number.
-    fn __next__(&self) -> PyResult<Suspension> {
-        self.next()
+    fn __next__(&self, py: Python<'_>) -> PyResult<Py<Suspension>> {
+        self.next(py)
     }
 
     fn __aiter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
         slf
     }
 
-    fn __anext__(&self) -> PyResult<Suspension> {
-        self.next()
+    fn __anext__(&self, py: Python<'_>) -> PyResult<Py<Suspension>> {
+        self.next(py)
     }
 }
 

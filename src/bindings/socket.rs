@@ -43,11 +43,6 @@ pub struct Socket {
     closed: AtomicBool,
 }
 
-/// `suspend` as the Python object a method returns.
-fn awaitable(py: Python<'_>, suspend: Suspension) -> PyResult<Py<PyAny>> {
-    Ok(Py::new(py, suspend)?.into_any())
-}
-
 impl Socket {
     /// Wraps socket `id` of the run's network (its readiness tracker is looked up once here).
     pub fn new(
@@ -99,14 +94,14 @@ impl Socket {
         parse_address(self.family, value, what)
     }
 
-    fn io(&self, py: Python<'_>, op: IoOp) -> PyResult<Suspension> {
+    fn io(&self, py: Python<'_>, op: IoOp) -> PyResult<Py<Suspension>> {
         self.io_with_flags(py, op, 0)
     }
 
     /// An operation whose `flags` go to the OS. With flags every attempt makes the system call
     /// (the OS may refuse them at once); with `MSG_DONTWAIT` it raises `BlockingIOError` where it
     /// would wait, as a blocking stdlib socket does.
-    fn io_with_flags(&self, py: Python<'_>, op: IoOp, flags: i32) -> PyResult<Suspension> {
+    fn io_with_flags(&self, py: Python<'_>, op: IoOp, flags: i32) -> PyResult<Py<Suspension>> {
         self.check_open(py)?;
         let mut call = IoCall::new(
             self.id,
@@ -119,7 +114,7 @@ impl Socket {
         } else if flags != 0 {
             call = call.attempting_first();
         }
-        Ok(Suspension::new(SuspendKind::Io(Arc::new(call))))
+        Suspension::create(py, SuspendKind::Io(Arc::new(call)))
     }
 
     /// Attempts `op` once, outside any task: its result, or `None` where it would wait.
@@ -139,7 +134,11 @@ impl Socket {
     }
 
     /// `accept()` that wraps each accepted socket with `factory(socket)` (used by listeners).
-    pub fn accept_with(&self, py: Python<'_>, factory: Option<Py<PyAny>>) -> PyResult<Suspension> {
+    pub fn accept_with(
+        &self,
+        py: Python<'_>,
+        factory: Option<Py<PyAny>>,
+    ) -> PyResult<Py<Suspension>> {
         let core = self.core.clone();
         let (family, kind, proto) = (self.family, self.kind, self.proto);
         let wrap: WrapSocket = Box::new(move |py, id, address| {
@@ -197,7 +196,7 @@ impl Socket {
         match this.address_arg(&address, "bind: address")? {
             Parsed::Address(parsed) => {
                 this.net_call(py, |net, id| net.bind(id, &parsed))?;
-                awaitable(py, Suspension::new(SuspendKind::Value(py.None())))
+                Ok(Suspension::create(py, SuspendKind::Value(py.None()))?.into_any())
             }
             Parsed::HostName => resolve_then(slf.as_any(), &address, "bind", &[]),
         }
@@ -221,19 +220,19 @@ impl Socket {
                     address: parsed,
                     started: false,
                 };
-                awaitable(py, this.io(py, op)?)
+                Ok(this.io(py, op)?.into_any())
             }
             Parsed::HostName => resolve_then(slf.as_any(), &address, "connect", &[]),
         }
     }
 
     /// Awaitable: evaluates to `(socket, address)` for the next connection.
-    fn accept(&self, py: Python<'_>) -> PyResult<Suspension> {
+    fn accept(&self, py: Python<'_>) -> PyResult<Py<Suspension>> {
         self.accept_with(py, None)
     }
 
     /// Awaitable used by listeners: evaluates to `factory(socket)` for the next connection.
-    fn _accept_as(&self, py: Python<'_>, factory: Py<PyAny>) -> PyResult<Suspension> {
+    fn _accept_as(&self, py: Python<'_>, factory: Py<PyAny>) -> PyResult<Py<Suspension>> {
         self.accept_with(py, Some(factory))
     }
 
@@ -244,7 +243,7 @@ impl Socket {
         py: Python<'_>,
         bufsize: Bound<'_, PyAny>,
         flags: Option<Bound<'_, PyAny>>,
-    ) -> PyResult<Suspension> {
+    ) -> PyResult<Py<Suspension>> {
         let flags = optional_c_int(flags.as_ref(), "recv: flags", 0)?;
         let max = size_arg(&bufsize, "recv: bufsize")?;
         self.io_with_flags(py, IoOp::Recv { max, flags }, flags)
@@ -277,7 +276,7 @@ impl Socket {
         buffer: Bound<'_, PyAny>,
         nbytes: Option<Bound<'_, PyAny>>,
         flags: Option<Bound<'_, PyAny>>,
-    ) -> PyResult<Suspension> {
+    ) -> PyResult<Py<Suspension>> {
         let nbytes = match nbytes {
             Some(nbytes) if !nbytes.is_none() => size_arg(&nbytes, "recv_into: nbytes")?,
             _ => 0,
@@ -308,7 +307,7 @@ impl Socket {
         py: Python<'_>,
         bufsize: Bound<'_, PyAny>,
         flags: Option<Bound<'_, PyAny>>,
-    ) -> PyResult<Suspension> {
+    ) -> PyResult<Py<Suspension>> {
         let flags = optional_c_int(flags.as_ref(), "recvfrom: flags", 0)?;
         let max = size_arg(&bufsize, "recvfrom: bufsize")?;
         self.io_with_flags(py, IoOp::RecvFrom { max, flags }, flags)
@@ -321,7 +320,7 @@ impl Socket {
         py: Python<'_>,
         data: Bound<'_, PyAny>,
         flags: Option<Bound<'_, PyAny>>,
-    ) -> PyResult<Suspension> {
+    ) -> PyResult<Py<Suspension>> {
         let flags = optional_c_int(flags.as_ref(), "send: flags", 0)?;
         let data = data_arg(&data, "send: data")?;
         self.io_with_flags(py, IoOp::Send { data, flags }, flags)
@@ -334,7 +333,7 @@ impl Socket {
         py: Python<'_>,
         data: Bound<'_, PyAny>,
         flags: Option<Bound<'_, PyAny>>,
-    ) -> PyResult<Suspension> {
+    ) -> PyResult<Py<Suspension>> {
         let flags = optional_c_int(flags.as_ref(), "sendall: flags", 0)?;
         let data = data_arg(&data, "sendall: data")?;
         self.io_with_flags(
@@ -371,7 +370,7 @@ impl Socket {
                     address: parsed,
                     flags,
                 };
-                awaitable(py, this.io_with_flags(py, op, flags)?)
+                Ok(this.io_with_flags(py, op, flags)?.into_any())
             }
             Parsed::HostName => {
                 let flags = flags.into_pyobject(py)?.into_any();

@@ -21,11 +21,12 @@ use crate::common::run::current;
 use crate::common::wait::barrier::BarrierCore;
 use crate::common::wait::semaphore::{SemaphoreCore, TryAcquire};
 
-fn acquire(core: &Arc<SemaphoreCore>, guard: bool) -> Suspension {
-    Suspension::new(SuspendKind::Acquire {
+fn acquire(py: Python<'_>, core: &Arc<SemaphoreCore>, guard: bool) -> PyResult<Py<Suspension>> {
+    let kind = SuspendKind::Acquire {
         core: core.clone(),
         guard,
-    })
+    };
+    Suspension::create(py, kind)
 }
 
 /// `async with`: `__aenter__` is awaited right away, so an uncontended acquisition happens here
@@ -42,7 +43,7 @@ fn acquire_for_aenter(py: Python<'_>, core: &Arc<SemaphoreCore>) -> PyResult<Py<
             TryAcquire::Busy => {}
         }
     }
-    Ok(Py::new(py, acquire(core, false))?.into_any())
+    Ok(acquire(py, core, false)?.into_any())
 }
 
 /// Releases at once; `__aexit__` returns the shared ready awaitable (evaluating to None, so an
@@ -67,8 +68,8 @@ macro_rules! permit_methods {
             $($own)*
 
             /// An awaitable that acquires and evaluates to a guard: `with (yield prim()):`.
-            fn __call__(&self) -> Suspension {
-                acquire(&self.core, true)
+            fn __call__(&self, py: Python<'_>) -> PyResult<Py<Suspension>> {
+                acquire(py, &self.core, true)
             }
 
             fn __aenter__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
@@ -88,8 +89,8 @@ macro_rules! permit_methods {
 
             /// An awaitable that acquires and evaluates to `None` (tonio 0.6.0's form): the
             /// holder calls `release()` later. Prefer the guard forms, which cannot forget to.
-            fn acquire(&self) -> Suspension {
-                acquire(&self.core, false)
+            fn acquire(&self, py: Python<'_>) -> PyResult<Py<Suspension>> {
+                acquire(py, &self.core, false)
             }
 
             /// Acquires without waiting, or raises `WouldBlock` (a plain call).
@@ -223,8 +224,8 @@ impl Barrier {
     }
 
     /// An awaitable that waits for the barrier and evaluates to the 0-based arrival index.
-    fn wait(&self) -> Suspension {
-        Suspension::new(SuspendKind::BarrierWait(self.core.clone()))
+    fn wait(&self, py: Python<'_>) -> PyResult<Py<Suspension>> {
+        Suspension::create(py, SuspendKind::BarrierWait(self.core.clone()))
     }
 
     /// Arrives without waiting and returns the 0-based arrival index (tonio 0.6.0's `ack`):

@@ -47,8 +47,26 @@ pub fn interrupt(py: Python<'_>, thread: u64, raise: bool) -> bool {
     true
 }
 
+/// What the pool runs: a `BlockingJob` (the tests also run jobs that panic).
+pub trait PoolJob: Send + Sync {
+    /// Runs the job on the calling pool thread (attached).
+    fn run(&self, py: Python<'_>);
+    /// The job could not run or finish: fail its call with `reason`.
+    fn fail(&self, reason: &str);
+}
+
+impl PoolJob for BlockingJob {
+    fn run(&self, py: Python<'_>) {
+        BlockingJob::run(self, py)
+    }
+
+    fn fail(&self, reason: &str) {
+        BlockingJob::fail(self, reason)
+    }
+}
+
 struct PoolState {
-    queue: VecDeque<Arc<BlockingJob>>,
+    queue: VecDeque<Arc<dyn PoolJob>>,
     threads: usize,
     idle: usize,
     shutdown: bool,
@@ -82,7 +100,7 @@ impl BlockingPool {
         }
     }
 
-    pub fn submit(&self, job: Arc<BlockingJob>) {
+    pub fn submit(&self, job: Arc<dyn PoolJob>) {
         let mut state = lock(&self.shared.state);
         state.queue.push_back(job);
         if state.idle >= state.queue.len() {
@@ -138,7 +156,7 @@ fn pool_thread(shared: &PoolShared) {
 }
 
 /// Waits for a job; `None` when the thread should retire (idle too long, or shutdown).
-fn next_job(shared: &PoolShared) -> Option<Arc<BlockingJob>> {
+fn next_job(shared: &PoolShared) -> Option<Arc<dyn PoolJob>> {
     let mut state = lock(&shared.state);
     loop {
         if let Some(job) = state.queue.pop_front() {
@@ -159,5 +177,86 @@ fn next_job(shared: &PoolShared) -> Option<Arc<BlockingJob>> {
             state.threads -= 1;
             return None;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    /// A job that panics inside the runtime (as a bug in `BlockingJob::run` would), or counts
+    /// its runs; records the failures it is given.
+    struct Probe {
+        panics: bool,
+        ran: AtomicUsize,
+        failed: Mutex<Vec<String>>,
+        done: (Mutex<bool>, Condvar),
+    }
+
+    impl Probe {
+        fn new(panics: bool) -> Arc<Probe> {
+            Arc::new(Probe {
+                panics,
+                ran: AtomicUsize::new(0),
+                failed: Mutex::new(Vec::new()),
+                done: (Mutex::new(false), Condvar::new()),
+            })
+        }
+
+        fn finish(&self) {
+            *lock(&self.done.0) = true;
+            self.done.1.notify_all();
+        }
+
+        /// Waits until the job ran or failed; false if it did neither within 10 seconds.
+        fn wait(&self) -> bool {
+            let done = lock(&self.done.0);
+            let (done, _) = self
+                .done
+                .1
+                .wait_timeout_while(done, Duration::from_secs(10), |done| !*done)
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            *done
+        }
+    }
+
+    impl PoolJob for Probe {
+        fn run(&self, _py: Python<'_>) {
+            if self.panics {
+                panic!("a bug inside the runtime while it runs a blocking call");
+            }
+            self.ran.fetch_add(1, Ordering::SeqCst);
+            self.finish();
+        }
+
+        fn fail(&self, reason: &str) {
+            lock(&self.failed).push(reason.to_owned());
+            self.finish();
+        }
+    }
+
+    #[test]
+    fn a_job_that_panics_fails_its_call_and_the_thread_goes_on() {
+        Python::initialize();
+        let pool = BlockingPool::new(1, Duration::from_secs(30));
+        let panicking = Probe::new(true);
+        pool.submit(panicking.clone());
+        assert!(panicking.wait(), "the panicking job was never failed");
+        assert_eq!(
+            *lock(&panicking.failed),
+            ["tonio internal error: the runtime panicked running this call"]
+        );
+        let next = Probe::new(false);
+        pool.submit(next.clone());
+        assert!(next.wait(), "the next job never ran");
+        assert_eq!(next.ran.load(Ordering::SeqCst), 1);
+        assert!(lock(&next.failed).is_empty());
+        assert_eq!(
+            pool.thread_count(),
+            1,
+            "the one pool thread survived the panic"
+        );
     }
 }

@@ -32,25 +32,26 @@ use crate::common::run::task::{Park, Task, TaskBody};
 /// Callable only on an object of exactly the type it was installed with (see [`recognise`]).
 pub type OpOf = for<'a, 'py> unsafe fn(&'a Bound<'py, PyAny>) -> &'a Suspend;
 
-/// The awaitable class (its type object's address) and how to reach the operation in one.
-static AWAITABLE: OnceLock<(usize, OpOf)> = OnceLock::new();
+/// The awaitable classes (their type objects' addresses) and how to reach the operation in an
+/// instance of each.
+static AWAITABLES: OnceLock<[(usize, OpOf); 2]> = OnceLock::new();
 
-/// Installs tonio's awaitable class, which belongs to the bindings (`bindings::suspension`), at
-/// module import (once per process; until then, in Rust unit tests, no object is an awaitable).
-/// `type_object` must stay alive for the rest of the process (a class of the extension module
-/// does) and `op_of` must be sound for every object of exactly that type.
-pub fn recognise(type_object: *mut ffi::PyTypeObject, op_of: OpOf) {
-    let _ = AWAITABLE.set((type_object as usize, op_of));
+/// Installs tonio's two awaitable classes, which belong to the bindings
+/// (`bindings::suspension`), at module import (once per process; until then, in Rust unit tests,
+/// no object is an awaitable). Each type object must stay alive for the rest of the process (a
+/// class of the extension module does) and its `OpOf` must be sound for every object of exactly
+/// that type.
+pub fn recognise(classes: [(*mut ffi::PyTypeObject, OpOf); 2]) {
+    let _ = AWAITABLES.set(classes.map(|(type_object, op_of)| (type_object as usize, op_of)));
 }
 
-/// The operation inside `object`, if it is one of tonio's awaitables: one type comparison, then
+/// The operation inside `object`, if it is one of tonio's awaitables: type comparisons, then
 /// a field access (the driver does this on every step).
-pub(crate) fn find_suspend<'a>(object: &'a Bound<'_, PyAny>) -> Option<&'a Suspend> {
-    let (type_object, op_of) = AWAITABLE.get()?;
+pub fn find_suspend<'a>(object: &'a Bound<'_, PyAny>) -> Option<&'a Suspend> {
+    let classes = AWAITABLES.get()?;
     // Safety: the type of a live object we hold a reference to.
-    if unsafe { ffi::Py_TYPE(object.as_ptr()) } as usize != *type_object {
-        return None;
-    }
+    let type_object = unsafe { ffi::Py_TYPE(object.as_ptr()) } as usize;
+    let (_, op_of) = classes.iter().find(|(class, _)| *class == type_object)?;
     // Safety: `object`'s exact type is the one `op_of` was installed for.
     Some(unsafe { op_of(object) })
 }

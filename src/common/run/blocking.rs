@@ -18,8 +18,10 @@
 
 use std::sync::{Arc, Mutex};
 
+use pyo3::gc::PyVisit;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
+use pyo3::PyTraverseError;
 
 use crate::common::base::outcome::Resume;
 use crate::common::base::util::lock;
@@ -92,6 +94,19 @@ impl BlockingJob {
             core,
             state: Mutex::new(JobState::Created),
         }
+    }
+
+    /// Visits the call's function, arguments and context (for the cyclic GC: `gc.rs`). Call
+    /// only as the job's sole owner.
+    pub fn traverse(&self, visit: &PyVisit<'_>) -> Result<(), PyTraverseError> {
+        visit.call(&self.func)?;
+        visit.call(&self.args)?;
+        self.kwargs
+            .iter()
+            .try_for_each(|kwargs| visit.call(kwargs))?;
+        self.context
+            .iter()
+            .try_for_each(|context| visit.call(context))
     }
 
     /// Attaches the waiting task. Returns false if the job was already submitted once.

@@ -18,15 +18,11 @@
 //! Traversal never blocks: state behind a lock that is held elsewhere is skipped (reported on a
 //! later collection). It never calls into Python.
 //!
-//! # Why awaitables do not take part
-//! A `Suspension` is created for every `yield`/`await` of a tonio operation. A type that takes
-//! part in the collector is allocated as a tracked object, and every tracked allocation counts
-//! towards the next collection, each of which scans every live tracked object: measured, that
-//! made a million-coroutine run 24% slower and channel round trips 11-15% slower. Awaitables
-//! live for one operation, and what outlives it is held by the objects that do take part (the
-//! scope, the channel ends, `as_completed`, the runtime). The one cycle left uncollected is a
-//! join handle whose own results refer back to it; it is freed with the handle once the cycle
-//! is broken by hand (`del`), as with any object outside the collector.
+//! # Awaitables
+//! The awaitables of every step (sleep, receive, acquire, ...) do not take part: a million of
+//! them alive at once would make each collection scan a million more objects. Those that hold
+//! Python objects as long as the user keeps them (a join handle, a select's coroutines) do:
+//! `drive::suspend_gc` and `bindings::suspension`.
 
 use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 

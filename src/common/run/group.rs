@@ -346,32 +346,65 @@ impl TaskGroup {
     }
 }
 
+impl GroupInner {
+    /// Takes the errors nobody retrieved (kept errors not handed to a waiter, and failed
+    /// `as_completed` outcomes never taken).
+    fn take_unreported(&mut self) -> Vec<Py<PyAny>> {
+        let mut unreported: Vec<Py<PyAny>> = Vec::new();
+        if !self.errors_taken {
+            unreported.extend(self.errors.drain(..).map(|(_, exc)| exc));
+        }
+        for outcome in self.completions.drain(..) {
+            if let Outcome::Raised(exc) = outcome {
+                unreported.push(exc);
+            }
+        }
+        unreported
+    }
+}
+
+impl TaskGroup {
+    /// Lets go of every outcome the group keeps, reporting the errors nobody retrieved (the
+    /// collector found the group's only owner unreachable: `drive::suspend_gc`).
+    pub fn release_outcomes(&self) {
+        let (unreported, released) = {
+            let mut inner = lock(&self.inner);
+            let unreported = inner.take_unreported();
+            let released = (
+                std::mem::take(&mut inner.results),
+                std::mem::take(&mut inner.errors),
+                inner.winner.take(),
+            );
+            (unreported, released)
+        };
+        drop(released);
+        report_unretrieved(&self.core, unreported);
+    }
+}
+
+/// Reports errors nobody retrieved to the unhandled-error hook (`CancelledError` is an
+/// expected end, never reported).
+fn report_unretrieved(core: &Arc<RuntimeCore>, unreported: Vec<Py<PyAny>>) {
+    if unreported.is_empty() {
+        return;
+    }
+    // At interpreter exit the errors can no longer be reported (nor printed).
+    let _ = Python::try_attach(|py| {
+        for exc in unreported {
+            if !is_cancelled(py, &exc) {
+                core.report_unhandled(py, &exc);
+            }
+        }
+    });
+}
+
 impl Drop for TaskGroup {
     fn drop(&mut self) {
         let inner = self
             .inner
             .get_mut()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let mut unreported: Vec<Py<PyAny>> = Vec::new();
-        if !inner.errors_taken {
-            unreported.extend(inner.errors.drain(..).map(|(_, exc)| exc));
-        }
-        for outcome in inner.completions.drain(..) {
-            if let Outcome::Raised(exc) = outcome {
-                unreported.push(exc);
-            }
-        }
-        if unreported.is_empty() {
-            return;
-        }
-        let core = self.core.clone();
-        // At interpreter exit the errors can no longer be reported (nor printed).
-        let _ = Python::try_attach(|py| {
-            for exc in unreported {
-                if !is_cancelled(py, &exc) {
-                    core.report_unhandled(py, &exc);
-                }
-            }
-        });
+        let unreported = inner.take_unreported();
+        report_unretrieved(&self.core, unreported);
     }
 }

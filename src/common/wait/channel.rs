@@ -232,6 +232,22 @@ impl ChannelCore {
     }
 }
 
+impl ChannelCore {
+    /// Lets go of the messages held in the channel if `core` is its only owner (the collector
+    /// found the channel unreachable: `gc.rs`).
+    pub fn clear_shared(core: &Arc<Self>) {
+        let Some(core) = gc::sole(core) else { return };
+        let released: Vec<Py<PyAny>> = {
+            let mut state = lock(&core.state);
+            let senders = state.senders.drain().into_iter().map(|(_, msg)| msg);
+            let mut released: Vec<Py<PyAny>> = senders.collect();
+            released.extend(state.buffer.drain(..));
+            released
+        };
+        drop(released);
+    }
+}
+
 /// `task`'s (if any) operation completes now (`completes`): `None` if it is an operation
 /// branch that lost and must not (`decision.rs`).
 #[inline]
