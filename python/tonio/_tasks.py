@@ -103,10 +103,14 @@ def map_blocking[T, R](fn: Callable[[T], R], iterable: Iterable[T]) -> Suspensio
     return _tonio.spawn_list([_blocking_call(fn, item) for item in iterable])
 
 
-def scope() -> Scope:
+def scope(*, report_errors: bool = False) -> Scope:
     """A cancellation scope: ``with tonio.scope() as s: s.spawn(...)`` then ``yield s()``.
 
     In the colored flavour: ``async with tonio.scope() as s:``; leaving the block waits for the
     scope's tasks. ``s.cancel()`` cancels them. If the ``with`` body raises, they are cancelled.
+    A task that fails does not cancel its siblings (see docs/cancellation.md for a fail-fast
+    group). ``report_errors=True``: a task's exception goes to the runtime's
+    ``unhandled_error_hook`` at once and is released, instead of being kept for the scope's
+    wait (for servers, whose scopes see many tasks over a long life).
     """
-    return Scope()
+    return Scope(report_errors=report_errors)

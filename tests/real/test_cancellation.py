@@ -490,3 +490,36 @@ def test_leftover_tasks_are_cancelled_and_unwound_before_run_returns(rt):
 
     assert rt.run_until_complete(second()) == "second run"
     assert len(unwound) == 10
+
+
+def test_scope_takes_report_errors_as_scope_class_does():
+    reported = []
+
+    def failing():
+        yield
+        raise ValueError("handler failed")
+
+    def main():
+        with tonio.scope(report_errors=True) as scope:
+            scope.spawn(failing())
+            for _ in range(3):
+                yield
+            assert [str(exc) for exc in reported] == ["handler failed"]  # at once
+        yield scope()  # the error was reported, not kept: the wait raises nothing
+
+    tonio.run(main(), unhandled_error_hook=reported.append)
+    assert len(reported) == 1
+
+
+def test_colored_scope_takes_report_errors():
+    reported = []
+
+    async def failing():
+        raise ValueError("handler failed")
+
+    async def main():
+        async with ctonio.scope(report_errors=True) as scope:
+            scope.spawn(failing())
+
+    ctonio.run(main(), unhandled_error_hook=reported.append)
+    assert [str(exc) for exc in reported] == ["handler failed"]
