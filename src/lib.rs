@@ -15,13 +15,10 @@ fn _tonio(m: &Bound<'_, PyModule>) -> PyResult<()> {
     use common::base::errors;
 
     let py = m.py();
-    bindings::suspension::install(py);
+    bindings::suspension::install(m)?;
     m.add_class::<bindings::runtime::Runtime>()?;
     m.add_class::<bindings::scope::Scope>()?;
     m.add_class::<bindings::event::Event>()?;
-    m.add_class::<bindings::suspension::Suspension>()?;
-    m.add_class::<bindings::suspension::PlainSuspension>()?;
-    m.add_class::<bindings::suspension::TrackedSuspension>()?;
     m.add_class::<bindings::ready::Ready>()?;
     m.add_class::<as_completed::AsCompleted>()?;
     m.add_class::<interval::Interval>()?;

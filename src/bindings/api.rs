@@ -7,7 +7,7 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
-use super::suspension::Suspension;
+use super::suspension::awaitable;
 use crate::common::base::errors::not_running;
 use crate::common::base::suspend_args::{coroutine, seconds};
 use crate::common::base::task_context::copy_current;
@@ -53,10 +53,10 @@ pub fn spawn(
     py: Python<'_>,
     coros: &Bound<'_, PyTuple>,
     name: Option<&str>,
-) -> PyResult<Py<Suspension>> {
+) -> PyResult<Py<PyAny>> {
     let kind = GroupKind::Join { always_list: false };
     let group = spawn_group(py, coros, kind, "spawn", name)?;
-    Suspension::create(py, SuspendKind::Join(group))
+    awaitable(py, SuspendKind::Join(group))
 }
 
 /// Like `spawn`, but the awaitable evaluates to None (results are dropped as tasks finish).
@@ -66,10 +66,10 @@ pub fn spawn_without_results(
     py: Python<'_>,
     coros: &Bound<'_, PyTuple>,
     name: Option<&str>,
-) -> PyResult<Py<Suspension>> {
+) -> PyResult<Py<PyAny>> {
     let what = "spawn.without_results";
     let group = spawn_group(py, coros, GroupKind::JoinNoResults, what, name)?;
-    Suspension::create(py, SuspendKind::Join(group))
+    awaitable(py, SuspendKind::Join(group))
 }
 
 /// Fire and forget: exceptions go to the runtime's unhandled-error hook.
@@ -86,7 +86,7 @@ pub fn spawn_without_tracking(
 
 /// `spawn` whose awaitable always evaluates to a list (used by `map`).
 #[pyfunction]
-pub fn spawn_list(py: Python<'_>, coros: Vec<Bound<'_, PyAny>>) -> PyResult<Py<Suspension>> {
+pub fn spawn_list(py: Python<'_>, coros: Vec<Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
     let tuple = PyTuple::new(py, coros)?;
     let group = spawn_group(
         py,
@@ -95,7 +95,7 @@ pub fn spawn_list(py: Python<'_>, coros: Vec<Bound<'_, PyAny>>) -> PyResult<Py<S
         "map",
         None,
     )?;
-    Suspension::create(py, SuspendKind::Join(group))
+    awaitable(py, SuspendKind::Join(group))
 }
 
 /// `CO_GENERATOR | CO_COROUTINE | CO_ITERABLE_COROUTINE | CO_ASYNC_GENERATOR` (code flags).
@@ -132,7 +132,7 @@ pub fn spawn_blocking(
     func: Bound<'_, PyAny>,
     args: Bound<'_, PyTuple>,
     kwargs: Option<Bound<'_, PyDict>>,
-) -> PyResult<Py<Suspension>> {
+) -> PyResult<Py<PyAny>> {
     if !func.is_callable() {
         let name = super::args::type_name(&func);
         return Err(pyo3::exceptions::PyTypeError::new_err(format!(
@@ -153,7 +153,7 @@ pub fn spawn_blocking(
         kwargs.map(Bound::unbind),
         context,
     );
-    Suspension::create(py, SuspendKind::Blocking(Arc::new(job)))
+    awaitable(py, SuspendKind::Blocking(Arc::new(job)))
 }
 
 /// Runs `coro` on the running runtime from a synchronous thread and blocks until it finishes.
@@ -196,16 +196,16 @@ pub fn block_on(py: Python<'_>, coro: Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
 
 /// An awaitable that sleeps for `seconds` (negative means 0).
 #[pyfunction]
-pub fn sleep(py: Python<'_>, seconds_value: Bound<'_, PyAny>) -> PyResult<Py<Suspension>> {
+pub fn sleep(py: Python<'_>, seconds_value: Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
     let seconds = seconds(&seconds_value, "sleep: seconds")?;
-    Suspension::create(py, SuspendKind::Sleep(seconds))
+    awaitable(py, SuspendKind::Sleep(seconds))
 }
 
 /// An awaitable that lets other tasks run, then resumes (`await tonio.colored.yield_now()`,
 /// the colored twin of a bare `yield`).
 #[pyfunction]
-pub fn yield_now(py: Python<'_>) -> PyResult<Py<Suspension>> {
-    Suspension::create(py, SuspendKind::YieldNow)
+pub fn yield_now(py: Python<'_>) -> PyResult<Py<PyAny>> {
+    awaitable(py, SuspendKind::YieldNow)
 }
 
 /// The runtime clock, in seconds (microsecond resolution).
@@ -222,26 +222,26 @@ pub fn timeout(
     py: Python<'_>,
     coro: Bound<'_, PyAny>,
     seconds_value: Bound<'_, PyAny>,
-) -> PyResult<Py<Suspension>> {
+) -> PyResult<Py<PyAny>> {
     coroutine(&coro, "timeout")?;
     let seconds = seconds(&seconds_value, "timeout: seconds")?;
     let kind = SuspendKind::Timeout {
         coro: Mutex::new(Some(coro.unbind())),
         seconds,
     };
-    Suspension::create(py, kind)
+    awaitable(py, kind)
 }
 
 /// Awaitable: runs every coroutine, evaluates to the first one's result (or raises its
 /// exception), cancels the others and waits for them to unwind.
 #[pyfunction]
 #[pyo3(signature = (*coros))]
-pub fn select(py: Python<'_>, coros: &Bound<'_, PyTuple>) -> PyResult<Py<Suspension>> {
+pub fn select(py: Python<'_>, coros: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
     if coros.is_empty() {
         return Err(PyValueError::new_err("select needs at least one coroutine"));
     }
     let coros = collect(coros, "select")?;
-    Suspension::create(py, SuspendKind::Select(Mutex::new(Some(coros))))
+    awaitable(py, SuspendKind::Select(Mutex::new(Some(coros))))
 }
 
 /// An awaitable that runs `generator` (a generator-based coroutine) as one operation: as a
@@ -249,7 +249,7 @@ pub fn select(py: Python<'_>, coros: &Bound<'_, PyTuple>) -> PyResult<Py<Suspens
 /// generator marks the instant it takes with `operation_completes()` (TLS receives are built
 /// so). Anywhere else it behaves as the generator itself.
 #[pyfunction]
-pub fn operation(generator: Bound<'_, PyAny>) -> PyResult<Py<Suspension>> {
+pub fn operation(generator: Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
     // Safety: a type check on a live object we hold a reference to.
     if unsafe { pyo3::ffi::PyGen_CheckExact(generator.as_ptr()) } == 0 {
         return Err(pyo3::exceptions::PyTypeError::new_err(format!(
@@ -259,7 +259,7 @@ pub fn operation(generator: Bound<'_, PyAny>) -> PyResult<Py<Suspension>> {
     }
     let py = generator.py();
     let generator = Mutex::new(Some(generator.unbind()));
-    Suspension::create(py, SuspendKind::Operation(generator))
+    awaitable(py, SuspendKind::Operation(generator))
 }
 
 /// Awaitable, inside a composed operation (`operation`): it is about to complete by taking
@@ -267,13 +267,13 @@ pub fn operation(generator: Bound<'_, PyAny>) -> PyResult<Py<Suspension>> {
 /// branch or timeout body that already lost, in which case it must take nothing (give back
 /// what it holds and let the error propagate).
 #[pyfunction]
-pub fn operation_completes(py: Python<'_>) -> PyResult<Py<Suspension>> {
-    Suspension::create(py, SuspendKind::OperationCompletes)
+pub fn operation_completes(py: Python<'_>) -> PyResult<Py<PyAny>> {
+    awaitable(py, SuspendKind::OperationCompletes)
 }
 
 /// An awaitable that evaluates to `value` at once (for APIs that are awaitable but need not
 /// wait, such as `SocketStream.send_eof()`).
 #[pyfunction]
-pub fn ready(py: Python<'_>, value: Py<PyAny>) -> PyResult<Py<Suspension>> {
-    Suspension::create(py, SuspendKind::Value(value))
+pub fn ready(py: Python<'_>, value: Py<PyAny>) -> PyResult<Py<PyAny>> {
+    awaitable(py, SuspendKind::Value(value))
 }

@@ -16,7 +16,7 @@ use crate::common::run::completions::CompletionStep;
 use pyo3::gc::PyVisit;
 use pyo3::PyTraverseError;
 
-use super::suspension::Suspension;
+use super::suspension::awaitable;
 use crate::common::base::suspend_args::coroutine;
 use crate::common::drive::suspend::SuspendKind;
 use crate::common::run::current;
@@ -32,12 +32,12 @@ pub struct AsCompleted {
 }
 
 impl AsCompleted {
-    fn next_step(&self, py: Python<'_>) -> PyResult<Option<Py<Suspension>>> {
+    fn next_step(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
         let Some(step) = CompletionStep::next(&self.group, &self.remaining) else {
             return Ok(None);
         };
         let kind = SuspendKind::NextCompletion(Arc::new(step));
-        Suspension::create(py, kind).map(Some)
+        awaitable(py, kind).map(Some)
     }
 }
 
@@ -57,7 +57,7 @@ impl AsCompleted {
         slf
     }
 
-    fn __next__(&self, py: Python<'_>) -> PyResult<Option<Py<Suspension>>> {
+    fn __next__(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
         self.next_step(py)
     }
 
@@ -65,7 +65,7 @@ impl AsCompleted {
         slf
     }
 
-    fn __anext__(&self, py: Python<'_>) -> PyResult<Py<Suspension>> {
+    fn __anext__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         self.next_step(py)?
             .ok_or_else(|| PyStopAsyncIteration::new_err(()))
     }

@@ -15,7 +15,7 @@ use pyo3::types::PyType;
 use pyo3::PyTraverseError;
 
 use super::args::count_arg;
-use super::suspension::Suspension;
+use super::suspension::awaitable;
 use crate::common::drive::suspend::SuspendKind;
 use crate::common::wait::channel::{ChannelCore, Send};
 
@@ -71,12 +71,12 @@ impl Sender {
 
     /// An awaitable that sends `message`, waiting while the channel is full. Raises
     /// `BrokenPipeError` if the channel is (or gets) closed before the message is sent.
-    fn send(&self, py: Python<'_>, message: Py<PyAny>) -> PyResult<Py<Suspension>> {
+    fn send(&self, py: Python<'_>, message: Py<PyAny>) -> PyResult<Py<PyAny>> {
         let kind = SuspendKind::Send {
             core: self.end.core().clone(),
             msg: Mutex::new(Some(message)),
         };
-        Suspension::create(py, kind)
+        awaitable(py, kind)
     }
 
     /// Closes the channel: receivers drain what was sent, then get `BrokenPipeError`.
@@ -147,8 +147,8 @@ impl Receiver {
 
     /// An awaitable that evaluates to the next message; raises `BrokenPipeError` once the
     /// channel is closed and drained.
-    fn receive(&self, py: Python<'_>) -> PyResult<Py<Suspension>> {
-        Suspension::create(py, SuspendKind::Receive(self.end.core().clone()))
+    fn receive(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        awaitable(py, SuspendKind::Receive(self.end.core().clone()))
     }
 
     fn __len__(&self) -> usize {

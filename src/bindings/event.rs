@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use pyo3::prelude::*;
 
-use super::suspension::Suspension;
+use super::suspension::awaitable;
 use crate::common::base::suspend_args::seconds;
 use crate::common::drive::suspend::SuspendKind;
 use crate::common::wait::event::EventCore;
@@ -42,7 +42,7 @@ impl Event {
     /// An awaitable that finishes when the flag is set (evaluates to True) or after `timeout`
     /// seconds (evaluates to False).
     #[pyo3(signature = (timeout=None))]
-    fn wait(&self, py: Python<'_>, timeout: Option<Bound<'_, PyAny>>) -> PyResult<Py<Suspension>> {
+    fn wait(&self, py: Python<'_>, timeout: Option<Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let timeout = match timeout {
             None => None,
             Some(value) if value.is_none() => None,
@@ -52,17 +52,13 @@ impl Event {
             event: self.core.clone(),
             timeout,
         };
-        Suspension::create(py, kind)
+        awaitable(py, kind)
     }
 
     /// tonio 0.6.0's name for `wait(timeout)`: an awaitable that resumes when the flag is set
     /// (True) or after `timeout` seconds (False; `None`: no timeout).
     #[pyo3(signature = (timeout=None))]
-    fn waiter(
-        &self,
-        py: Python<'_>,
-        timeout: Option<Bound<'_, PyAny>>,
-    ) -> PyResult<Py<Suspension>> {
+    fn waiter(&self, py: Python<'_>, timeout: Option<Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         self.wait(py, timeout)
     }
 

@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-use super::suspension::Suspension;
+use super::suspension::awaitable;
 use crate::common::base::suspend_args::seconds;
 use crate::common::base::time::{ticks_from_seconds, Ticks};
 use crate::common::base::util::lock;
@@ -26,7 +26,7 @@ pub struct Interval {
 #[pymethods]
 impl Interval {
     /// An awaitable that finishes at the next scheduled tick.
-    fn tick(&self, py: Python<'_>) -> PyResult<Py<Suspension>> {
+    fn tick(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         let core = current::require("Interval.tick")?;
         let now = core.now();
         let mut next = lock(&self.next);
@@ -38,7 +38,7 @@ impl Interval {
             *next = deadline.saturating_add(self.period);
             deadline
         };
-        Suspension::create(py, SuspendKind::SleepUntil(deadline))
+        awaitable(py, SuspendKind::SleepUntil(deadline))
     }
 
     /// The period in seconds.

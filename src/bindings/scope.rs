@@ -14,7 +14,7 @@ use pyo3::prelude::*;
 use pyo3::gc::PyVisit;
 use pyo3::PyTraverseError;
 
-use super::suspension::Suspension;
+use super::suspension::awaitable;
 use crate::common::base::suspend_args::coroutine;
 use crate::common::base::util::lock;
 use crate::common::drive::suspend::SuspendKind;
@@ -134,10 +134,10 @@ impl Scope {
         Ok(false)
     }
 
-    fn __aenter__(slf: Bound<'_, Self>) -> PyResult<Py<Suspension>> {
+    fn __aenter__(slf: Bound<'_, Self>) -> PyResult<Py<PyAny>> {
         slf.get().enter()?;
         let py = slf.py();
-        Suspension::create(py, SuspendKind::Value(slf.into_any().unbind()))
+        awaitable(py, SuspendKind::Value(slf.into_any().unbind()))
     }
 
     /// Colored flavour: an awaitable that closes the scope (cancelling its tasks if the body
@@ -149,11 +149,11 @@ impl Scope {
         _exc_type: Option<Bound<'_, PyAny>>,
         exc: Option<Bound<'_, PyAny>>,
         _tb: Option<Bound<'_, PyAny>>,
-    ) -> PyResult<Py<Suspension>> {
+    ) -> PyResult<Py<PyAny>> {
         let group = self.exit()?;
         let body_error = exc.filter(|e| !e.is_none()).map(Bound::unbind);
         let kind = SuspendKind::ScopeExit { group, body_error };
-        Suspension::create(py, kind)
+        awaitable(py, kind)
     }
 
     /// Starts `coro` as a task of this scope. Only inside the scope's `with` block. `name`
@@ -198,7 +198,7 @@ impl Scope {
 
     /// Yield flavour: an awaitable that waits for every task of the scope, then raises their
     /// exceptions (other than `CancelledError`) as an `ExceptionGroup`.
-    fn __call__(&self, py: Python<'_>) -> PyResult<Py<Suspension>> {
+    fn __call__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         let group = match &*lock(&self.state) {
             ScopeState::New | ScopeState::Cleared => {
                 return Err(PyRuntimeError::new_err(
@@ -216,6 +216,6 @@ impl Scope {
             }
             ScopeState::Entered(group, _) | ScopeState::Exited(group) => group.clone(),
         };
-        Suspension::create(py, SuspendKind::Join(group))
+        awaitable(py, SuspendKind::Join(group))
     }
 }

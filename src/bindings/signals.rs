@@ -12,7 +12,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
 use super::args::signal_arg;
-use super::suspension::Suspension;
+use super::suspension::awaitable;
 use crate::common::base::util::lock;
 use crate::common::drive::suspend::SuspendKind;
 use crate::common::run::core::RuntimeCore;
@@ -37,9 +37,9 @@ impl SignalReceiver {
         }
     }
 
-    fn next(&self, py: Python<'_>) -> PyResult<Py<Suspension>> {
+    fn next(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         match &*lock(&self.subscription) {
-            Some((_, channel)) => Suspension::create(py, SuspendKind::Receive(channel.clone())),
+            Some((_, channel)) => awaitable(py, SuspendKind::Receive(channel.clone())),
             None => Err(PyRuntimeError::new_err(
                 "use signal_receiver(...) as a context manager (with ... as sigs)",
             )),
@@ -81,7 +81,7 @@ impl SignalReceiver {
     }
 
     /// An awaitable evaluating to the next signal number.
-    fn __next__(&self, py: Python<'_>) -> PyResult<Py<Suspension>> {
+    fn __next__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         self.next(py)
     }
 
@@ -89,7 +89,7 @@ impl SignalReceiver {
         slf
     }
 
-    fn __anext__(&self, py: Python<'_>) -> PyResult<Py<Suspension>> {
+    fn __anext__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         self.next(py)
     }
 }

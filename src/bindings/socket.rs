@@ -18,7 +18,7 @@ use super::args::{c_int_arg, i32_arg, int_arg, size_arg};
 use super::socket_args::{
     family_from, family_number, kind_from, kind_number, optional_c_int, optional_i32,
 };
-use super::suspension::Suspension;
+use super::suspension::awaitable;
 use crate::common::drive::io_call::IoCall;
 use crate::common::drive::suspend::SuspendKind;
 use crate::common::io::buffer::WritableBuffer;
@@ -94,14 +94,14 @@ impl Socket {
         parse_address(self.family, value, what)
     }
 
-    fn io(&self, py: Python<'_>, op: IoOp) -> PyResult<Py<Suspension>> {
+    fn io(&self, py: Python<'_>, op: IoOp) -> PyResult<Py<PyAny>> {
         self.io_with_flags(py, op, 0)
     }
 
     /// An operation whose `flags` go to the OS. With flags every attempt makes the system call
     /// (the OS may refuse them at once); with `MSG_DONTWAIT` it raises `BlockingIOError` where it
     /// would wait, as a blocking stdlib socket does.
-    fn io_with_flags(&self, py: Python<'_>, op: IoOp, flags: i32) -> PyResult<Py<Suspension>> {
+    fn io_with_flags(&self, py: Python<'_>, op: IoOp, flags: i32) -> PyResult<Py<PyAny>> {
         self.check_open(py)?;
         let mut call = IoCall::new(
             self.id,
@@ -114,7 +114,7 @@ impl Socket {
         } else if flags != 0 {
             call = call.attempting_first();
         }
-        Suspension::create(py, SuspendKind::Io(Arc::new(call)))
+        awaitable(py, SuspendKind::Io(Arc::new(call)))
     }
 
     /// Attempts `op` once, outside any task: its result, or `None` where it would wait.
@@ -134,11 +134,7 @@ impl Socket {
     }
 
     /// `accept()` that wraps each accepted socket with `factory(socket)` (used by listeners).
-    pub fn accept_with(
-        &self,
-        py: Python<'_>,
-        factory: Option<Py<PyAny>>,
-    ) -> PyResult<Py<Suspension>> {
+    pub fn accept_with(&self, py: Python<'_>, factory: Option<Py<PyAny>>) -> PyResult<Py<PyAny>> {
         let core = self.core.clone();
         let (family, kind, proto) = (self.family, self.kind, self.proto);
         let wrap: WrapSocket = Box::new(move |py, id, address| {
@@ -196,7 +192,7 @@ impl Socket {
         match this.address_arg(&address, "bind: address")? {
             Parsed::Address(parsed) => {
                 this.net_call(py, |net, id| net.bind(id, &parsed))?;
-                Ok(Suspension::create(py, SuspendKind::Value(py.None()))?.into_any())
+                Ok(awaitable(py, SuspendKind::Value(py.None()))?.into_any())
             }
             Parsed::HostName => resolve_then(slf.as_any(), &address, "bind", &[]),
         }
@@ -227,12 +223,12 @@ impl Socket {
     }
 
     /// Awaitable: evaluates to `(socket, address)` for the next connection.
-    fn accept(&self, py: Python<'_>) -> PyResult<Py<Suspension>> {
+    fn accept(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         self.accept_with(py, None)
     }
 
     /// Awaitable used by listeners: evaluates to `factory(socket)` for the next connection.
-    fn _accept_as(&self, py: Python<'_>, factory: Py<PyAny>) -> PyResult<Py<Suspension>> {
+    fn _accept_as(&self, py: Python<'_>, factory: Py<PyAny>) -> PyResult<Py<PyAny>> {
         self.accept_with(py, Some(factory))
     }
 
@@ -243,7 +239,7 @@ impl Socket {
         py: Python<'_>,
         bufsize: Bound<'_, PyAny>,
         flags: Option<Bound<'_, PyAny>>,
-    ) -> PyResult<Py<Suspension>> {
+    ) -> PyResult<Py<PyAny>> {
         let flags = optional_c_int(flags.as_ref(), "recv: flags", 0)?;
         let max = size_arg(&bufsize, "recv: bufsize")?;
         self.io_with_flags(py, IoOp::Recv { max, flags }, flags)
@@ -276,7 +272,7 @@ impl Socket {
         buffer: Bound<'_, PyAny>,
         nbytes: Option<Bound<'_, PyAny>>,
         flags: Option<Bound<'_, PyAny>>,
-    ) -> PyResult<Py<Suspension>> {
+    ) -> PyResult<Py<PyAny>> {
         let nbytes = match nbytes {
             Some(nbytes) if !nbytes.is_none() => size_arg(&nbytes, "recv_into: nbytes")?,
             _ => 0,
@@ -307,7 +303,7 @@ impl Socket {
         py: Python<'_>,
         bufsize: Bound<'_, PyAny>,
         flags: Option<Bound<'_, PyAny>>,
-    ) -> PyResult<Py<Suspension>> {
+    ) -> PyResult<Py<PyAny>> {
         let flags = optional_c_int(flags.as_ref(), "recvfrom: flags", 0)?;
         let max = size_arg(&bufsize, "recvfrom: bufsize")?;
         self.io_with_flags(py, IoOp::RecvFrom { max, flags }, flags)
@@ -320,7 +316,7 @@ impl Socket {
         py: Python<'_>,
         data: Bound<'_, PyAny>,
         flags: Option<Bound<'_, PyAny>>,
-    ) -> PyResult<Py<Suspension>> {
+    ) -> PyResult<Py<PyAny>> {
         let flags = optional_c_int(flags.as_ref(), "send: flags", 0)?;
         let data = data_arg(&data, "send: data")?;
         self.io_with_flags(py, IoOp::Send { data, flags }, flags)
@@ -333,7 +329,7 @@ impl Socket {
         py: Python<'_>,
         data: Bound<'_, PyAny>,
         flags: Option<Bound<'_, PyAny>>,
-    ) -> PyResult<Py<Suspension>> {
+    ) -> PyResult<Py<PyAny>> {
         let flags = optional_c_int(flags.as_ref(), "sendall: flags", 0)?;
         let data = data_arg(&data, "sendall: data")?;
         self.io_with_flags(

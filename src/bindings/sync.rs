@@ -14,19 +14,19 @@ use pyo3::types::PyTuple;
 use super::args::count_arg;
 use super::guard::{not_held, Guard};
 use super::ready::ready;
-use super::suspension::Suspension;
+use super::suspension::awaitable;
 use crate::common::base::errors::WouldBlock;
 use crate::common::drive::suspend::SuspendKind;
 use crate::common::run::current;
 use crate::common::wait::barrier::BarrierCore;
 use crate::common::wait::semaphore::{SemaphoreCore, TryAcquire};
 
-fn acquire(py: Python<'_>, core: &Arc<SemaphoreCore>, guard: bool) -> PyResult<Py<Suspension>> {
+fn acquire(py: Python<'_>, core: &Arc<SemaphoreCore>, guard: bool) -> PyResult<Py<PyAny>> {
     let kind = SuspendKind::Acquire {
         core: core.clone(),
         guard,
     };
-    Suspension::create(py, kind)
+    awaitable(py, kind)
 }
 
 /// `async with`: `__aenter__` is awaited right away, so an uncontended acquisition happens here
@@ -68,7 +68,7 @@ macro_rules! permit_methods {
             $($own)*
 
             /// An awaitable that acquires and evaluates to a guard: `with (yield prim()):`.
-            fn __call__(&self, py: Python<'_>) -> PyResult<Py<Suspension>> {
+            fn __call__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
                 acquire(py, &self.core, true)
             }
 
@@ -89,7 +89,7 @@ macro_rules! permit_methods {
 
             /// An awaitable that acquires and evaluates to `None` (tonio 0.6.0's form): the
             /// holder calls `release()` later. Prefer the guard forms, which cannot forget to.
-            fn acquire(&self, py: Python<'_>) -> PyResult<Py<Suspension>> {
+            fn acquire(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
                 acquire(py, &self.core, false)
             }
 
@@ -224,8 +224,8 @@ impl Barrier {
     }
 
     /// An awaitable that waits for the barrier and evaluates to the 0-based arrival index.
-    fn wait(&self, py: Python<'_>) -> PyResult<Py<Suspension>> {
-        Suspension::create(py, SuspendKind::BarrierWait(self.core.clone()))
+    fn wait(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        awaitable(py, SuspendKind::BarrierWait(self.core.clone()))
     }
 
     /// Arrives without waiting and returns the 0-based arrival index (tonio 0.6.0's `ack`):
