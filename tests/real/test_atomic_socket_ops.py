@@ -8,16 +8,14 @@ the build before this rule, `select(stream.receive_some(), tick())` lost receive
 """
 
 import pytest
+from tls_peers import CA, LEAF
 
 import tonio
 import tonio.sim
-import tonio.testing
 from tonio.net import open_tcp_listeners, open_tcp_stream, serve_listeners, tls
 
 PAYLOAD = bytes(range(256)) * 1024  # 256 KiB
 CHUNK = 4096
-CA = tonio.testing.CA()
-LEAF = CA.issue_cert("localhost", "127.0.0.1")
 
 
 @pytest.fixture(params=["sim", "real2", "real8"])

@@ -1,13 +1,13 @@
 """TLS: rustls configurations (ours) and stdlib ssl.SSLContext, both flavours, over TCP and Unix
 streams, on the real platform and the simulated network (`net_rt`)."""
 
-import ssl
 import subprocess
 import sys
 import textwrap
 import threading
 
 import pytest
+from tls_peers import CA, CONFIGS, LEAF, stdlib_client_context, stdlib_server_context
 
 import tonio
 import tonio.colored as ctonio
@@ -17,28 +17,6 @@ from tonio.exceptions import ResourceBroken
 from tonio.net import open_tcp_listeners, open_tcp_stream, serve_listeners, tls
 
 MIB = bytes(range(256)) * 4096
-CA = tonio.testing.CA()
-LEAF = CA.issue_cert("localhost", "127.0.0.1")
-
-
-def stdlib_server_context(leaf=LEAF):
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    leaf.configure_cert(context)
-    return context
-
-
-def stdlib_client_context(ca=CA):
-    context = ssl.create_default_context()
-    ca.configure_trust(context)
-    return context
-
-
-CONFIGS = {
-    "rustls": lambda: (LEAF.server_config(), CA.client_config()),
-    "stdlib": lambda: (stdlib_server_context(), stdlib_client_context()),
-    "rustls-server-stdlib-client": lambda: (LEAF.server_config(), stdlib_client_context()),
-    "stdlib-server-rustls-client": lambda: (stdlib_server_context(), CA.client_config()),
-}
 
 
 def echo(stream):

@@ -6,40 +6,16 @@ when it closes, or the kernel resets the connection and the server's unread data
 A clean close sends close_notify, so the peer reads ``b''``, not a truncation error.
 """
 
-import ssl
-
 import pytest
+from tls_peers import CONFIGS
 
 import tonio
 import tonio.colored as ctonio
-import tonio.testing
 from tonio.exceptions import ResourceBroken
 from tonio.net import serve_listeners, tls
 
 MIB = bytes(range(256)) * 4096
-CA = tonio.testing.CA()
-LEAF = CA.issue_cert("localhost", "127.0.0.1")
 ROUNDS = 50
-
-
-def stdlib_server_context():
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    LEAF.configure_cert(context)
-    return context
-
-
-def stdlib_client_context():
-    context = ssl.create_default_context()
-    CA.configure_trust(context)
-    return context
-
-
-CONFIGS = {
-    "rustls": lambda: (LEAF.server_config(), CA.client_config()),
-    "stdlib": lambda: (stdlib_server_context(), stdlib_client_context()),
-    "rustls-server-stdlib-client": lambda: (LEAF.server_config(), stdlib_client_context()),
-    "stdlib-server-rustls-client": lambda: (stdlib_server_context(), CA.client_config()),
-}
 
 
 def count_until_eof(results):

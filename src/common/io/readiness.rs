@@ -17,6 +17,7 @@
 //!   served: handing back bumps the generation and wakes the read waiters, as an event would.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::common::base::util::lock;
@@ -89,6 +90,9 @@ struct ReadinessState {
 
 pub struct Readiness {
     state: Mutex<ReadinessState>,
+    /// `!state.handed_back.is_empty()`, written under `state`: a receive checks it before
+    /// taking the lock, since nearly every socket never has anything handed back.
+    holds_handed_back: AtomicBool,
 }
 
 impl Default for Readiness {
@@ -105,6 +109,7 @@ impl Default for Readiness {
                 write_waiters: WaitQueue::new(),
                 handed_back: VecDeque::new(),
             }),
+            holds_handed_back: AtomicBool::new(false),
         }
     }
 }
@@ -192,31 +197,37 @@ impl Readiness {
     pub fn hand_back(&self, item: HandedBack) -> Vec<ReadyWaiter> {
         let mut state = lock(&self.state);
         state.handed_back.push_front(item);
+        self.holds_handed_back.store(true, Ordering::Release);
         state.generation += 1;
         state.read_waiters.drain()
     }
 
     /// A read of at most `max` bytes served from what was handed back, if anything was.
     pub fn serve_handed_back(&self, max: usize, stream: bool, peek: bool) -> Option<Served> {
-        let mut state = lock(&self.state);
-        if state.handed_back.is_empty() {
-            return None;
-        }
-        handed_back::serve_read(&mut state.handed_back, max, stream, peek)
+        self.serve(|queue| handed_back::serve_read(queue, max, stream, peek))
     }
 
     /// An accept served from a connection that was handed back, if any was.
     pub fn serve_handed_back_accept(&self) -> Option<(SocketId, Address)> {
-        let mut state = lock(&self.state);
-        if state.handed_back.is_empty() {
-            return None;
-        }
-        handed_back::serve_accept(&mut state.handed_back)
+        self.serve(handed_back::serve_accept)
     }
 
     /// Everything still handed back (the socket is closing: the caller closes connections).
     pub fn drain_handed_back(&self) -> Vec<HandedBack> {
-        lock(&self.state).handed_back.drain(..).collect()
+        self.serve(|queue| Some(queue.drain(..).collect()))
+            .unwrap_or_default()
+    }
+
+    /// Runs `take` on the handed-back queue if it holds anything (without locking otherwise).
+    fn serve<T>(&self, take: impl FnOnce(&mut VecDeque<HandedBack>) -> Option<T>) -> Option<T> {
+        if !self.holds_handed_back.load(Ordering::Acquire) {
+            return None;
+        }
+        let mut state = lock(&self.state);
+        let taken = take(&mut state.handed_back);
+        self.holds_handed_back
+            .store(!state.handed_back.is_empty(), Ordering::Release);
+        taken
     }
 
     /// Wakes every waiter (the socket was closed): they retry and see the error.
