@@ -49,13 +49,19 @@ pub struct TrackedSuspension {
 }
 
 /// A new awaitable for `kind`, of the class that suits it (see the module docs).
+#[inline]
 pub fn awaitable(py: Python<'_>, kind: SuspendKind) -> PyResult<Py<PyAny>> {
-    let op = Suspend::new(kind);
-    Ok(if op.kind.holds_python_objects() {
-        Py::new(py, TrackedSuspension { op })?.into_any()
-    } else {
-        Py::new(py, PlainSuspension { op })?.into_any()
-    })
+    if kind.holds_python_objects() {
+        let op = Suspend::new(kind);
+        return Ok(Py::new(py, TrackedSuspension { op })?.into_any());
+    }
+    Ok(Py::new(
+        py,
+        PlainSuspension {
+            op: Suspend::new(kind),
+        },
+    )?
+    .into_any())
 }
 
 /// The abstract `Suspension` type (see the module docs): defined in Python, for `isinstance`
@@ -105,16 +111,16 @@ pub fn install(module: &Bound<'_, PyModule>) -> PyResult<()> {
         suspension.call_method1("register", (class,))?;
     }
     module.add("Suspension", suspension)?;
-    driver::recognise([
-        (
-            py.get_type::<PlainSuspension>().as_type_ptr(),
+    driver::recognise(driver::AwaitableClasses {
+        plain: (
+            py.get_type::<PlainSuspension>().as_type_ptr() as usize,
             op_of::<PlainSuspension>,
         ),
-        (
-            py.get_type::<TrackedSuspension>().as_type_ptr(),
+        tracked: (
+            py.get_type::<TrackedSuspension>().as_type_ptr() as usize,
             op_of::<TrackedSuspension>,
         ),
-    ]);
+    });
     Ok(())
 }
 

@@ -32,26 +32,39 @@ use crate::common::run::task::{Park, Task, TaskBody};
 /// Callable only on an object of exactly the type it was installed with (see [`recognise`]).
 pub type OpOf = for<'a, 'py> unsafe fn(&'a Bound<'py, PyAny>) -> &'a Suspend;
 
-/// The awaitable classes (their type objects' addresses) and how to reach the operation in an
-/// instance of each.
-static AWAITABLES: OnceLock<[(usize, OpOf); 2]> = OnceLock::new();
+/// Tonio's two awaitable classes (`bindings::suspension`): each type object's address, and how
+/// to reach the operation in an instance of it.
+pub struct AwaitableClasses {
+    /// The awaitables of every step (checked first).
+    pub plain: (usize, OpOf),
+    /// The awaitables that hold Python objects.
+    pub tracked: (usize, OpOf),
+}
 
-/// Installs tonio's two awaitable classes, which belong to the bindings
-/// (`bindings::suspension`), at module import (once per process; until then, in Rust unit tests,
-/// no object is an awaitable). Each type object must stay alive for the rest of the process (a
-/// class of the extension module does) and its `OpOf` must be sound for every object of exactly
-/// that type.
-pub fn recognise(classes: [(*mut ffi::PyTypeObject, OpOf); 2]) {
-    let _ = AWAITABLES.set(classes.map(|(type_object, op_of)| (type_object as usize, op_of)));
+static AWAITABLES: OnceLock<AwaitableClasses> = OnceLock::new();
+
+/// Installs tonio's awaitable classes, which belong to the bindings, at module import (once per
+/// process; until then, in Rust unit tests, no object is an awaitable). Each type object must
+/// stay alive for the rest of the process (a class of the extension module does) and its
+/// `OpOf` must be sound for every object of exactly that type.
+pub fn recognise(classes: AwaitableClasses) {
+    let _ = AWAITABLES.set(classes);
 }
 
 /// The operation inside `object`, if it is one of tonio's awaitables: type comparisons, then
 /// a field access (the driver does this on every step).
+#[inline]
 pub fn find_suspend<'a>(object: &'a Bound<'_, PyAny>) -> Option<&'a Suspend> {
     let classes = AWAITABLES.get()?;
     // Safety: the type of a live object we hold a reference to.
     let type_object = unsafe { ffi::Py_TYPE(object.as_ptr()) } as usize;
-    let (_, op_of) = classes.iter().find(|(class, _)| *class == type_object)?;
+    let op_of = if type_object == classes.plain.0 {
+        classes.plain.1
+    } else if type_object == classes.tracked.0 {
+        classes.tracked.1
+    } else {
+        return None;
+    };
     // Safety: `object`'s exact type is the one `op_of` was installed for.
     Some(unsafe { op_of(object) })
 }
