@@ -192,7 +192,7 @@ impl Socket {
         match this.address_arg(&address, "bind: address")? {
             Parsed::Address(parsed) => {
                 this.net_call(py, |net, id| net.bind(id, &parsed))?;
-                Ok(awaitable(py, SuspendKind::Value(py.None()))?.into_any())
+                awaitable(py, SuspendKind::Value(py.None()))
             }
             Parsed::HostName => resolve_then(slf.as_any(), &address, "bind", &[]),
         }
@@ -216,7 +216,7 @@ impl Socket {
                     address: parsed,
                     started: false,
                 };
-                Ok(this.io(py, op)?.into_any())
+                this.io(py, op)
             }
             Parsed::HostName => resolve_then(slf.as_any(), &address, "connect", &[]),
         }
@@ -366,7 +366,7 @@ impl Socket {
                     address: parsed,
                     flags,
                 };
-                Ok(this.io_with_flags(py, op, flags)?.into_any())
+                this.io_with_flags(py, op, flags)
             }
             Parsed::HostName => {
                 let flags = flags.into_pyobject(py)?.into_any();

@@ -43,7 +43,7 @@ fn acquire_for_aenter(py: Python<'_>, core: &Arc<SemaphoreCore>) -> PyResult<Py<
             TryAcquire::Busy => {}
         }
     }
-    Ok(acquire(py, core, false)?.into_any())
+    acquire(py, core, false)
 }
 
 /// Releases at once; `__aexit__` returns the shared ready awaitable (evaluating to None, so an

@@ -2,8 +2,8 @@
 //!
 //! An attempt completes (`Done`), or reports the readiness to wait for when the socket would
 //! block (`Wait`), or, when what it took must not be kept, hands it back to the socket
-//! (`Refused`, see `handed_back.rs`). `flags` are the OS's `MSG_*` bits as the stdlib passes them, handed to the
-//! `Net` unchanged.
+//! (`Refused`, see `handed_back.rs`). `flags` are the OS's `MSG_*` bits as the stdlib passes
+//! them, handed to the `Net` unchanged.
 
 use std::cell::RefCell;
 use std::io;
@@ -145,12 +145,14 @@ pub struct Attempting<'a, 'py> {
 }
 
 impl Attempting<'_, '_> {
-    /// Asks `may_take` about what the operation took; if refused, hands `taken` back (waking
-    /// the socket's readers). An empty read of a stream (its end) takes nothing to give back.
-    fn keeps(&mut self, taken: HandedBack) -> bool {
+    /// Asks `may_take` about what the operation took; if refused, hands it back (`taken` makes
+    /// the item only then: a kept read copies nothing) and wakes the socket's readers. An empty
+    /// read of a stream (its end) takes nothing to give back.
+    fn keeps(&mut self, taken: impl FnOnce() -> HandedBack) -> bool {
         if (self.may_take)() {
             return true;
         }
+        let taken = taken();
         let end_of_stream =
             self.stream && matches!(&taken, HandedBack::Received { data, .. } if data.is_empty());
         if !end_of_stream {
@@ -175,7 +177,7 @@ impl Attempting<'_, '_> {
     /// operation must hand them back. A peek takes nothing.
     fn keeps_read(&mut self, data: &[u8], from: Option<&Address>, flags: i32) -> bool {
         peeks(flags)
-            || self.keeps(HandedBack::Received {
+            || self.keeps(|| HandedBack::Received {
                 data: data.to_vec(),
                 from: from.cloned(),
             })
@@ -251,7 +253,7 @@ impl IoOp {
                         Ok(accepted) => accepted,
                     },
                 };
-                let taken = HandedBack::Accepted {
+                let taken = || HandedBack::Accepted {
                     id: client,
                     address: address.clone(),
                 };
