@@ -142,8 +142,9 @@ class Network:
 def network() -> SimNetwork:
     """The live network of the running simulated run, for faults: ``partition(a, b)``,
     ``heal(a=None, b=None)`` (no arguments: every partition), ``set_link(a, b, *,
-    latency=None, jitter=None)`` and ``reset(a, b)`` (every open connection between the two
-    hosts is reset). ``a``/``b`` are IP addresses or names of the network. A fault takes effect
+    latency=None, jitter=None)`` and ``reset(a, b)`` (every connection between the two
+    hosts, open or being set up, is reset; it returns the number of connection ends reset, 2
+    per connection). ``a``/``b`` are IP addresses or names of the network. A fault takes effect
     at the step of the task that calls it, so it replays with the run.
     """
     return _sim_network()

@@ -191,8 +191,9 @@ impl SimNetwork {
         })
     }
 
-    /// Resets every open connection between `a` and `b` (both ends get
-    /// `ConnectionResetError`). Returns how many connection ends were reset.
+    /// Resets every connection between `a` and `b`, open or being set up (both ends get
+    /// `ConnectionResetError`; a connect under way `ConnectionRefusedError`). Returns how many
+    /// connection ends were reset: 2 per connection.
     fn reset(&self, py: Python<'_>, a: &str, b: &str) -> PyResult<usize> {
         sim_platform("network().reset", |platform| {
             let (a, b) = (host(platform, a)?, host(platform, b)?);

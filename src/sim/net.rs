@@ -9,13 +9,20 @@
 //! `net_arrivals.rs`, partitions, link settings and resets in `net_faults.rs`.
 //!
 //! # Model (and where it is simpler than TCP)
-//! - Connecting takes one trip to the listener and one back. A connection nobody listens for,
-//!   or one beyond a full backlog, is refused (`ECONNREFUSED`) after that round trip.
+//! - Connecting takes one trip to the listener and one back. A connection nobody listens for is
+//!   refused (`ECONNREFUSED`) after that round trip. A Unix path nobody ever bound fails at
+//!   once (`ENOENT`); a path whose socket was closed stays (as its file would) and refuses.
+//! - A listener's queue holds `backlog + 1` connections not yet accepted, as Linux's does; an
+//!   attempt beyond it is dropped and the client sends it again 1, 2, 4, ... 32 s later, as
+//!   Linux's SYN retransmissions do; after the sixth it gives up (`ETIMEDOUT`, 127 s after it
+//!   began).
 //! - A sender may have at most `WINDOW` bytes that its peer has not read yet; beyond that a
 //!   send would block. The window reopens as soon as the peer reads (no ACK latency).
 //! - Closing a socket with unread data resets the connection (`ECONNRESET` at the peer), as
 //!   Linux does; otherwise the peer reads the end of stream after the data. Data that arrives
-//!   for a closed socket is answered with a reset.
+//!   for a closed socket is answered with a reset. A reset that arrives after the peer's end
+//!   of stream makes sends fail with `EPIPE` and reads return the end of stream (Linux's
+//!   `CLOSE_WAIT`); before it, both fail once with `ECONNRESET`.
 //! - Datagram sockets are not simulated (opening one fails with a clear `OSError`).
 //!
 //! # Invariants
@@ -25,7 +32,7 @@
 //! - Socket ids, ephemeral ports and pipe ids come from counters; maps are ordered: a run stays
 //!   a function of its seed.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
@@ -55,14 +62,18 @@ pub enum Item {
         client: SocketId,
         client_addr: Address,
         to: Address,
+        /// 0 for the first, then the retransmission's number.
+        attempt: u32,
     },
     /// The listener took the attempt: `server` is the accepted end.
     Accepted {
         client: SocketId,
         server: SocketId,
     },
+    /// The attempt failed (`error`: `ECONNREFUSED`, or `ETIMEDOUT` after the retransmissions).
     Refused {
         client: SocketId,
+        error: i32,
     },
     Data {
         to: SocketId,
@@ -86,9 +97,10 @@ pub struct Conn {
     pub unread_by_peer: usize,
     /// The peer's end of stream arrived.
     pub eof: bool,
-    /// The connection was reset; `reset_reported` once an operation raised it.
+    /// The connection was reset; `reset_reported` once an operation raised `reset_error`.
     pub reset: bool,
     pub reset_reported: bool,
+    pub reset_error: i32,
     pub read_shut: bool,
     pub write_shut: bool,
 }
@@ -103,6 +115,7 @@ impl Conn {
             eof: false,
             reset: false,
             reset_reported: false,
+            reset_error: libc::ECONNRESET,
             read_shut: false,
             write_shut: false,
         }
@@ -115,7 +128,10 @@ pub enum State {
         backlog: usize,
         queue: VecDeque<(SocketId, Address)>,
     },
-    Connecting,
+    /// A connection attempt to `to` is under way.
+    Connecting {
+        to: Address,
+    },
     Failed(i32),
     Connected(Conn),
 }
@@ -138,6 +154,8 @@ pub enum BoundKey {
 pub struct NetState {
     pub sockets: BTreeMap<SocketId, SimSocket>,
     pub bound: BTreeMap<BoundKey, SocketId>,
+    /// Every Unix path ever bound in the run (the socket files a real bind leaves behind).
+    pub unix_files: BTreeSet<PathBuf>,
     pub hosts: Hosts,
     pub wire: Wire<Item>,
     next_id: SocketId,
@@ -252,6 +270,10 @@ impl NetState {
             Address::Unix(path) if self.bound.contains_key(&BoundKey::Unix(path.clone())) => {
                 return Err(errno(libc::EADDRINUSE))
             }
+            Address::Unix(path) => {
+                self.unix_files.insert(path.clone());
+                Address::Unix(path)
+            }
             other => other,
         };
         if let Some(key) = key_of(&address) {
@@ -343,6 +365,7 @@ impl SimNet {
             state: Mutex::new(NetState {
                 sockets: BTreeMap::new(),
                 bound: BTreeMap::new(),
+                unix_files: BTreeSet::new(),
                 hosts,
                 wire: Wire::new(LinkSettings { latency, jitter }, rng),
                 next_id: 0,

@@ -73,8 +73,13 @@ impl Net for SimNet {
 
     fn connect(&self, id: SocketId, address: &Address) -> io::Result<()> {
         self.with_state(|state, now| {
+            if let Address::Unix(path) = address {
+                if !state.unix_files.contains(path) {
+                    return Err(errno(libc::ENOENT));
+                }
+            }
             match state.socket(id)?.state {
-                State::Connecting => return Err(errno(libc::EALREADY)),
+                State::Connecting { .. } => return Err(errno(libc::EALREADY)),
                 State::Connected(_) => return Err(errno(libc::EISCONN)),
                 State::Listening { .. } => return Err(errno(libc::EINVAL)),
                 State::Idle | State::Failed(_) => {}
@@ -84,9 +89,12 @@ impl Net for SimNet {
                 client: id,
                 client_addr: local.clone(),
                 to: address.clone(),
+                attempt: 0,
             };
             state.send_item(now, id, &local, address, item);
-            state.socket(id)?.state = State::Connecting;
+            state.socket(id)?.state = State::Connecting {
+                to: address.clone(),
+            };
             Err(would_block())
         })
     }
@@ -94,7 +102,7 @@ impl Net for SimNet {
     fn connect_result(&self, id: SocketId) -> io::Result<()> {
         self.with_state(|state, _| match state.socket(id)?.state {
             State::Connected(_) => Ok(()),
-            State::Connecting => Err(would_block()),
+            State::Connecting { .. } => Err(would_block()),
             State::Failed(code) => Err(errno(code)),
             _ => Err(errno(libc::ENOTCONN)),
         })
@@ -128,9 +136,9 @@ impl Net for SimNet {
                 }
                 return Ok(n);
             }
-            if conn.reset && !conn.reset_reported {
+            if conn.reset && !conn.reset_reported && !conn.eof {
                 conn.reset_reported = true;
-                return Err(errno(libc::ECONNRESET));
+                return Err(errno(conn.reset_error));
             }
             if conn.eof || conn.read_shut || conn.reset {
                 return Ok(0);

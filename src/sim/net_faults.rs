@@ -3,7 +3,7 @@
 //! step of the task that asks for it, so it is part of the schedule and replays with it.
 
 use super::hosts::{host_of, host_of_ip, HostId};
-use super::net::{NetState, SimNet, State};
+use super::net::{refusal_pipe, NetState, SimNet, State};
 use crate::common::base::time::Ticks;
 
 impl SimNet {
@@ -28,35 +28,51 @@ impl SimNet {
         self.with_state(|state, _| state.wire.set_link(a, b, latency, jitter));
     }
 
-    /// Resets every open connection between `a` and `b`: both ends get `ECONNRESET`, and what
-    /// was in flight between them is lost. Returns how many connection ends were reset.
+    /// Resets every connection between `a` and `b`, open or being set up: both ends get
+    /// `ECONNRESET` (a connect under way fails with `ECONNREFUSED`), and what was in flight
+    /// between them is lost. Returns how many connection ends were reset (2 per connection
+    /// whose two ends are in the run).
     pub fn reset_between(&self, a: HostId, b: HostId) -> usize {
         self.with_state(|state, _| state.reset_between(a, b))
     }
 }
 
 impl NetState {
+    /// See [`SimNet::reset_between`]. A connection being set up counts too: its server end (if
+    /// the listener took it) is reset, and its client's connect fails with `ECONNREFUSED`, as a
+    /// reset in `SYN_SENT` makes it on Linux.
     fn reset_between(&mut self, a: HostId, b: HostId) -> usize {
-        let ends: Vec<u64> = self
-            .sockets
-            .iter()
-            .filter_map(|(&id, socket)| {
-                let State::Connected(conn) = &socket.state else {
-                    return None;
-                };
-                let local = socket
-                    .local
-                    .as_ref()
-                    .map_or(super::hosts::LOCAL_HOST, host_of);
-                let peer = host_of(&conn.peer_addr);
-                let between = (local == a && peer == b) || (local == b && peer == a);
-                (between && !conn.reset).then_some(id)
-            })
-            .collect();
-        self.wire.discard(|parcel| ends.contains(&parcel.pipe));
+        let between =
+            |local: HostId, peer: HostId| (local == a && peer == b) || (local == b && peer == a);
+        let mut ends = Vec::new();
+        let mut connecting = Vec::new();
+        for (&id, socket) in &self.sockets {
+            let local = socket
+                .local
+                .as_ref()
+                .map_or(super::hosts::LOCAL_HOST, host_of);
+            match &socket.state {
+                State::Connected(conn)
+                    if !conn.reset && between(local, host_of(&conn.peer_addr)) =>
+                {
+                    ends.push(id)
+                }
+                State::Connecting { to } if between(local, host_of(to)) => connecting.push(id),
+                _ => {}
+            }
+        }
+        self.wire.discard(|parcel| {
+            ends.contains(&parcel.pipe)
+                || connecting
+                    .iter()
+                    .any(|&id| parcel.pipe == id || parcel.pipe == refusal_pipe(id))
+        });
         for &id in &ends {
             self.reset_arrived(id);
         }
-        ends.len()
+        for &id in &connecting {
+            self.connect_failed(id, libc::ECONNREFUSED);
+        }
+        ends.len() + connecting.len()
     }
 }

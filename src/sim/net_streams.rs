@@ -45,7 +45,7 @@ impl NetState {
         let local = socket.local.clone().unwrap_or(Address::UnixUnnamed);
         let conn = match &mut socket.state {
             State::Connected(conn) => conn,
-            State::Connecting => return Err(would_block()),
+            State::Connecting { .. } => return Err(would_block()),
             _ => return Err(errno(libc::ENOTCONN)),
         };
         if conn.reset {
@@ -53,7 +53,7 @@ impl NetState {
                 return Err(errno(libc::EPIPE));
             }
             conn.reset_reported = true;
-            return Err(errno(libc::ECONNRESET));
+            return Err(errno(conn.reset_error));
         }
         if conn.write_shut {
             return Err(errno(libc::EPIPE));

@@ -1,10 +1,13 @@
 //! `SimPlatform`: runs every task on the calling thread, in the order the strategy picks.
 //!
 //! # The loop (one step each)
-//! 1. If tasks are ready, the strategy picks one; it runs until it suspends.
+//! 1. If tasks are ready or a timer is due, the strategy picks one of them: a task runs until it
+//!    suspends; a timer fires (only the earliest due one; a due timer is a candidate like a
+//!    ready task, so a deadline can fire before, between or after the steps it races with).
 //! 2. Else run the oldest queued blocking call inline (the simulation is paused meanwhile; a
 //!    `block_on` inside it drives this same loop, nested, until its coroutine finishes).
-//! 3. Else jump the virtual clock to the next timer deadline and fire what is due.
+//! 3. Else jump the virtual clock to the next timer deadline or network arrival (never past
+//!    `max_time`) and deliver the arrivals due; due timers fire in the steps that follow.
 //! 4. Else the run is deadlocked: `Deadlock` names the seed, the virtual time and every blocked
 //!    task with what it waits on and where; the tasks are then cancelled so they unwind.
 //!
@@ -21,7 +24,7 @@ use rand_chacha::ChaCha8Rng;
 use super::errors::{Deadlock, LimitExceeded, SimulationError};
 use super::hosts::Hosts;
 use super::net::SimNet;
-use super::schedule::Recorder;
+use super::schedule::{Recorder, TIMERS};
 use super::strategy::{Strategy, StrategySpec};
 use super::trace::{Trace, TraceEntry};
 use crate::common::base::time::{seconds_from_ticks, Ticks, NEVER};
@@ -39,6 +42,7 @@ use crate::common::run::task_report::{blocked_tasks, describe};
 const SCHEDULER_STREAM: u64 = 1;
 const ENTROPY_STREAM: u64 = 2;
 const NETWORK_STREAM: u64 = 3;
+const TIMER_ORDER_STREAM: u64 = 4;
 /// Steps allowed for unwinding after a run was ended by a limit or a deadlock.
 const UNWIND_STEPS: u64 = 100_000;
 
@@ -108,6 +112,8 @@ pub struct SimPlatform {
     net: SimNet,
     state: Mutex<SimState>,
     entropy: Mutex<ChaCha8Rng>,
+    /// Draws `timer_order`.
+    timer_order: Mutex<ChaCha8Rng>,
     /// `thread_token()` of the thread running the simulation (0: none): read on every
     /// `schedule`, so an atomic rather than a lock.
     thread: AtomicU64,
@@ -132,6 +138,12 @@ fn stream(seed: u64, id: u64) -> ChaCha8Rng {
 enum Step {
     Ran,
     Idle,
+}
+
+/// What a step runs.
+enum Picked {
+    Task(Arc<Task>, u64),
+    Timer(u64),
 }
 
 impl SimPlatform {
@@ -181,6 +193,7 @@ impl SimPlatform {
                 running_step: None,
             }),
             entropy: Mutex::new(stream(config.seed, ENTROPY_STREAM)),
+            timer_order: Mutex::new(stream(config.seed, TIMER_ORDER_STREAM)),
             thread: AtomicU64::new(0),
             blocking_depth: AtomicUsize::new(0),
             config,
@@ -211,34 +224,24 @@ impl SimPlatform {
 
     /// One step of the loop (see the module docs).
     fn step(&self, py: Python<'_>, core: &Arc<RuntimeCore>) -> Step {
-        let picked = {
-            let mut state = lock(&self.state);
-            let state = &mut *state;
-            if state.ready.is_empty() {
-                state.running_step = None;
-                None
-            } else {
-                state.step += 1;
-                // Until the next step (a `block_on` nested in this one reassigns it early, so
-                // a wake edge can then name the nested step).
-                state.running_step = Some(state.step);
-                let ready = &state.ready;
-                let index = state.strategy.pick_ready(&mut state.rng, state.step, ready);
-                state.decisions.record(state.step, ready, index);
-                let task = state.ready.remove(index);
-                if let Some(task) = &task {
-                    let now = self.now();
-                    state
-                        .trace
-                        .record(state.step, now, task.id, || describe(py, task));
-                }
-                task.map(|task| (task, state.step))
+        let picked = self.pick(py, core);
+        match picked {
+            Some(Picked::Task(task, step)) => {
+                self.check_limits(py, core, step, self.now());
+                run_task(py, task);
+                return Step::Ran;
             }
-        };
-        if let Some((task, step)) = picked {
-            self.check_limits(core, step);
-            run_task(py, task);
-            return Step::Ran;
+            Some(Picked::Timer(step)) => {
+                let now = self.now();
+                self.check_limits(py, core, step, now);
+                if let Some(fired) = core.timers.fire_next_due(now) {
+                    lock(&self.state)
+                        .trace
+                        .timer(step, now, fired.task, fired.what);
+                }
+                return Step::Ran;
+            }
+            None => {}
         }
         let job = lock(&self.state).blocking.pop_front();
         if let Some(job) = job {
@@ -250,27 +253,67 @@ impl SimPlatform {
         let deadline = core.timers.next_deadline();
         let arrival = self.net.next_arrival().unwrap_or(NEVER);
         let next = deadline.min(arrival);
-        if next != NEVER {
-            self.clock.fetch_max(next, Ordering::AcqRel);
-            let step = lock(&self.state).step;
-            self.check_limits(core, step);
-            // Parcels first: at equal times a reply that arrives wins over a timeout.
-            self.net.deliver_due();
-            core.timers.fire_due(self.now());
+        if next == NEVER {
+            return Step::Idle;
+        }
+        let step = lock(&self.state).step;
+        if self.check_limits(py, core, step, next) {
+            // The clock stops at `max_time`; the run unwinds from there.
+            self.clock.fetch_max(self.config.max_time, Ordering::AcqRel);
             return Step::Ran;
         }
-        Step::Idle
+        self.clock.fetch_max(next, Ordering::AcqRel);
+        // Parcels arrive at once; the timers now due fire in steps of their own, so a deadline
+        // and an arrival at the same instant race as the strategy decides.
+        self.net.deliver_due();
+        Step::Ran
     }
 
-    /// Ends the run with `LimitExceeded` once it passes `max_steps` or `max_time`.
-    fn check_limits(&self, core: &RuntimeCore, step: u64) {
+    /// Picks what runs at the next step: a ready task, or (a candidate when one is due, always
+    /// the youngest) the earliest due timer. `None`: neither.
+    fn pick(&self, py: Python<'_>, core: &RuntimeCore) -> Option<Picked> {
+        let timer_due = core.timers.next_deadline() <= self.now();
+        let mut state = lock(&self.state);
+        let state = &mut *state;
+        let tasks = state.ready.len();
+        if tasks == 0 && !timer_due {
+            state.running_step = None;
+            return None;
+        }
+        state.step += 1;
+        let step = state.step;
+        let ready = &state.ready;
+        let id_at = |i: usize| ready.get(i).map_or(TIMERS, |task| task.id);
+        let index =
+            state
+                .strategy
+                .pick(&mut state.rng, step, tasks + usize::from(timer_due), id_at);
+        state.decisions.record(step, index, id_at(index));
+        let Some(task) = state.ready.remove(index) else {
+            // A timer's wakes are not edges of the timeline.
+            state.running_step = None;
+            return Some(Picked::Timer(step));
+        };
+        // Until the next step (a `block_on` nested in this one reassigns it early, so a wake
+        // edge can then name the nested step).
+        state.running_step = Some(step);
         let now = self.now();
-        if step <= self.config.max_steps && now <= self.config.max_time {
-            return;
+        state
+            .trace
+            .record(step, now, task.id, || describe(py, &task));
+        Some(Picked::Task(task, step))
+    }
+
+    /// Ends the run with `LimitExceeded` once it passes `max_steps`, or once its clock would
+    /// pass `max_time` (`time`: where it is or would go). Returns whether a limit is passed.
+    fn check_limits(&self, py: Python<'_>, core: &RuntimeCore, step: u64, time: Ticks) -> bool {
+        if step <= self.config.max_steps && time <= self.config.max_time {
+            return false;
         }
         let mut state = lock(&self.state);
         if state.ended_at.is_some() {
-            return;
+            // Unwinding after the end: the clock may move on (a `finally` that sleeps).
+            return false;
         }
         state.ended_at = Some(step);
         drop(state);
@@ -282,10 +325,15 @@ impl SimPlatform {
                 seconds_from_ticks(self.config.max_time)
             )
         };
+        let blocked = blocked_tasks(py, core);
         core.interrupt(LimitExceeded::new_err(format!(
-            "simulated run did not finish within {what} (livelock?); {}",
-            self.replay_hint()
+            "simulated run did not finish within {what} (livelock?); {}; {} unfinished \
+             task(s):\n{}",
+            self.replay_hint(),
+            blocked.len(),
+            blocked.join("\n")
         )));
+        true
     }
 
     /// Nothing can run: report the deadlock once (then the tasks unwind). Returns false if the
@@ -372,8 +420,8 @@ impl Platform for SimPlatform {
         lock(&self.entropy).next_u64()
     }
 
-    fn clock_range_checked(&self) -> bool {
-        true
+    fn timer_order(&self) -> u64 {
+        lock(&self.timer_order).next_u64()
     }
 
     fn on_worker_thread(&self) -> bool {

@@ -8,6 +8,10 @@
 //! deterministic, so a pick keeps naming the same task when an earlier change moved the others
 //! around in the ready queue; this is what lets the shrinker drop decisions one at a time.
 //!
+//! A timer that is due (its deadline is not after the virtual clock) is a candidate too, under
+//! the id [`TIMERS`], younger than every ready task: under the default policy timers fire only
+//! when no task is ready, and a schedule that fires one earlier names it as a pick (`<step>:0`).
+//!
 //! Each departure is a *preemption*: a task ran ahead of one that had been waiting longer, an
 //! interleaving the program did not ask for. Fewer preemptions make a failure easier to follow;
 //! a schedule with none is the plain `fifo` run.
@@ -17,14 +21,15 @@
 //! `<step>:<task>` pairs in base 36 joined by `.`, each step counted from the previous pick.
 //!
 //! # Invariants
-//! - [`Recorder::record`] and [`Replay::pick`] see the ready queue oldest first, before the
+//! - [`Recorder::record`] and [`Replay::pick`] see the candidates oldest first, before the
 //!   picked task is removed.
 //! - A run replayed from its own schedule string makes the same picks (same trace hash).
 
-use std::collections::{BTreeMap, VecDeque};
-use std::sync::Arc;
+use std::collections::BTreeMap;
 
-use crate::common::run::task::Task;
+/// The id that stands for "fire the earliest due timer" among the candidates of a step (task
+/// ids start at 1).
+pub const TIMERS: u64 = 0;
 
 /// Records a run's departures from the default policy.
 #[derive(Default)]
@@ -33,10 +38,10 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    /// Step `step` picks `ready[index]`.
-    pub fn record(&mut self, step: u64, ready: &VecDeque<Arc<Task>>, index: usize) {
+    /// Step `step` picks the candidate at `index` (oldest first), whose id is `id`.
+    pub fn record(&mut self, step: u64, index: usize, id: u64) {
         if index != 0 {
-            self.picks.push((step, ready[index].id));
+            self.picks.push((step, id));
         }
     }
 
@@ -107,11 +112,12 @@ impl Replay {
             .collect()
     }
 
-    /// The index to run at `step`: the schedule's pick if that task is ready, else the oldest.
-    pub fn pick(&self, step: u64, ready: &VecDeque<Arc<Task>>) -> usize {
+    /// The index to run at `step` among `len` candidates (`id_at(i)`: the id of the `i`-th):
+    /// the schedule's pick if it is a candidate, else the oldest.
+    pub fn pick(&self, step: u64, len: usize, id_at: impl Fn(usize) -> u64) -> usize {
         self.picks
             .get(&step)
-            .and_then(|&task| ready.iter().position(|t| t.id == task))
+            .and_then(|&id| (0..len).position(|i| id_at(i) == id))
             .unwrap_or(0)
     }
 }

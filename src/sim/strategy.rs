@@ -1,4 +1,4 @@
-//! Scheduling strategies: which ready task runs next.
+//! Scheduling strategies: which ready task runs next, or whether a due timer fires first.
 //!
 //! Every decision draws only from the run's scheduler RNG (a ChaCha stream derived from the
 //! seed), so a run is a pure function of `(seed, strategy, program)`.
@@ -14,14 +14,12 @@
 //!   (below every initial priority). A bug of depth `d` is found with probability at least
 //!   `1 / (n * k^(d-1))` per run (`n` tasks).
 
-use std::collections::{BTreeMap, VecDeque};
-use std::sync::Arc;
+use std::collections::BTreeMap;
 
 use rand_chacha::rand_core::RngCore;
 use rand_chacha::ChaCha8Rng;
 
 use super::schedule::{self, Replay};
-use crate::common::run::task::Task;
 
 /// A parsed strategy specification.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -130,22 +128,9 @@ impl Strategy {
         }
     }
 
-    /// Chooses the index of the task to run at `step` (1-based) among the ready tasks, oldest
-    /// first.
-    pub fn pick_ready(
-        &mut self,
-        rng: &mut ChaCha8Rng,
-        step: u64,
-        ready: &VecDeque<Arc<Task>>,
-    ) -> usize {
-        match self {
-            Strategy::Replay(replay) => replay.pick(step, ready),
-            other => other.pick(rng, step, ready.len(), |i| ready[i].id),
-        }
-    }
-
-    /// [`Strategy::pick_ready`] over ids: `len` ready tasks, `id_at(i)` the id of the `i`-th.
-    /// (A replay needs the tasks themselves and never comes here.)
+    /// Chooses the index of what runs at `step` (1-based) among `len` candidates, oldest first;
+    /// `id_at(i)` is the id of the `i`-th (a task id, or [`schedule::TIMERS`] for "fire the
+    /// earliest due timer", always the last candidate).
     pub fn pick(
         &mut self,
         rng: &mut ChaCha8Rng,
@@ -154,7 +139,8 @@ impl Strategy {
         id_at: impl Fn(usize) -> u64,
     ) -> usize {
         match self {
-            Strategy::Fifo | Strategy::Replay(_) => 0,
+            Strategy::Fifo => 0,
+            Strategy::Replay(replay) => replay.pick(step, len, id_at),
             Strategy::Random => (rng.next_u64() % len as u64) as usize,
             Strategy::Pct(pct) => {
                 let ready: Vec<u64> = (0..len).map(id_at).collect();

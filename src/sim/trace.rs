@@ -22,6 +22,9 @@ pub struct TraceEntry {
     pub woken_at: Option<u64>,
 }
 
+/// What a timer step folds into the hash (no task id is mixed this way).
+const TIMER_STEP: u64 = 0x7469_6d65_725f_7374;
+
 #[derive(Default)]
 pub struct Trace {
     hash: u64,
@@ -72,6 +75,25 @@ impl Trace {
                 location,
                 name,
                 woken_at: self.wakes.remove(&task),
+            });
+        }
+    }
+
+    /// Records step `step`: a due timer fires at virtual `time` (`task`: the task it concerns,
+    /// `what`: what it did); in the entry list it is a note on that task.
+    pub fn timer(&mut self, step: u64, time: u64, task: u64, what: &str) {
+        self.steps = step;
+        self.hash = mix(self.hash ^ TIMER_STEP);
+        self.hash = mix(self.hash ^ time);
+        if let Some(entries) = &mut self.entries {
+            entries.push(TraceEntry {
+                step,
+                time,
+                task,
+                resumed_from: what.to_owned(),
+                location: String::new(),
+                name: String::new(),
+                woken_at: None,
             });
         }
     }

@@ -73,21 +73,6 @@ def test_spawn_blocking_of_a_function_returning_a_coroutine_raises_typeerror(any
     assert any_rt.run_until_complete(main()) == "ok"
 
 
-# The refused timeout never runs the sleep it was given, which warns (correctly).
-@pytest.mark.filterwarnings("ignore:tonio awaitable sleep was never")
-def test_simulator_refuses_a_deadline_past_its_clock():
-    def main():
-        with pytest.raises(OverflowError, match="simulated clock"):
-            yield tonio.sleep(1e300)
-        with pytest.raises(OverflowError, match="simulated clock"):
-            yield tonio.time.timeout(tonio.sleep(1), 1e300)
-        yield tonio.sleep(0.5)
-        return tonio.time.time()
-
-    rt = tonio._tonio.Runtime(platform="sim", seed=0)
-    assert rt.run_until_complete(main()) == 0.5
-
-
 def test_real_platform_treats_a_huge_sleep_as_forever():
     def main():
         value, ok = yield tonio.time.timeout(tonio.sleep(1e300), 0.01)

@@ -204,6 +204,42 @@ def test_a_reset_mid_request_reaches_both_ends():
     assert outcome == {"server": "reset"}
 
 
+def test_a_reset_during_connection_setup_reaches_both_ends():
+    """The listener took the connection (10 ms), its answer is still on the way (10 ms more)
+    when the reset comes: the server's end is reset and the client's connect fails, as a reset
+    in SYN_SENT makes it fail on Linux. Before, the client waited forever."""
+    outcome = {}
+
+    def server(listener):
+        stream = yield listener.accept()
+        try:
+            yield stream.receive_some()
+        except ConnectionResetError:
+            outcome["server"] = "reset"
+
+    def client():
+        try:
+            yield open_tcp_stream("10.0.0.2", 80)
+        except ConnectionRefusedError:
+            outcome["client"] = "refused"
+
+    def main():
+        listeners = yield open_tcp_listeners(80, host="10.0.0.2")
+        sim.network().set_link("localhost", "10.0.0.2", latency=0.01)
+        serving = tonio.spawn(server(listeners[0]))
+        connecting = tonio.spawn(client())
+        yield tonio.sleep(0.015)
+        ends = sim.network().reset("10.0.0.2", "localhost")
+        yield serving
+        yield connecting
+        return ends
+
+    for seed in range(5):
+        outcome.clear()
+        assert sim.run(main(), seed=seed) == 2  # connection ends: the server's and the client's
+        assert outcome == {"server": "reset", "client": "refused"}
+
+
 def test_set_link_changes_the_latency_of_one_link():
     def main():
         listeners = yield open_tcp_listeners(80, host="10.0.0.2")

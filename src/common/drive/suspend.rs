@@ -237,10 +237,7 @@ impl Suspend {
             SuspendKind::YieldNow => Started::Yield,
             SuspendKind::Value(value) => Started::Ready(Resume::Value(value.clone_ref(py))),
             SuspendKind::Sleep(seconds) if *seconds <= 0.0 || seconds.is_nan() => Started::Yield,
-            SuspendKind::Sleep(seconds) => match core.deadline_after(*seconds) {
-                Ok(deadline) => sleep_until(task, body, deadline),
-                Err(err) => Started::Ready(Resume::throw(py, err)),
-            },
+            SuspendKind::Sleep(seconds) => sleep_until(task, body, core.deadline_after(*seconds)),
             SuspendKind::SleepUntil(deadline) => {
                 if *deadline <= core.now() {
                     Started::Yield
@@ -249,11 +246,7 @@ impl Suspend {
                 }
             }
             SuspendKind::EventWait { event, timeout } => {
-                let deadline = match timeout.map(|seconds| core.deadline_after(seconds)) {
-                    Some(Err(err)) => return Started::Ready(Resume::throw(py, err)),
-                    Some(Ok(deadline)) => Some(deadline),
-                    None => None,
-                };
+                let deadline = timeout.map(|seconds| core.deadline_after(seconds));
                 let token = task.begin_wait();
                 let Some(key) = event.add_waiter(Waker {
                     task: task.clone(),
@@ -301,10 +294,7 @@ impl Suspend {
                 wait_group(py, task, body, &group, OnReady::JoinResult)
             }
             SuspendKind::Timeout { coro, seconds } => {
-                let deadline = match core.deadline_after(*seconds) {
-                    Ok(deadline) => deadline,
-                    Err(err) => return Started::Ready(Resume::throw(py, err)),
-                };
+                let deadline = core.deadline_after(*seconds);
                 let Some(coro) = lock(coro).take() else {
                     return Started::Ready(already_awaited(py, "timeout(...)"));
                 };

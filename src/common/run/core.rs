@@ -121,25 +121,18 @@ impl RuntimeCore {
         )
     }
 
-    /// The deadline `seconds` from now. A delay beyond the clock's range means "never" on a
-    /// platform whose clock is real; the simulator refuses it (`OverflowError`): its virtual
-    /// clock would jump there and the run would end at its time limit instead of reporting
-    /// what waits forever.
-    pub fn deadline_after(&self, seconds: f64) -> PyResult<Ticks> {
-        let deadline = crate::common::base::time::deadline_after(self.now(), seconds);
-        if deadline == crate::common::base::time::NEVER - 1 && self.platform.clock_range_checked() {
-            return Err(pyo3::exceptions::PyOverflowError::new_err(format!(
-                "a delay of {seconds} seconds is past the simulated clock's range (about \
-                 584,000 years of virtual time); wait without a timeout to wait forever"
-            )));
-        }
-        Ok(deadline)
+    /// The deadline `seconds` from now; a delay beyond the clock's range (`float('inf')`)
+    /// means "never" on every platform (the simulator then reports a run that waits only on
+    /// it as a deadlock).
+    pub fn deadline_after(&self, seconds: f64) -> Ticks {
+        crate::common::base::time::deadline_after(self.now(), seconds)
     }
 
     /// Arms a timer. If it is now the earliest, the platform hears of it, so that a thread
     /// sleeping until a later deadline wakes up in time.
     pub fn arm_timer(&self, deadline: Ticks, action: TimerAction) -> TimerKey {
-        let (key, earliest) = self.timers.add(deadline, action);
+        let order = self.platform.timer_order();
+        let (key, earliest) = self.timers.add(deadline, order, action);
         if earliest {
             self.platform.timer_armed(deadline);
         }

@@ -107,10 +107,11 @@ pub trait Platform: Send + Sync + 'static {
         let _ = deadline;
     }
 
-    /// True if a deadline beyond the clock's range is an error rather than "never" (a virtual
-    /// clock would jump to it).
-    fn clock_range_checked(&self) -> bool {
-        false
+    /// Where a new timer goes among the timers with the same deadline (lower fires first; ties:
+    /// in arming order). 0 here: arming order. The simulator draws it from the seed, so timers
+    /// due at the same instant fire in an order the run explores.
+    fn timer_order(&self) -> u64 {
+        0
     }
 
     /// True if tasks may run on several threads at the same moment.

@@ -6,7 +6,9 @@ use pyo3::prelude::*;
 
 use crate::common::base::util::lock;
 use crate::common::run::core::RuntimeCore;
+use crate::common::run::decision::Branch;
 use crate::common::run::gc::try_lock;
+use crate::common::run::group::GroupKind;
 use crate::common::run::task::{Task, TaskBody};
 
 /// `(file, line)` of every Python frame of `coro`, outermost first (following awaited
@@ -112,13 +114,40 @@ fn describe_body(py: Python<'_>, task: &Arc<Task>, body: &TaskBody) -> (String, 
     } else {
         body.wait.describe()
     };
-    let stack: Vec<(String, String)> = body
-        .coro
+    let stack = stack_of(py, body);
+    if stack.is_empty() {
+        if let Some((name, place)) = branch_of(py, task) {
+            return (what, place, name);
+        }
+    }
+    (what, place(py, &stack), name_of(py, body.coro.as_ref()))
+}
+
+/// The frames of a task's coroutine and of the children it waits on, outermost first.
+fn stack_of(py: Python<'_>, body: &TaskBody) -> Vec<(String, String)> {
+    body.coro
         .iter()
         .chain(body.children.iter())
         .flat_map(|coro| frames(py, coro))
-        .collect();
-    (what, place(py, &stack), name_of(py, body.coro.as_ref()))
+        .collect()
+}
+
+/// A branch that is one tonio awaitable (`select(rx.receive(), ...)`) has no frame of its own:
+/// it is named after the select or timeout it belongs to (`select branch of main`), at the
+/// place of the task that waits on it. `None` for other tasks, or if that task is busy.
+fn branch_of(py: Python<'_>, task: &Arc<Task>) -> Option<(String, String)> {
+    if task.branch == Branch::Coroutine {
+        return None;
+    }
+    let owner = task.group.owner()?;
+    let body = try_lock(&owner.body)?;
+    let kind = match task.group.kind {
+        GroupKind::Select => "select",
+        GroupKind::Timeout => "timeout",
+        _ => "group",
+    };
+    let name = format!("{kind} branch of {}", name_of(py, body.coro.as_ref()));
+    Some((name, place(py, &stack_of(py, &body))))
 }
 
 /// One line per unfinished task: id, what it waits on, where.

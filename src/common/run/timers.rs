@@ -1,10 +1,12 @@
 //! Timers: pure data on integer ticks.
 //!
-//! A timer is an action stored under `(deadline, sequence)`. The platform decides who moves
+//! A timer is an action stored under `(deadline, order, sequence)` (`order`: see
+//! `Platform::timer_order`). The platform decides who moves
 //! "now": the real platform reads a monotonic clock and sleeps until `next_deadline`; the
-//! simulator jumps its virtual clock to `next_deadline` when nothing else can run. Either way it
-//! calls [`Timers::fire_due`], which runs the due actions in deadline order (ties in insertion
-//! order) outside the lock.
+//! simulator jumps its virtual clock to `next_deadline` when nothing else can run. The real
+//! platform calls [`Timers::fire_due`], which runs the due actions in key order outside the
+//! lock; the simulator fires them one per step
+//! ([`Timers::fire_next_due`]), each a choice of its strategy like a ready task.
 //!
 //! # Invariants
 //! - `next` always equals the smallest key's deadline, or `NEVER` when there are no timers; it is
@@ -28,10 +30,31 @@ pub enum TimerAction {
     GroupDeadline(Arc<TaskGroup>),
 }
 
+impl TimerAction {
+    fn fire(self) {
+        match self {
+            TimerAction::Wake(waker, resume) => {
+                waker.wake(resume);
+            }
+            TimerAction::GroupDeadline(group) => group.deadline_passed(),
+        }
+    }
+}
+
+/// A timer that fired: the task it concerned (the sleeper, or the owner of the timed-out
+/// body; 0 if gone) and what it did.
+#[derive(Clone, Copy, Debug)]
+pub struct Fired {
+    pub task: u64,
+    pub what: &'static str,
+}
+
 /// Identifies a timer, for cancellation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct TimerKey {
     deadline: Ticks,
+    /// Among equal deadlines (`Platform::timer_order`).
+    order: u64,
     seq: u64,
 }
 
@@ -62,11 +85,12 @@ impl Timers {
 
     /// Arms a timer; returns its key, and whether it is now the earliest (then a platform
     /// thread sleeping until a later deadline must be woken: `RuntimeCore::arm_timer`).
-    pub fn add(&self, deadline: Ticks, action: TimerAction) -> (TimerKey, bool) {
+    pub fn add(&self, deadline: Ticks, order: u64, action: TimerAction) -> (TimerKey, bool) {
         let mut entries = lock(&self.entries);
         entries.seq += 1;
         let key = TimerKey {
             deadline,
+            order,
             seq: entries.seq,
         };
         entries.map.insert(key, action);
@@ -99,6 +123,7 @@ impl Timers {
         let mut entries = lock(&self.entries);
         let later = entries.map.split_off(&TimerKey {
             deadline: now.saturating_add(1),
+            order: 0,
             seq: 0,
         });
         let due = std::mem::replace(&mut entries.map, later);
@@ -112,14 +137,36 @@ impl Timers {
         let due = self.take_due(now);
         let count = due.len();
         for action in due {
-            match action {
-                TimerAction::Wake(waker, resume) => {
-                    waker.wake(resume);
-                }
-                TimerAction::GroupDeadline(group) => group.deadline_passed(),
-            }
+            action.fire();
         }
         count
+    }
+
+    /// Fires only the earliest timer due at `now` (the simulator makes each firing a step of
+    /// its own). Returns what it was, or `None` if no timer is due.
+    pub fn fire_next_due(&self, now: Ticks) -> Option<Fired> {
+        if self.next_deadline() > now {
+            return None;
+        }
+        let action = {
+            let mut entries = lock(&self.entries);
+            let due = entries.map.first_key_value()?.0.deadline <= now;
+            let action = due.then(|| entries.map.pop_first()).flatten();
+            self.refresh_next(&entries);
+            action.map(|(_, action)| action)
+        }?;
+        let fired = match &action {
+            TimerAction::Wake(waker, _) => Fired {
+                task: waker.task.id,
+                what: "timer fired",
+            },
+            TimerAction::GroupDeadline(group) => Fired {
+                task: group.owner().map_or(0, |owner| owner.id),
+                what: "timeout deadline passed",
+            },
+        };
+        action.fire();
+        Some(fired)
     }
 
     /// Drops every timer (end of a run).
