@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from . import _shrink, _timeline
+from . import _shrink, _timeline, sim
 from ._replay import run_schedule
 
 
@@ -21,6 +21,24 @@ def _timeline_dir(config: pytest.Config) -> Path:
     if cache is not None:
         return Path(cache.mkdir("tonio-timelines"))
     return Path(tempfile.mkdtemp(prefix="tonio-timelines-"))
+
+
+def explain_safely(
+    item: pytest.Item,
+    make: Callable[[], Any],
+    failure: BaseException,
+    schedule: str | None,
+    options: dict[str, Any],
+) -> str:
+    """:func:`explain`'s lines (each after a newline), or one line saying why there are none:
+    explaining never raises into the report, where the test's own error comes first."""
+    try:
+        with sim._collector_paused():  # simulated runs: no collection mid-run
+            explained = explain(item, make, failure, schedule, options, sim._between_runs)
+    except Exception as exc:  # noqa: BLE001 - an explanation is an extra, never an error
+        why = f"{type(exc).__name__}: {exc}"
+        return f"\n(no shrinking or timeline: re-running the test failed: {why})"
+    return "\n" + explained if explained else ""
 
 
 def explain(

@@ -133,7 +133,7 @@ def write(rt: Any, raised: BaseException | None, title: str, replay: str, path: 
         "replay": replay,
         "summary": (
             f"{rt.last_steps} steps, {len(tasks)} tasks, {rt.last_preemptions} preemptions, "
-            f"{rt.last_virtual_time:.6f} s of virtual time"
+            f"{rt.last_virtual_time or 0.0:.6f} s of virtual time"
         ),
         "tasks": [{"id": task, "name": name} for task, name in tasks.items()],
         "steps": [

@@ -8,10 +8,10 @@ Real platform:
   parametrization with a dict:
   ``@pytest.mark.parametrize("tonio_runtime", [{...}], indirect=True)``.
 - ``async def`` and async generator fixtures requested by such a test run inside the test's own
-  run, before the body (async generators: torn down after it, in reverse order), so a
-  background task a fixture starts (a test server) is alive during the body; under the
-  simulator every seed gets fresh ones. Plain generator fixtures stay pytest's setup/teardown
-  fixtures (set up once per test).
+  run, before the body (async generators: torn down after it, in reverse order, every one even
+  if another's teardown fails), so a background task a fixture starts (a test server) is alive
+  during the body; a plain fixture that depends on one runs there too and gets its value.
+  Other plain fixtures stay pytest's setup/teardown fixtures (see ``_plugin_fixtures``).
 
 Simulator:
 - ``@pytest.mark.tonio(platform="sim", runs=200, strategy="pct:3")`` runs the test body under
@@ -23,9 +23,12 @@ Simulator:
   processes.
 - ``network=tonio.sim.Network(...)`` and ``signals=[...]`` in the marker configure the
   simulated network and signals.
-- Every seed of a simulated test gets fresh function-scoped fixtures (torn down and set up again
+- Every seed of a simulated test gets fresh function-scoped fixtures, built-in (``tmp_path``,
+  ``monkeypatch``, ``capsys``, ``caplog``, ...) or the user's (torn down and set up again
   between seeds, as a real re-run would), so a reported seed replays alone. (With
-  ``--tonio-workers`` and such fixtures, the seeds of that test run one at a time.)
+  ``--tonio-workers`` and such fixtures, the seeds of that test run one at a time.) A fixture
+  that fails between two seeds is reported once, as a fixture error at the test's teardown,
+  with no replay line; the remaining seeds are not run.
 - A failing simulated run ends its report with
   ``replay: pytest '<nodeid>' --tonio-seed=<seed> --tonio-strategy=<strategy>``, which fails
   again the same way; failing seeds are remembered in pytest's cache and tried first next time.
@@ -48,7 +51,7 @@ import pytest
 
 import tonio
 import tonio.sim
-from tonio import _plugin_failure
+from tonio import _plugin_failure, _plugin_fixtures
 
 MARKER = "tonio"
 SIM_ONLY = {"max_steps", "max_time", "network"}
@@ -268,40 +271,9 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
 def _coroutine(item: pytest.Function, func: Any) -> Any:
     """The test's coroutine, with its deferred async fixtures set up inside it."""
     kwargs = {name: item.funcargs[name] for name in item._fixtureinfo.argnames}
-    if any(isinstance(value, _Deferred) for value in kwargs.values()):
-        return _with_fixtures(func, kwargs)
+    if any(isinstance(value, _plugin_fixtures.Deferred) for value in kwargs.values()):
+        return _plugin_fixtures.with_fixtures(func, kwargs)
     return func(**kwargs)
-
-
-# The plugin's own fixtures: recreating them per seed is harmless, and they are not the user's.
-_OWN_FIXTURES = {"tonio_runtime", "tonio_platform", "request", "_tonio_plain_function_error"}
-
-
-def _user_function_fixtures(item: pytest.Function) -> list[Any]:
-    """The function-scoped fixture definitions of ``item`` other than the plugin's own."""
-    info = item._fixtureinfo
-    return [
-        fixturedef
-        for name in info.names_closure
-        if name not in _OWN_FIXTURES
-        for fixturedef in info.name2fixturedefs.get(name, ())
-        if fixturedef.scope == "function"
-    ]
-
-
-def _refresh_function_fixtures(item: pytest.Function) -> None:
-    """Tears down the test's function-scoped fixtures and sets them up again, as a real re-run
-    would: each seed of a simulated test starts from fresh fixtures, so a reported seed
-    replays alone."""
-    request = item._request
-    for name in reversed(item._fixtureinfo.names_closure):
-        for fixturedef in item._fixtureinfo.name2fixturedefs.get(name, ()):
-            if fixturedef.scope == "function":
-                if fixturedef.cached_result is not None:
-                    fixturedef.finish(request)
-                request._fixture_defs.pop(name, None)
-    item.funcargs.clear()
-    request._fillfixtures()
 
 
 class _SeedFailed(Exception):
@@ -333,17 +305,22 @@ def _run_simulated(item: pytest.Function, func: Any) -> None:
     strategy = env_strategy
 
     made = [0]
+    stash_at_start = dict(item.stash._storage)
 
     def make() -> Any:
         if made[0]:
-            _refresh_function_fixtures(item)
+            _plugin_fixtures.refresh_function_fixtures(item, stash_at_start)
         made[0] += 1
         return _coroutine(item, func)
 
     strategy = tonio.sim._resolve_strategy(make, strategy, options)
     schedule = config.getoption("tonio_schedule")
     if schedule:
-        strategy, replay_seed = f"replay:{schedule}", 0
+        strategy = f"replay:{schedule}"
+        try:  # the seed the schedule carries (a bad string is reported by its run)
+            replay_seed = tonio.sim.Runtime(platform="sim", seed=0, strategy=strategy).seed
+        except ValueError:
+            replay_seed = 0
     cache_key = CACHE_PREFIX + item.nodeid
     cache = getattr(config, "cache", None)  # None with -p no:cacheprovider
     remembered = (
@@ -367,8 +344,8 @@ def _run_simulated(item: pytest.Function, func: Any) -> None:
                 tonio.sim._between_runs()
             if check:
                 tonio.sim._check_same_schedule(make, seed, strategy, rt, options)
-        except (KeyboardInterrupt, SystemExit):
-            raise  # the session is being stopped: not a failing seed
+        except (KeyboardInterrupt, SystemExit, _plugin_fixtures.FixtureBetweenSeedsFailed):
+            raise  # the session is being stopped, or a fixture failed: not a failing seed
         except BaseException as exc:
             raise _SeedFailed(seed, rt.last_trace_hash, rt.last_schedule) from exc
         return rt.last_trace_hash
@@ -376,7 +353,7 @@ def _run_simulated(item: pytest.Function, func: Any) -> None:
     workers = max(1, config.getoption("tonio_workers") or 1)
     if workers > 1 and any(
         not inspect.iscoroutinefunction(d.func) and not inspect.isasyncgenfunction(d.func)
-        for d in _user_function_fixtures(item)
+        for d in _plugin_fixtures.user_function_fixtures(item)
     ):
         # Fresh fixtures for each seed are set up and torn down one seed at a time.
         workers = 1
@@ -388,6 +365,16 @@ def _run_simulated(item: pytest.Function, func: Any) -> None:
                     run(index, seed)
             else:
                 tonio.sim._explore_in_threads(run, seeds, min(workers, len(seeds)))
+    except _plugin_fixtures.FixtureBetweenSeedsFailed as failed:
+        # Reported once, as the fixture error it is (at the test's teardown), with no replay
+        # line: the seeds run so far passed, and the rest are not run.
+        fixture_error = failed.__cause__ or failed
+
+        def report_fixture_error() -> None:
+            raise fixture_error
+
+        item.addfinalizer(report_fixture_error)
+        return
     except _SeedFailed as failed:
         seed = failed.seed
         if schedule:
@@ -402,12 +389,9 @@ def _run_simulated(item: pytest.Function, func: Any) -> None:
             + replay
         )
         if failed.__cause__ is not None:
-            with tonio.sim._collector_paused():  # simulated runs: no collection mid-run
-                explained = _plugin_failure.explain(
-                    item, make, failed.__cause__, failed.schedule, options, tonio.sim._between_runs
-                )
-            if explained:
-                item._tonio_replay += "\n" + explained
+            item._tonio_replay += _plugin_failure.explain_safely(
+                item, make, failed.__cause__, failed.schedule, options
+            )
         if cache is not None and replay_seed is None and seed not in remembered:
             cache.set(cache_key, [[seed, strategy], *cache.get(cache_key, [])][:20])
         original = failed.__cause__
@@ -431,83 +415,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Iterator[Any]:
     return report
 
 
-class _Deferred:
-    """An async fixture of a tonio test, set up inside the test's own run (see
-    ``_with_fixtures``): its background tasks stay alive during the body, and under the
-    simulator every seed gets a fresh one."""
-
-    __slots__ = ("func", "kwargs", "argname")
-
-    def __init__(self, func: Any, kwargs: dict[str, Any], argname: str) -> None:
-        self.func = func
-        self.kwargs = kwargs
-        self.argname = argname
-
-
-class _AwaitGenerator:
-    """Lets an ``async def`` await a yield-flavour generator (its yields go to the driver)."""
-
-    __slots__ = ("gen",)
-
-    def __init__(self, gen: Any) -> None:
-        self.gen = gen
-
-    def __await__(self) -> Any:
-        return self.gen
-
-
-async def _with_fixtures(func: Any, kwargs: dict[str, Any]) -> Any:
-    """Sets up the deferred async fixtures in ``kwargs`` (dependencies first), runs the test
-    body, then tears the generator fixtures down in reverse order, all in one run."""
-    values: dict[int, Any] = {}
-    open_generators: list[tuple[str, Any]] = []
-
-    async def resolve(value: Any) -> Any:
-        if not isinstance(value, _Deferred):
-            return value
-        if id(value) in values:
-            return values[id(value)]
-        args = {name: await resolve(arg) for name, arg in value.kwargs.items()}
-        if inspect.iscoroutinefunction(value.func):
-            result = await value.func(**args)
-        else:
-            agen = value.func(**args)
-            try:
-                result = await agen.__anext__()
-            except StopAsyncIteration:
-                raise RuntimeError(
-                    f"async generator fixture {value.argname!r} did not yield"
-                ) from None
-            open_generators.append((value.argname, agen))
-        values[id(value)] = result
-        return result
-
-    try:
-        resolved = {name: await resolve(value) for name, value in kwargs.items()}
-        body = func(**resolved)
-        if inspect.isgenerator(body):
-            return await _AwaitGenerator(body)
-        return await body
-    finally:
-        for argname, agen in reversed(open_generators):
-            try:
-                await agen.__anext__()
-            except StopAsyncIteration:
-                continue
-            raise RuntimeError(f"async generator fixture {argname!r} yielded twice")
-
-
 @pytest.hookimpl(wrapper=True)
 def pytest_fixture_setup(fixturedef: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     func = fixturedef.func
-    is_async = inspect.iscoroutinefunction(func) or inspect.isasyncgenfunction(func)
-    if not is_async or "tonio_runtime" not in request.fixturenames:
+    defer = None
+    if "tonio_runtime" in request.fixturenames:
+        defer = _plugin_fixtures.deferred_func(fixturedef, request)
+    if defer is None:
         return (yield)
-
-    def run_on_tonio(**kwargs: Any) -> Any:
-        return _Deferred(func, kwargs, fixturedef.argname)
-
-    fixturedef.func = run_on_tonio
+    fixturedef.func = defer
     try:
         return (yield)
     finally:
