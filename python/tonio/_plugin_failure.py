@@ -33,8 +33,7 @@ def explain_safely(
     """:func:`explain`'s lines (each after a newline), or one line saying why there are none:
     explaining never raises into the report, where the test's own error comes first."""
     try:
-        with sim._collector_paused():  # simulated runs: no collection mid-run
-            explained = explain(item, make, failure, schedule, options, sim._between_runs)
+        explained = explain(item, make, failure, schedule, options, sim._between_runs)
     except Exception as exc:  # noqa: BLE001 - an explanation is an extra, never an error
         why = f"{type(exc).__name__}: {exc}"
         return f"\n(no shrinking or timeline: re-running the test failed: {why})"

@@ -27,8 +27,7 @@ import gc
 import os
 import random as _random
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +36,7 @@ from ._shrink import Shrunk, shrink_failure
 from ._timeline import timeline
 from ._tonio import Deadlock, LimitExceeded, Runtime, SimNetwork, SimulationError
 from ._tonio import platform_entropy as _platform_entropy
+from ._tonio import sim_collect_between_runs as _sim_collect_between_runs
 from ._tonio import sim_network as _sim_network
 from ._tonio import sim_send_signal as _sim_send_signal
 
@@ -281,37 +281,16 @@ def _first_divergence(a: list[tuple], b: list[tuple]) -> str:
     return f"the runs differ in length: {len(a)} vs {len(b)} steps"
 
 
-# Cyclic garbage is collected between simulated runs, never during one, so an object from run N
-# cannot be finalized at an arbitrary step of run N+1 (its finalizer would be a step the seed
-# does not decide). The collector is paused for a whole exploration (and the explorations of
-# several workers, which share it), collects before and after it, and between runs once enough
-# was allocated.
+# Cyclic garbage is collected between simulated runs, never during one (see
+# `src/bindings/sim_collector.rs`): the automatic collector is paused while any simulated run is
+# in progress, and this collection waits until none is (other workers' runs included), once
+# enough was allocated since the last one.
 _COLLECT_AFTER = 20_000
-_gc_lock = threading.Lock()
-_explorations = [0, False]  # in progress, whether the collector was enabled before the first
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    gc.collect()
-    with _gc_lock:
-        if _explorations[0] == 0:
-            _explorations[1] = gc.isenabled()
-            gc.disable()
-        _explorations[0] += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _explorations[0] -= 1
-            if _explorations[0] == 0 and _explorations[1]:
-                gc.enable()
-        gc.collect()
 
 
 def _between_runs() -> None:
     if gc.get_count()[0] > _COLLECT_AFTER:
-        gc.collect()
+        _sim_collect_between_runs()
 
 
 def _run_seed(
@@ -441,17 +420,16 @@ def explore(
     def run(index: int, run_seed: int) -> int:
         return _run_seed(test, index, run_seed, strategy, check_determinism, options)
 
-    with _collector_paused():
-        try:
-            if workers == 1 or len(seeds) == 1:
-                hashes = [run(index, run_seed) for index, run_seed in enumerate(seeds)]
-            else:
-                hashes = _explore_in_threads(run, seeds, min(workers, len(seeds)))
-        except Failure as failure:
-            failure.test, failure.options = test, dict(options)
-            if shrink:
-                shrink_failure(failure, between_runs=_between_runs)
-            raise
+    try:
+        if workers == 1 or len(seeds) == 1:
+            hashes = [run(index, run_seed) for index, run_seed in enumerate(seeds)]
+        else:
+            hashes = _explore_in_threads(run, seeds, min(workers, len(seeds)))
+    except Failure as failure:
+        failure.test, failure.options = test, dict(options)
+        if shrink:
+            shrink_failure(failure, between_runs=_between_runs)
+        raise
     return Summary(
         runs=len(seeds),
         distinct_schedules=len(set(hashes)),

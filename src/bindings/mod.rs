@@ -17,6 +17,7 @@ pub mod ready;
 pub mod runtime;
 pub mod scope;
 pub mod signals;
+pub mod sim_collector;
 pub mod sim_network;
 pub mod sim_schedule;
 pub mod socket;

@@ -406,6 +406,11 @@ impl Runtime {
             )?),
             PlatformChoice::Sim(_) => None,
         };
+        // No cyclic collection while the simulated run is in progress (`sim_collector`).
+        let _collector = match sim {
+            Some(_) => Some(crate::bindings::sim_collector::enter(py)?),
+            None => None,
+        };
         let main = TaskGroup::new(&core, GroupKind::Main, false);
         main.spawn(py, vec![coro.unbind()])?;
         drop(main);
