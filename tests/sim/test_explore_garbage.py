@@ -48,7 +48,7 @@ def program():
         scope.spawn(server())
         yield tonio.spawn(client())
         for _ in range(10):
-            cyclic_garbage(1_000)
+            cyclic_garbage(20_000)
             yield tonio.sleep(0.1)
         assert b"".join(received) == b"hello"
         scope.cancel()
@@ -57,8 +57,8 @@ def program():
 
 
 def test_parallel_workers_never_collect_inside_each_others_runs():
-    for _ in range(3):
-        tonio.sim.explore(program, runs=100, workers=2, shrink=False)
+    for _ in range(5):
+        tonio.sim.explore(program, runs=30, workers=2, shrink=False)
 
 
 def test_a_replay_runs_without_the_automatic_collector_as_explored_runs_do():
