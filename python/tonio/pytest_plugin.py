@@ -359,11 +359,14 @@ def _run_simulated(item: pytest.Function, func: Any) -> None:
         workers = 1
     original: BaseException | None = None
     try:
-        if workers == 1 or len(seeds) == 1:
-            for index, seed in enumerate(seeds):
-                run(index, seed)
-        else:
-            tonio.sim._explore_in_threads(run, seeds, min(workers, len(seeds)))
+        try:
+            if workers == 1 or len(seeds) == 1:
+                for index, seed in enumerate(seeds):
+                    run(index, seed)
+            else:
+                tonio.sim._explore_in_threads(run, seeds, min(workers, len(seeds)))
+        finally:
+            tonio.sim._sim_collect_between_runs()
     except _plugin_fixtures.FixtureBetweenSeedsFailed as failed:
         # Reported once, as the fixture error it is (at the test's teardown), with no replay
         # line: the seeds run so far passed, and the rest are not run.

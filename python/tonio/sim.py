@@ -284,7 +284,7 @@ def _first_divergence(a: list[tuple], b: list[tuple]) -> str:
 # Cyclic garbage is collected between simulated runs, never during one (see
 # `src/bindings/sim_collector.rs`): the automatic collector is paused while any simulated run is
 # in progress, and this collection waits until none is (other workers' runs included), once
-# enough was allocated since the last one.
+# enough was allocated since the last one, and once more when an exploration ends.
 _COLLECT_AFTER = 20_000
 
 
@@ -430,6 +430,8 @@ def explore(
         if shrink:
             shrink_failure(failure, between_runs=_between_runs)
         raise
+    finally:
+        _sim_collect_between_runs()  # what the last runs left, before the caller goes on
     return Summary(
         runs=len(seeds),
         distinct_schedules=len(set(hashes)),
