@@ -19,6 +19,9 @@ fn _tonio(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<bindings::runtime::Runtime>()?;
     m.add_class::<bindings::scope::Scope>()?;
     m.add_class::<bindings::event::Event>()?;
+    m.add_class::<bindings::descriptor::ScheduledIO>()?;
+    m.add_function(wrap_pyfunction!(bindings::descriptor::wait_readable, m)?)?;
+    m.add_function(wrap_pyfunction!(bindings::descriptor::wait_writable, m)?)?;
     m.add_class::<bindings::ready::Ready>()?;
     m.add_class::<as_completed::AsCompleted>()?;
     m.add_class::<interval::Interval>()?;
@@ -40,6 +43,7 @@ fn _tonio(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bindings::sim_schedule::schedule_picks, m)?)?;
     m.add_function(wrap_pyfunction!(bindings::sim_schedule::schedule_text, m)?)?;
     m.add_function(wrap_pyfunction!(bindings::sim_network::sim_send_signal, m)?)?;
+    m.add_function(wrap_pyfunction!(bindings::sim_network::running_platform, m)?)?;
     m.add_function(wrap_pyfunction!(
         bindings::sim_collector::sim_collect_between_runs,
         m

@@ -7,6 +7,7 @@ pub mod api;
 pub mod args;
 pub mod as_completed;
 pub mod channel;
+pub mod descriptor;
 pub mod eager;
 pub mod event;
 pub mod generic;

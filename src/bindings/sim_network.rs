@@ -247,6 +247,12 @@ pub fn in_simulated_blocking_call() -> bool {
     })
 }
 
+/// The name of the platform of this thread's runtime (`"real"`, `"sim"`), `None` outside one.
+#[pyfunction]
+pub fn running_platform() -> Option<&'static str> {
+    current::get().map(|core| core.platform.name())
+}
+
 /// 64 random bits from the running platform (`None` outside a runtime): under the simulator
 /// they come from the run's seed, so a program that draws them replays.
 #[pyfunction]

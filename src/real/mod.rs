@@ -9,6 +9,7 @@
 //! - `interrupt`: the run's Ctrl-C handler (the first one interrupts the run as a whole).
 
 pub mod blocking_pool;
+pub mod descriptors;
 pub mod interrupt;
 pub mod net;
 pub mod platform;

@@ -22,11 +22,13 @@ use std::time::Instant;
 use pyo3::prelude::*;
 
 use super::blocking_pool::BlockingPool;
+use super::descriptors::WatchedDescriptors;
 use super::net::RealNet;
 use super::reactor::Reactor;
 use super::scheduler::Scheduler;
 use super::worker::run_worker;
 use crate::common::base::time::Ticks;
+use crate::common::io::descriptors::Descriptors;
 use crate::common::io::net::Net;
 use crate::common::io::signals::SignalHub;
 use crate::common::run::blocking::BlockingJob;
@@ -37,6 +39,7 @@ use crate::common::run::task::Task;
 pub struct RealPlatform {
     epoch: Instant,
     net: RealNet,
+    descriptors: WatchedDescriptors,
     signals: Arc<SignalHub>,
     scheduler: Arc<Scheduler>,
     queues: std::sync::Mutex<Vec<crossbeam_deque::Worker<Arc<Task>>>>,
@@ -63,7 +66,8 @@ impl RealPlatform {
             .map_or(0x9e37_79b9, |d| d.as_nanos() as u64);
         Ok(RealPlatform {
             epoch: Instant::now(),
-            net: RealNet::new(reactor),
+            net: RealNet::new(reactor.clone()),
+            descriptors: WatchedDescriptors::new(reactor),
             signals: hub,
             scheduler,
             queues: std::sync::Mutex::new(queues),
@@ -127,6 +131,10 @@ impl Platform for RealPlatform {
 
     fn net(&self) -> Option<&dyn Net> {
         Some(&self.net)
+    }
+
+    fn descriptors(&self) -> Option<&dyn Descriptors> {
+        Some(&self.descriptors)
     }
 
     fn signals(&self) -> Option<&SignalHub> {

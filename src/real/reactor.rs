@@ -85,7 +85,18 @@ impl Reactor {
     /// Registers `fd` under `token` (never 0) and returns its readiness tracker.
     pub fn register(&self, fd: RawFd, token: usize) -> io::Result<Arc<Readiness>> {
         let readiness = Arc::new(Readiness::default());
-        lock(&self.sources).insert(token, readiness.clone());
+        self.register_readiness(fd, token, readiness.clone())?;
+        Ok(readiness)
+    }
+
+    /// Registers `fd` under `token` (never 0), recording its events in `readiness`.
+    pub fn register_readiness(
+        &self,
+        fd: RawFd,
+        token: usize,
+        readiness: Arc<Readiness>,
+    ) -> io::Result<()> {
+        lock(&self.sources).insert(token, readiness);
         let interest = Interest::READABLE | Interest::WRITABLE;
         if let Err(err) = self
             .registry
@@ -94,7 +105,14 @@ impl Reactor {
             lock(&self.sources).remove(&token);
             return Err(err);
         }
-        Ok(readiness)
+        Ok(())
+    }
+
+    /// Makes the kernel report `fd`'s current readiness again (see `descriptors.rs`).
+    pub fn rearm(&self, fd: RawFd, token: usize) -> io::Result<()> {
+        let interest = Interest::READABLE | Interest::WRITABLE;
+        self.registry
+            .reregister(&mut SourceFd(&fd), Token(token), interest)
     }
 
     /// Removes a registration (before the descriptor is closed).

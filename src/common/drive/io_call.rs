@@ -214,6 +214,7 @@ pub fn start(py: Python<'_>, task: &Arc<Task>, body: &mut TaskBody, call: &Arc<I
                 readiness,
                 interest,
                 key,
+                timer: None,
             };
             Started::Pending
         }

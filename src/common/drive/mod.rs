@@ -12,6 +12,7 @@
 //! install (`driver::recognise`).
 
 pub mod driver;
+pub mod fd_wait;
 pub mod io_call;
 pub mod suspend;
 pub mod suspend_gc;

@@ -26,6 +26,7 @@ use crate::common::base::outcome::Resume;
 use crate::common::base::time::Ticks;
 use crate::common::base::util::lock;
 use crate::common::drive::driver::find_suspend;
+use crate::common::drive::fd_wait::FdWait;
 use crate::common::drive::io_call::IoCall;
 use crate::common::run::blocking::BlockingJob;
 use crate::common::run::completions::CompletionStep;
@@ -92,6 +93,8 @@ pub enum SuspendKind {
     Receive(Arc<ChannelCore>),
     /// A socket operation.
     Io(Arc<IoCall>),
+    /// Waiting for an OS descriptor's readiness (`tonio.io`).
+    FdWait(Arc<FdWait>),
     /// A composed operation (`_tonio.operation(generator)`, a TLS receive): the driver runs the
     /// generator as a child of the task; a select branch or timeout body that is one is a
     /// single operation whose take the generator marks (`decision.rs`).
@@ -149,6 +152,7 @@ impl SuspendKind {
             SuspendKind::Send { .. } => "send",
             SuspendKind::Receive(_) => "receive",
             SuspendKind::Io(_) => "socket operation",
+            SuspendKind::FdWait(_) => "descriptor readiness",
             SuspendKind::Operation(_) => "operation",
             SuspendKind::OperationCompletes => "operation_completes",
         }
@@ -328,6 +332,7 @@ impl Suspend {
             },
             SuspendKind::Receive(core) => waits::start_receive(py, task, body, core),
             SuspendKind::Io(call) => crate::common::drive::io_call::start(py, task, body, call),
+            SuspendKind::FdWait(wait) => crate::common::drive::fd_wait::start(py, task, body, wait),
             // The driver runs a composed operation's generator itself (`driver::interpret`).
             SuspendKind::Operation(_) => Started::Ready(Resume::throw(
                 py,

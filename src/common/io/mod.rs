@@ -4,7 +4,8 @@
 //! sockets (`net`), per-socket readiness and its waiters (`readiness`), one attempt of a socket
 //! operation on pinned buffers (`io_ops`, `buffer`) and what a refused one hands back
 //! (`handed_back`), address and error conversion
-//! (`net_convert`), signal delivery to subscribers (`signals`), the rustls engine (`tls`).
+//! (`net_convert`), signal delivery to subscribers (`signals`), the rustls engine (`tls`), and
+//! the readiness of any OS descriptor (`descriptors`).
 //!
 //! Invariants: a waiter is anything implementing `readiness::ReadyWake` (a task, for the layers
 //! above) and a signal subscriber anything implementing `signals::SignalSink` (a channel):
@@ -12,6 +13,7 @@
 //! woken with no lock of this layer held.
 
 pub mod buffer;
+pub mod descriptors;
 pub mod handed_back;
 pub mod io_ops;
 pub mod net;

@@ -23,6 +23,7 @@ use crate::common::base::outcome::Outcome;
 use crate::common::base::task_context::TaskContext;
 use crate::common::base::time::Ticks;
 use crate::common::base::util::lock;
+use crate::common::io::descriptors::Descriptors;
 use crate::common::io::net::Net;
 use crate::common::run::decision::Branch;
 use crate::common::run::group::TaskGroup;
@@ -167,6 +168,17 @@ impl RuntimeCore {
     }
 
     /// The platform's network, or a `RuntimeError` saying this platform has none.
+    /// The platform's OS descriptors, or a `RuntimeError` naming `what` under the simulator.
+    pub fn descriptors(&self, what: &str) -> PyResult<&dyn Descriptors> {
+        self.platform.descriptors().ok_or_else(|| {
+            pyo3::exceptions::PyRuntimeError::new_err(format!(
+                "{what} is refused on the {} platform: an OS descriptor's readiness comes from \
+                 the OS, not from the run's seed, so the run could not replay",
+                self.platform.name()
+            ))
+        })
+    }
+
     pub fn net(&self) -> PyResult<&dyn Net> {
         self.platform.net().ok_or_else(|| {
             pyo3::exceptions::PyRuntimeError::new_err(format!(

@@ -41,6 +41,7 @@ use std::sync::Arc;
 use pyo3::prelude::*;
 
 use crate::common::base::time::Ticks;
+use crate::common::io::descriptors::Descriptors;
 use crate::common::io::net::Net;
 use crate::common::io::signals::SignalHub;
 use crate::common::run::blocking::BlockingJob;
@@ -94,6 +95,11 @@ pub trait Platform: Send + Sync + 'static {
 
     /// The network, if this platform has one.
     fn net(&self) -> Option<&dyn Net> {
+        None
+    }
+
+    /// Readiness of OS descriptors (`tonio.io`), if this platform has OS descriptors.
+    fn descriptors(&self) -> Option<&dyn Descriptors> {
         None
     }
 

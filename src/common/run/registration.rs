@@ -110,12 +110,14 @@ pub enum Registration {
         key: WaiterKey,
         on_value: OnValue,
     },
-    /// Waiting for socket readiness, to attempt `call` again.
+    /// Waiting for readiness, to attempt `call` again (a socket operation), or to report it
+    /// (`tonio.io`, perhaps with a timeout timer).
     Io {
         call: Arc<dyn IoRetry>,
         readiness: Arc<Readiness>,
         interest: Interest,
         key: WaiterKey,
+        timer: Option<TimerKey>,
     },
 }
 
@@ -269,23 +271,34 @@ impl Registration {
                 readiness,
                 interest,
                 key,
+                timer,
             } => match resume {
                 Resume::Nothing => match call.retry(py, task) {
-                    Ok(resume) => Finish::Resume(resume),
+                    Ok(resume) => {
+                        if let Some(timer) = timer {
+                            drop(task.core.timers.cancel(timer));
+                        }
+                        Finish::Resume(resume)
+                    }
                     Err((readiness, interest, key)) => {
                         body.wait = Registration::Io {
                             call,
                             readiness,
                             interest,
                             key,
+                            timer,
                         };
                         Finish::Park
                     }
                 },
                 other => {
                     drop(readiness.remove(interest, key));
-                    // Ended without completing (cancelled): let go of what the operation
-                    // pins (a `recv_into` buffer) now, not when the awaitable is freed.
+                    if let Some(timer) = timer {
+                        drop(task.core.timers.cancel(timer));
+                    }
+                    // Ended without completing (cancelled, timed out): let go of what the
+                    // operation pins (a `recv_into` buffer) now, not when the awaitable is
+                    // freed.
                     call.abandon();
                     Finish::Resume(other)
                 }
