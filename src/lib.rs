@@ -43,7 +43,10 @@ fn _tonio(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bindings::sim_schedule::schedule_picks, m)?)?;
     m.add_function(wrap_pyfunction!(bindings::sim_schedule::schedule_text, m)?)?;
     m.add_function(wrap_pyfunction!(bindings::sim_network::sim_send_signal, m)?)?;
-    m.add_function(wrap_pyfunction!(bindings::sim_network::running_platform, m)?)?;
+    m.add_function(wrap_pyfunction!(
+        bindings::sim_network::running_platform,
+        m
+    )?)?;
     m.add_function(wrap_pyfunction!(
         bindings::sim_collector::sim_collect_between_runs,
         m

@@ -7,7 +7,8 @@ flavour lives in :mod:`tonio.colored` and shares the same runtime.
 
 from importlib import metadata as _metadata
 
-from . import exceptions, net, signals, sync, time
+from . import exceptions, io, net, signals, sync, time
+from ._process import Process, open_process, run_process
 from ._runtime import Runtime, main, run, runtime
 from ._tasks import (
     as_completed,
@@ -33,6 +34,7 @@ except _metadata.PackageNotFoundError:  # an uninstalled source tree
 __all__ = [
     "Coroutine",
     "Event",
+    "Process",
     "Runnable",
     "Runtime",
     "Scope",
@@ -40,11 +42,14 @@ __all__ = [
     "block_on",
     "current_task",
     "exceptions",
+    "io",
     "main",
     "map",
     "map_blocking",
     "net",
+    "open_process",
     "run",
+    "run_process",
     "runtime",
     "scope",
     "select",

@@ -11,7 +11,7 @@
 //! The simulated platform refuses all of them (a real descriptor's readiness is not the seed's).
 
 use std::os::fd::RawFd;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -68,6 +68,13 @@ fn watch(py: Python<'_>, fd: RawFd, what: &str) -> PyResult<(Arc<RuntimeCore>, A
     Ok((core, readiness))
 }
 
+fn slot(interest: Interest) -> usize {
+    match interest {
+        Interest::Read => 0,
+        Interest::Write => 1,
+    }
+}
+
 fn timeout_of(timeout: Option<&Bound<'_, PyAny>>) -> PyResult<Option<f64>> {
     timeout
         .filter(|t| !t.is_none())
@@ -106,6 +113,10 @@ pub struct ScheduledIO {
     fd: RawFd,
     readiness: Arc<Readiness>,
     closed: AtomicBool,
+    /// The readiness generation each `arm` last saw ready (read, write): a `consume` clears
+    /// only if no event came since, so an edge between the caller's `EAGAIN` and its
+    /// `consume` is never lost.
+    armed_at: [AtomicU64; 2],
 }
 
 impl ScheduledIO {
@@ -121,7 +132,9 @@ impl ScheduledIO {
                 "I/O operation on a closed ScheduledIO",
             ));
         }
-        if self.readiness.snapshot(interest).1 {
+        let (generation, ready) = self.readiness.snapshot(interest);
+        if ready {
+            self.armed_at[slot(interest)].store(generation, Ordering::Release);
             return Ok(None);
         }
         let wait = FdWait::new(
@@ -137,8 +150,9 @@ impl ScheduledIO {
     }
 
     fn consume(&self, interest: Interest) -> bool {
-        let (generation, ready) = self.readiness.snapshot(interest);
-        self.readiness.clear(interest, generation);
+        let ready = self.readiness.snapshot(interest).1;
+        let seen = self.armed_at[slot(interest)].load(Ordering::Acquire);
+        self.readiness.clear(interest, seen);
         ready
     }
 
@@ -173,6 +187,7 @@ impl ScheduledIO {
             fd,
             readiness,
             closed: AtomicBool::new(false),
+            armed_at: [AtomicU64::new(u64::MAX), AtomicU64::new(u64::MAX)],
         })
     }
 
@@ -198,7 +213,8 @@ impl ScheduledIO {
     }
 
     /// A read would block (`EAGAIN`): forget the readiness, so the next `arm_r` waits for the
-    /// OS to report it again. Returns whether it was believed readable.
+    /// OS to report it again (unless it reported it since the last `arm_r`). Returns whether
+    /// it was believed readable.
     fn consume_r(&self) -> bool {
         self.consume(Interest::Read)
     }

@@ -15,6 +15,7 @@ MODULES = [
     "tonio.signals",
     "tonio.exceptions",
     "tonio.sim",
+    "tonio.io",
 ]
 STDLIB_CONSTANTS = {"AF_", "SOCK_", "SOL_", "SO_", "IPPROTO_", "TCP_", "SHUT_"}
 
@@ -56,6 +57,7 @@ def test_every_public_name_has_a_docstring(name):
         ("tonio.net.socket", "tonio.colored.net.socket"),
         ("tonio.signals", "tonio.colored.signals"),
         ("tonio.exceptions", "tonio.colored.exceptions"),
+        ("tonio.io", "tonio.colored.io"),
     ],
 )
 def test_colored_flavour_mirrors_the_yield_flavour(yield_name, colored_name):

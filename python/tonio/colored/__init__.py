@@ -5,6 +5,7 @@ scopes are ``async with`` blocks and ``as_completed`` is an ``async for`` iterat
 """
 
 from .. import __version__, _tonio  # noqa: F401 - the same version
+from .._process import Process, open_process, run_process
 from .._runtime import Runtime, main, run, runtime
 from .._tasks import (
     as_completed,
@@ -19,13 +20,14 @@ from .._tasks import (
 )
 from .._tonio import Event, Scope
 from .._types import Coroutine, Runnable  # Coroutine: for generator helpers
-from . import exceptions, net, signals, sync, time
+from . import exceptions, io, net, signals, sync, time
 from .signals import signal_receiver
 from .time import sleep
 
 __all__ = [
     "Coroutine",
     "Event",
+    "Process",
     "Runnable",
     "Runtime",
     "Scope",
@@ -33,11 +35,14 @@ __all__ = [
     "block_on",
     "current_task",
     "exceptions",
+    "io",
     "main",
     "map",
     "map_blocking",
     "net",
+    "open_process",
     "run",
+    "run_process",
     "runtime",
     "scope",
     "select",
