@@ -7,7 +7,7 @@ flavour lives in :mod:`tonio.colored` and shares the same runtime.
 
 from importlib import metadata as _metadata
 
-from . import exceptions, io, net, signals, sync, time
+from . import exceptions, fs, io, net, signals, sync, time
 from ._process import Process, open_process, run_process
 from ._runtime import Runtime, main, run, runtime
 from ._tasks import (
@@ -42,6 +42,7 @@ __all__ = [
     "block_on",
     "current_task",
     "exceptions",
+    "fs",
     "io",
     "main",
     "map",

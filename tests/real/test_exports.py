@@ -16,6 +16,7 @@ MODULES = [
     "tonio.exceptions",
     "tonio.sim",
     "tonio.io",
+    "tonio.fs",
 ]
 STDLIB_CONSTANTS = {"AF_", "SOCK_", "SOL_", "SO_", "IPPROTO_", "TCP_", "SHUT_"}
 
@@ -58,6 +59,7 @@ def test_every_public_name_has_a_docstring(name):
         ("tonio.signals", "tonio.colored.signals"),
         ("tonio.exceptions", "tonio.colored.exceptions"),
         ("tonio.io", "tonio.colored.io"),
+        ("tonio.fs", "tonio.colored.fs"),
     ],
 )
 def test_colored_flavour_mirrors_the_yield_flavour(yield_name, colored_name):

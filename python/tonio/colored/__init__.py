@@ -20,7 +20,7 @@ from .._tasks import (
 )
 from .._tonio import Event, Scope
 from .._types import Coroutine, Runnable  # Coroutine: for generator helpers
-from . import exceptions, io, net, signals, sync, time
+from . import exceptions, fs, io, net, signals, sync, time
 from .signals import signal_receiver
 from .time import sleep
 
@@ -35,6 +35,7 @@ __all__ = [
     "block_on",
     "current_task",
     "exceptions",
+    "fs",
     "io",
     "main",
     "map",

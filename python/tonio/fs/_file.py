@@ -1,0 +1,136 @@
+"""``IOWrapper``: an open file whose I/O methods are awaitables (both flavours).
+
+``read``, ``read1``, ``readline``, ``readlines``, ``readinto``, ``readinto1``, ``peek``,
+``write``, ``writelines``, ``seek``, ``tell``, ``truncate``, ``flush``, ``close``, ``detach``
+and ``sync`` (flush, then ``os.fsync``) return awaitables that run the call on the blocking
+pool (inline under the simulator). Plain attributes (``name``, ``mode``, ``closed``,
+``encoding``, ...) and ``fileno()``, ``readable()``, ``writable()``, ``seekable()``,
+``isatty()`` stay synchronous; any other name raises ``AttributeError``. Colored:
+``async with await fs.open(...) as f`` (leaving closes it) and ``async for line in f``. Yield
+flavour: ``yield f.close()``, or ``with`` (leaving closes it inline).
+
+A cancelled call runs to its end on the pool (a file operation cannot be interrupted); its
+result is dropped. One call at a time per file, as with a plain file shared by threads.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from .. import _tonio
+from .._tasks import spawn_blocking
+
+__all__ = ["IOWrapper", "wrap_file"]
+
+_ASYNC_METHODS = frozenset(
+    {
+        "read",
+        "read1",
+        "readline",
+        "readlines",
+        "readinto",
+        "readinto1",
+        "peek",
+        "write",
+        "writelines",
+        "seek",
+        "tell",
+        "truncate",
+        "flush",
+        "close",
+        "detach",
+    }
+)
+_SYNC_METHODS = frozenset({"fileno", "readable", "writable", "seekable", "isatty"})
+_ATTRIBUTES = frozenset(
+    {
+        "name",
+        "mode",
+        "closed",
+        "encoding",
+        "errors",
+        "newlines",
+        "buffer",
+        "raw",
+        "line_buffering",
+        "write_through",
+    }
+)
+
+
+def _call(file: Any, name: str, args: tuple, kwargs: dict) -> Any:
+    return getattr(file, name)(*args, **kwargs)
+
+
+def _sync(file: Any) -> None:
+    file.flush()
+    os.fsync(file.fileno())
+
+
+def _next_line(file: Any) -> Any:
+    line = file.readline()
+    if not line:
+        raise StopAsyncIteration
+    return line
+
+
+class IOWrapper:
+    """An open file with awaitable I/O methods (see the module docs)."""
+
+    __slots__ = ("_file",)
+
+    def __init__(self, file: Any) -> None:
+        self._file = file
+
+    @property
+    def wrapped(self) -> Any:
+        """The plain file object."""
+        return self._file
+
+    def __getattr__(self, name: str) -> Any:
+        file = object.__getattribute__(self, "_file")
+        if name in _ASYNC_METHODS and hasattr(file, name):
+
+            def call(*args: Any, **kwargs: Any) -> Any:
+                return spawn_blocking(_call, file, name, args, kwargs)
+
+            call.__name__ = name
+            return call
+        if name in _SYNC_METHODS or name in _ATTRIBUTES:
+            return getattr(file, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def sync(self) -> Any:
+        """Awaitable: flushes, then ``os.fsync``: the bytes written are on the disk."""
+        return spawn_blocking(_sync, self._file)
+
+    def __aiter__(self) -> IOWrapper:
+        return self
+
+    def __anext__(self) -> Any:
+        return spawn_blocking(_next_line, self._file)
+
+    def __aenter__(self) -> Any:
+        return _tonio.ready(self)
+
+    def __aexit__(self, *exc: Any) -> Any:
+        return spawn_blocking(self._file.close)
+
+    def __enter__(self) -> IOWrapper:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._file.close()
+
+    def __repr__(self) -> str:
+        return f"<tonio.fs async file {self._file!r}>"
+
+
+def wrap_file(file: Any) -> IOWrapper:
+    """Adopts an already open file object: its I/O methods become awaitables."""
+    if not hasattr(file, "close") or not (hasattr(file, "read") or hasattr(file, "write")):
+        raise TypeError(f"wrap_file needs an open file object, not {type(file).__name__}")
+    if getattr(file, "closed", False):
+        raise ValueError("wrap_file needs an open file object: this one is closed")
+    return IOWrapper(file)

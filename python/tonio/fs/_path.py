@@ -1,0 +1,195 @@
+"""``Path``: ``pathlib.Path`` whose methods that touch the disk are awaitables.
+
+Pure methods (``/``, ``joinpath``, ``parent``, ``with_suffix``, ...) are ``pathlib``'s own,
+synchronous, and give tonio paths. Every method that touches the disk or the process's state
+(``exists``, ``read_text``, ``iterdir``, ``resolve``, ``cwd``, ...) returns an awaitable that
+runs the ``pathlib`` call on the blocking pool (inline under the simulator) and evaluates to its
+result, with paths as tonio paths; ``iterdir``, ``glob``, ``rglob`` and ``walk`` evaluate to
+lists (``walk``'s ``dirnames`` cannot prune a walk that already happened). ``open`` evaluates
+to an async file (:mod:`tonio.fs._file`). ``copy``, ``copy_into``, ``move`` and ``move_into``
+(``pathlib`` 3.14) work on 3.13 too. Errors are ``pathlib``'s, unchanged.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import shutil
+from collections.abc import Callable
+from typing import Any
+
+from .._tasks import spawn_blocking
+from ._file import IOWrapper
+
+__all__ = ["Path", "PosixPath"]
+
+
+def _same_kind(value: Any) -> Any:
+    return Path(value) if isinstance(value, pathlib.PurePath) else value
+
+
+def _as_list(values: Any) -> list[Path]:
+    return [Path(value) for value in values]
+
+
+def _walk_list(values: Any) -> list[tuple[Path, list[str], list[str]]]:
+    return [(Path(top), dirs, files) for top, dirs, files in values]
+
+
+def _copy(
+    source: pathlib.Path,
+    target: Any,
+    *,
+    follow_symlinks: bool = True,
+    preserve_metadata: bool = False,
+    dirs_exist_ok: bool = False,
+) -> pathlib.Path:
+    """``Path.copy`` of 3.14, for 3.13: a file, a symlink or a whole tree."""
+    target = pathlib.Path(target)
+    if source.is_symlink() and not follow_symlinks:
+        target.symlink_to(os.readlink(source))
+    elif source.is_dir():
+        copy_file = shutil.copy2 if preserve_metadata else shutil.copyfile
+        shutil.copytree(
+            source,
+            target,
+            symlinks=not follow_symlinks,
+            copy_function=copy_file,
+            dirs_exist_ok=dirs_exist_ok,
+        )
+    elif preserve_metadata:
+        shutil.copy2(source, target, follow_symlinks=follow_symlinks)
+    else:
+        shutil.copyfile(source, target, follow_symlinks=follow_symlinks)
+    return target
+
+
+def _move(source: pathlib.Path, target: Any) -> pathlib.Path:
+    """``Path.move`` of 3.14, for 3.13: a rename, or a copy then a delete across devices."""
+    return pathlib.Path(shutil.move(os.fspath(source), os.fspath(target)))
+
+
+def _copy_into(source: pathlib.Path, target_dir: Any, **options: Any) -> pathlib.Path:
+    return _copy(source, pathlib.Path(target_dir) / source.name, **options)
+
+
+def _move_into(source: pathlib.Path, target_dir: Any) -> pathlib.Path:
+    return _move(source, pathlib.Path(target_dir) / source.name)
+
+
+_BACKPORTS: dict[str, Callable[..., Any]] = {
+    "copy": _copy,
+    "copy_into": _copy_into,
+    "move": _move,
+    "move_into": _move_into,
+}
+
+# Methods that touch the disk, and how their result becomes a tonio result.
+_DISK_METHODS: dict[str, Callable[[Any], Any]] = {
+    **{
+        name: _same_kind
+        for name in (
+            "absolute",
+            "chmod",
+            "exists",
+            "expanduser",
+            "group",
+            "hardlink_to",
+            "is_block_device",
+            "is_char_device",
+            "is_dir",
+            "is_fifo",
+            "is_file",
+            "is_junction",
+            "is_mount",
+            "is_socket",
+            "is_symlink",
+            "lchmod",
+            "lstat",
+            "mkdir",
+            "owner",
+            "read_bytes",
+            "read_text",
+            "readlink",
+            "rename",
+            "replace",
+            "resolve",
+            "rmdir",
+            "samefile",
+            "stat",
+            "symlink_to",
+            "touch",
+            "unlink",
+            "write_bytes",
+            "write_text",
+            "copy",
+            "copy_into",
+            "move",
+            "move_into",
+        )
+    },
+    "iterdir": _as_list,
+    "glob": _as_list,
+    "rglob": _as_list,
+    "walk": _walk_list,
+}
+
+
+def _run(path: Path, name: str, convert: Callable[[Any], Any], args: tuple, kwargs: dict) -> Any:
+    plain = pathlib.Path(path)
+    method = getattr(plain, name, None)
+    if method is None:  # a 3.14 method on 3.13
+        return convert(_BACKPORTS[name](plain, *args, **kwargs))
+    return convert(method(*args, **kwargs))
+
+
+def _disk_method(name: str, convert: Callable[[Any], Any]) -> Callable[..., Any]:
+    def method(self: Path, *args: Any, **kwargs: Any) -> Any:
+        return spawn_blocking(_run, self, name, convert, args, kwargs)
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = (
+        f"Awaitable: ``pathlib.Path.{name}(...)`` on the blocking pool; paths in its result "
+        "are tonio paths" + (", listed" if convert is not _same_kind else "") + "."
+    )
+    return method
+
+
+def _open(path: Path, args: tuple, kwargs: dict) -> IOWrapper:
+    return IOWrapper(pathlib.Path(path).open(*args, **kwargs))
+
+
+class Path(pathlib.PurePosixPath):
+    """A ``pathlib`` path whose disk methods are awaitables (see the module docs)."""
+
+    __slots__ = ()
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        """Awaitable: opens the file as ``pathlib.Path.open`` does; evaluates to an async
+        file."""
+        return spawn_blocking(_open, self, args, kwargs)
+
+    @classmethod
+    def cwd(cls) -> Any:
+        """Awaitable: the current working directory, as a tonio path."""
+        return spawn_blocking(lambda: cls(os.getcwd()))
+
+    @classmethod
+    def home(cls) -> Any:
+        """Awaitable: the user's home directory, as a tonio path."""
+        return spawn_blocking(lambda: cls(pathlib.Path.home()))
+
+    @classmethod
+    def from_uri(cls, uri: str) -> Path:
+        """The path of a ``file:`` URI (no disk access)."""
+        return cls(pathlib.Path.from_uri(uri))
+
+    def __fspath__(self) -> str:
+        return str(self)
+
+
+for _name, _convert in _DISK_METHODS.items():
+    setattr(Path, _name, _disk_method(_name, _convert))
+
+#: The same class (tonio runs on POSIX systems).
+PosixPath = Path
