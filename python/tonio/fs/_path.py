@@ -137,10 +137,13 @@ _DISK_METHODS: dict[str, Callable[[Any], Any]] = {
 
 def _run(path: Path, name: str, convert: Callable[[Any], Any], args: tuple, kwargs: dict) -> Any:
     plain = pathlib.Path(path)
-    method = getattr(plain, name, None)
-    if method is None:  # a 3.14 method on 3.13
-        return convert(_BACKPORTS[name](plain, *args, **kwargs))
-    return convert(method(*args, **kwargs))
+    method = getattr(pathlib.Path, name, None) or _BACKPORTS[name]  # 3.14's methods on 3.13
+    result = method(plain, *args, **kwargs)
+    return (
+        result
+        if convert is _same_kind and not isinstance(result, pathlib.PurePath)
+        else (convert(result))
+    )
 
 
 def _disk_method(name: str, convert: Callable[[Any], Any]) -> Callable[..., Any]:
