@@ -1,4 +1,4 @@
-"""The Python examples of README.md, docs/simulator.md and docs/cancellation.md run as shown.
+"""The Python examples of README.md and the docs/ pages in DOCS run as shown.
 
 Every ```python block runs (a pytest test through pytester, anything else in a fresh
 interpreter), unless the line before it says ``<!-- not run: <reason> -->`` (a fragment, or a
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-DOCS = ["README.md", "docs/simulator.md", "docs/cancellation.md"]
+DOCS = ["README.md", "docs/simulator.md", "docs/cancellation.md", "docs/files-and-processes.md"]
 BLOCK = re.compile(r"(?P<skip><!-- not run: [^>]*-->\n)?```python\n(?P<code>.*?)```", re.S)
 
 
