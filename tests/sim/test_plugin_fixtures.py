@@ -167,26 +167,8 @@ def test_a_plain_fixture_teardown_error_is_a_fixture_error_not_a_seed(pytester):
     assert "timeline" not in out
 
 
-SCHEDULE_REPLAY = """
-import pytest
-import tonio
-
-@pytest.mark.tonio(platform="sim", runs=200)
-def test_lost_update():
-    counter = {"v": 0}
-
-    def inc():
-        v = counter["v"]
-        yield
-        counter["v"] = v + 1
-
-    yield tonio.spawn(inc(), inc(), inc())
-    assert counter["v"] == 3
-"""
-
-
 def test_a_schedule_replay_reports_the_seed_its_schedule_carries(pytester):
-    pytester.makepyfile(test_sched=SCHEDULE_REPLAY)
+    pytester.makepyfile(test_sched=FAILING_WITH_TMP_PATH)
     first = pytester.runpytest("-p", "tonio", "-p", "no:cacheprovider")
     out = first.stdout.str()
     seed = out.split("failing run: seed=")[1].split()[0]
