@@ -77,6 +77,7 @@ fn _tonio(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(api::spawn_without_tracking, m)?)?;
     m.add_function(wrap_pyfunction!(api::spawn_list, m)?)?;
     m.add_function(wrap_pyfunction!(api::spawn_blocking, m)?)?;
+    m.add_function(wrap_pyfunction!(api::spawn_blocking_to_completion, m)?)?;
     m.add_function(wrap_pyfunction!(api::block_on, m)?)?;
     m.add_function(wrap_pyfunction!(api::sleep, m)?)?;
     m.add_function(wrap_pyfunction!(api::yield_now, m)?)?;

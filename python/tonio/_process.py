@@ -6,13 +6,14 @@
   check=True, **popen_kwargs)`` -> ``subprocess.CompletedProcess``; ``CalledProcessError``
   (with the captured output) when ``check`` and the exit code is not 0.
 
-The exit is waited for on a pidfd (Linux >= 5.3) through the reactor, else by polling.
-Invariants: a ``run_process`` that ends for any reason (cancelled included) has killed and
-reaped its child and closed its pipes; a :class:`Process` closes its descriptors when it is
-waited for or freed. The child is spawned from the task's own thread: spawning is one call
-that cannot be interrupted halfway (on the blocking pool, a cancellation would be raised inside
-it and could leave a child nobody owns), and ``subprocess`` spawns with ``vfork``, in well
-under a millisecond. Text-mode options are refused: processes exchange bytes.
+The child is spawned on the blocking pool (a spawn costs about half a millisecond of CPU:
+spawns run in parallel there, not on a worker), with ``spawn_blocking_to_completion``: a
+cancellation never interrupts a spawn halfway; the spawn finishes and, if its waiter was
+cancelled meanwhile, the child is killed and reaped (``_Handoff``). The exit is waited for on a
+pidfd (Linux >= 5.3) through the reactor, else by polling. Invariants: a ``run_process`` that
+ends for any reason (cancelled included) has killed and reaped its child and closed its pipes;
+a :class:`Process` closes its descriptors when it is waited for or freed. Text-mode options
+are refused: processes exchange bytes.
 Under the simulator both calls are refused: a real child runs on the OS's schedule, not the
 seed's.
 """
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import threading
 import types
 from collections.abc import Sequence
 from typing import Any
@@ -169,9 +171,9 @@ class Process:
         return f"<tonio Process pid={self.pid} returncode={self.returncode}>"
 
 
-def _spawn(command: Any, kwargs: dict[str, Any]) -> Process:
-    """Spawns the child; each ``subprocess.PIPE`` becomes a pipe whose parent end is a
-    :class:`PipeStream` (the child's end is closed here once it has it)."""
+def _spawn(command: Any, kwargs: dict[str, Any]) -> tuple[subprocess.Popen[bytes], dict[str, int]]:
+    """Spawns the child (on a pool thread); each ``subprocess.PIPE`` becomes a pipe whose
+    parent end is returned by name (the child's end is closed here once it has it)."""
     parent_ends: dict[str, int] = {}
     child_ends: list[int] = []
     try:
@@ -189,6 +191,13 @@ def _spawn(command: Any, kwargs: dict[str, Any]) -> Process:
         raise
     for fd in child_ends:
         os.close(fd)
+    return popen, parent_ends
+
+
+def _process(popen: subprocess.Popen[bytes], parent_ends: dict[str, int]) -> Process:
+    """The :class:`Process` of a spawned child, made on the task's thread: on free-threaded
+    CPython an object is freed by the thread that made it, and an idle pool thread would keep a
+    dropped process's descriptors open until it next runs Python."""
     streams = {name: PipeStream(fd) for name, fd in parent_ends.items()}
     return Process(popen, streams.get("stdin"), streams.get("stdout"), streams.get("stderr"))
 
@@ -199,10 +208,57 @@ def open_process(command: str | Sequence[Any], **popen_kwargs: Any) -> Any:
     return _open(command, popen_kwargs)
 
 
+class _Handoff:
+    """A spawn on the pool and the task that waits for it: whichever of the two learns last
+    that the other gave up (the task was cancelled) kills and reaps the child and closes its
+    pipes."""
+
+    __slots__ = ("lock", "abandoned", "spawned_child")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.abandoned = False
+        self.spawned_child: tuple[subprocess.Popen[bytes], dict[str, int]] | None = None
+
+    def spawn(self, command: Any, kwargs: dict[str, Any]) -> Any:
+        child = _spawn(command, kwargs)
+        with self.lock:
+            if not self.abandoned:
+                self.spawned_child = child
+                return child
+        _discard(child)  # nobody waits for it any more
+        return None
+
+    def abandon(self) -> None:
+        with self.lock:
+            self.abandoned = True
+            child, self.spawned_child = self.spawned_child, None
+        if child is not None:
+            _discard(child)
+
+
+def _discard(child: tuple[subprocess.Popen[bytes], dict[str, int]]) -> None:
+    popen, parent_ends = child
+    for fd in parent_ends.values():
+        os.close(fd)
+    if popen.returncode is None:
+        popen.kill()
+        popen.wait()  # SIGKILL: the child exits at once
+
+
 @types.coroutine
 def _open(command: Any, kwargs: dict[str, Any]) -> Any:
-    return _spawn(command, kwargs)
-    yield  # a coroutine in both flavours
+    """Spawns on the blocking pool (spawns run in parallel there); the spawn is never
+    interrupted halfway, and a child whose waiter was cancelled is killed and reaped."""
+    handoff = _Handoff()
+    try:
+        child = yield _tonio.spawn_blocking_to_completion(handoff.spawn, command, kwargs)
+        proc = _process(*child)
+    except BaseException:
+        handoff.abandon()
+        raise
+    handoff.spawned_child = None  # the Process owns the child now
+    return proc
 
 
 def run_process(
@@ -241,7 +297,7 @@ def run_process(
 def _run(command: Any, feed: bytes | None, check: bool, kwargs: dict[str, Any]) -> Any:
     from ._tasks import scope
 
-    proc = _spawn(command, kwargs)
+    proc = yield from _open(command, kwargs)
     output: dict[str, bytes] = {}
 
     @types.coroutine

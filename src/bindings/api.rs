@@ -124,15 +124,13 @@ fn refuse_coroutine_function(func: &Bound<'_, PyAny>) -> PyResult<()> {
     )))
 }
 
-/// An awaitable that runs `fn(*args, **kwargs)` on the blocking pool when awaited.
-#[pyfunction]
-#[pyo3(signature = (func, /, *args, **kwargs))]
-pub fn spawn_blocking(
+/// The blocking call `func(*args, **kwargs)`, checked.
+fn blocking_job(
     py: Python<'_>,
     func: Bound<'_, PyAny>,
     args: Bound<'_, PyTuple>,
     kwargs: Option<Bound<'_, PyDict>>,
-) -> PyResult<Py<PyAny>> {
+) -> PyResult<BlockingJob> {
     if !func.is_callable() {
         let name = super::args::type_name(&func);
         return Err(pyo3::exceptions::PyTypeError::new_err(format!(
@@ -146,13 +144,40 @@ pub fn spawn_blocking(
     } else {
         None
     };
-    let job = BlockingJob::new(
+    Ok(BlockingJob::new(
         core,
         func.unbind(),
         args.unbind(),
         kwargs.map(Bound::unbind),
         context,
-    );
+    ))
+}
+
+/// An awaitable that runs `fn(*args, **kwargs)` on the blocking pool when awaited.
+#[pyfunction]
+#[pyo3(signature = (func, /, *args, **kwargs))]
+pub fn spawn_blocking(
+    py: Python<'_>,
+    func: Bound<'_, PyAny>,
+    args: Bound<'_, PyTuple>,
+    kwargs: Option<Bound<'_, PyDict>>,
+) -> PyResult<Py<PyAny>> {
+    let job = blocking_job(py, func, args, kwargs)?;
+    awaitable(py, SuspendKind::Blocking(Arc::new(job)))
+}
+
+/// Awaitable: as `spawn_blocking`, but a cancellation of the waiting task never interrupts the
+/// call once it runs: it finishes and its result is dropped (tonio's own calls that must not
+/// stop halfway: spawning a child process).
+#[pyfunction]
+#[pyo3(signature = (func, /, *args, **kwargs))]
+pub fn spawn_blocking_to_completion(
+    py: Python<'_>,
+    func: Bound<'_, PyAny>,
+    args: Bound<'_, PyTuple>,
+    kwargs: Option<Bound<'_, PyDict>>,
+) -> PyResult<Py<PyAny>> {
+    let job = blocking_job(py, func, args, kwargs)?.to_completion();
     awaitable(py, SuspendKind::Blocking(Arc::new(job)))
 }
 

@@ -9,8 +9,9 @@
 //! task is cancelled before a thread picks the job up (the call then never runs).
 //!
 //! # Cancellation while running
-//! The waiting task resumes with `CancelledError` at once. The call itself is interrupted if
-//! the platform can (`Platform::interrupt_blocking`: the real platform raises an asynchronous
+//! The waiting task resumes with `CancelledError` at once. The call itself is interrupted
+//! (unless it was made `to_completion`: a call that must not stop halfway, such as spawning a
+//! child process, finishes and its result is dropped) if the platform can (`Platform::interrupt_blocking`: the real platform raises an asynchronous
 //! `CancelledError` in its pool thread; the simulator, which runs calls inline on its one
 //! thread, lets them finish). An interruption is requested and withdrawn only under `state`,
 //! and withdrawn after the call returns if it never fired, so it can never hit a later job on
@@ -50,6 +51,8 @@ pub struct BlockingJob {
     context: Option<Py<PyAny>>,
     core: Arc<RuntimeCore>,
     state: Mutex<JobState>,
+    /// A cancellation of the waiting task does not interrupt the running call.
+    to_completion: bool,
 }
 
 /// The blocking function returned a coroutine or generator: close it (it will never run) and
@@ -93,6 +96,15 @@ impl BlockingJob {
             context,
             core,
             state: Mutex::new(JobState::Created),
+            to_completion: false,
+        }
+    }
+
+    /// The same job, never interrupted once it runs (see the module docs).
+    pub fn to_completion(self) -> BlockingJob {
+        BlockingJob {
+            to_completion: true,
+            ..self
         }
     }
 
@@ -202,7 +214,7 @@ impl BlockingJob {
             } => {
                 // While we hold `state` the job cannot finish: the interruption targets this
                 // call, and `run` withdraws it if it never fired.
-                if !*interrupted {
+                if !*interrupted && !self.to_completion {
                     *interrupted = self.core.platform.interrupt_blocking(py, *thread, true);
                 }
             }
