@@ -209,29 +209,43 @@ def open_process(command: str | Sequence[Any], **popen_kwargs: Any) -> Any:
 
 
 class _Handoff:
-    """A spawn on the pool and the task that waits for it: whichever of the two learns last
-    that the other gave up (the task was cancelled) kills and reaps the child and closes its
-    pipes."""
+    """A spawn on the pool and the task that waits for it. A task that gives up (cancelled)
+    before the spawn starts prevents it; after, it waits for the spawn to end (a fraction of a
+    millisecond) and the child is killed and reaped: nothing is left once the cancellation
+    goes on."""
 
-    __slots__ = ("lock", "abandoned", "spawned_child")
+    __slots__ = ("lock", "abandoned", "started", "ended", "spawned_child")
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.abandoned = False
+        self.started = False
+        self.ended = threading.Event()
         self.spawned_child: tuple[subprocess.Popen[bytes], dict[str, int]] | None = None
 
     def spawn(self, command: Any, kwargs: dict[str, Any]) -> Any:
-        child = _spawn(command, kwargs)
         with self.lock:
-            if not self.abandoned:
-                self.spawned_child = child
-                return child
-        _discard(child)  # nobody waits for it any more
-        return None
+            if self.abandoned:
+                return None
+            self.started = True
+        try:
+            child = _spawn(command, kwargs)
+            with self.lock:
+                if not self.abandoned:
+                    self.spawned_child = child
+                    return child
+            _discard(child)  # nobody waits for it any more
+            return None
+        finally:
+            self.ended.set()
 
     def abandon(self) -> None:
         with self.lock:
             self.abandoned = True
+            started = self.started
+        if started:
+            self.ended.wait()
+        with self.lock:
             child, self.spawned_child = self.spawned_child, None
         if child is not None:
             _discard(child)

@@ -241,3 +241,25 @@ def test_the_simulator_refuses_processes_naming_the_call():
         yield
 
     assert tonio.sim.run(main(), seed=0) == "ok"
+
+
+def test_a_spawn_cancelled_at_any_moment_leaves_no_child_and_no_descriptor():
+    def main():
+        before = open_descriptors()
+        outcomes = set()
+        for delay in [0, 0.0001, 0.0003, 0.0006, 0.001] * 10:
+            value, done = yield timeout(
+                tonio.open_process(["sleep", "30"], stdout=subprocess.PIPE), delay
+            )
+            if done:  # spawned before the deadline: ours to end
+                value.kill()
+                yield value.wait()
+                del value
+            outcomes.add(done)
+        yield
+        return before, open_descriptors(), outcomes
+
+    before, after, outcomes = tonio.run(main(), threads=1)
+    assert after == before
+    assert no_child_left()
+    assert False in outcomes  # some spawns were cancelled
