@@ -113,8 +113,8 @@ pub trait Platform: Send + Sync + 'static {
         let _ = deadline;
     }
 
-    /// Where a new timer goes among the timers with the same deadline (lower fires first; ties:
-    /// in arming order). 0 here: arming order. The simulator draws it from the seed, so timers
+    /// Where a new timer goes among the timers with the same deadline (lower fires first; only
+    /// its top 24 bits count; ties: in arming order). 0 here: arming order. The simulator draws it from the seed, so timers
     /// due at the same instant fire in an order the run explores.
     fn timer_order(&self) -> u64 {
         0

@@ -1,12 +1,12 @@
 //! Timers: pure data on integer ticks.
 //!
-//! A timer is an action stored under `(deadline, order, sequence)` (`order`: see
-//! `Platform::timer_order`). The platform decides who moves
-//! "now": the real platform reads a monotonic clock and sleeps until `next_deadline`; the
-//! simulator jumps its virtual clock to `next_deadline` when nothing else can run. The real
-//! platform calls [`Timers::fire_due`], which runs the due actions in key order outside the
-//! lock; the simulator fires them one per step
-//! ([`Timers::fire_next_due`]), each a choice of its strategy like a ready task.
+//! A timer is an action stored under `(deadline, rank)` (`rank`: the platform's order among
+//! equal deadlines, see `Platform::timer_order`, then the arming sequence). The platform
+//! decides who moves "now": the real platform reads a monotonic clock and sleeps until
+//! `next_deadline`; the simulator jumps its virtual clock to `next_deadline` when nothing else
+//! can run. The real platform calls [`Timers::fire_due`], which runs the due actions in key
+//! order outside the lock; the simulator fires them one per step ([`Timers::fire_next_due`]),
+//! each a choice of its strategy like a ready task.
 //!
 //! # Invariants
 //! - `next` always equals the smallest key's deadline, or `NEVER` when there are no timers; it is
@@ -49,14 +49,16 @@ pub struct Fired {
     pub what: &'static str,
 }
 
-/// Identifies a timer, for cancellation.
+/// Identifies a timer, for cancellation. `rank` orders timers with equal deadlines: the
+/// platform's `timer_order` in its top `ORDER_BITS` bits, the arming sequence below (unique).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct TimerKey {
     deadline: Ticks,
-    /// Among equal deadlines (`Platform::timer_order`).
-    order: u64,
-    seq: u64,
+    rank: u64,
 }
+
+/// Bits of `TimerKey::rank` taken by the platform's order (the rest count timers: 2^40).
+const ORDER_BITS: u32 = 24;
 
 #[derive(Default)]
 struct TimerEntries {
@@ -88,10 +90,10 @@ impl Timers {
     pub fn add(&self, deadline: Ticks, order: u64, action: TimerAction) -> (TimerKey, bool) {
         let mut entries = lock(&self.entries);
         entries.seq += 1;
+        let sequence = entries.seq & ((1 << (64 - ORDER_BITS)) - 1);
         let key = TimerKey {
             deadline,
-            order,
-            seq: entries.seq,
+            rank: (order >> (64 - ORDER_BITS) << (64 - ORDER_BITS)) | sequence,
         };
         entries.map.insert(key, action);
         let earliest = deadline < self.next.load(Ordering::Relaxed);
@@ -123,8 +125,7 @@ impl Timers {
         let mut entries = lock(&self.entries);
         let later = entries.map.split_off(&TimerKey {
             deadline: now.saturating_add(1),
-            order: 0,
-            seq: 0,
+            rank: 0,
         });
         let due = std::mem::replace(&mut entries.map, later);
         self.refresh_next(&entries);
