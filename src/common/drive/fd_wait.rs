@@ -12,18 +12,19 @@
 //! and the caller's next I/O attempt says so. A cancelled wait just unqueues.
 
 use std::os::fd::RawFd;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use pyo3::prelude::*;
 
 use crate::common::base::outcome::Resume;
+use crate::common::base::util::lock;
 use crate::common::base::waitqueue::WaiterKey;
 use crate::common::io::net_convert::os_error;
 use crate::common::io::readiness::{Interest, Readiness};
 use crate::common::run::core::RuntimeCore;
 use crate::common::run::registration::{bool_object, IoRetry, Registration, Started};
 use crate::common::run::task::{Task, TaskBody, Waker};
-use crate::common::run::timers::TimerAction;
+use crate::common::run::timers::{TimerAction, TimerKey};
 
 pub struct FdWait {
     core: Arc<RuntimeCore>,
@@ -34,6 +35,8 @@ pub struct FdWait {
     timeout: Option<f64>,
     /// This wait holds a watch of its own on `fd` (released when it is freed).
     owns_watch: bool,
+    /// The timeout's timer while the task waits.
+    timer: Mutex<Option<TimerKey>>,
 }
 
 impl FdWait {
@@ -56,6 +59,13 @@ impl FdWait {
             rearm,
             timeout,
             owns_watch,
+            timer: Mutex::new(None),
+        }
+    }
+
+    fn disarm(&self) {
+        if let Some(key) = lock(&self.timer).take() {
+            drop(self.core.timers.cancel(key));
         }
     }
 }
@@ -76,10 +86,13 @@ impl IoRetry for FdWait {
         py: Python<'_>,
         _task: &Arc<Task>,
     ) -> Result<Resume, (Arc<Readiness>, Interest, WaiterKey)> {
+        self.disarm();
         Ok(Resume::Value(bool_object(py, true)))
     }
 
-    fn abandon(&self) {}
+    fn abandon(&self) {
+        self.disarm();
+    }
 }
 
 /// Starts the wait (called by `Suspend::start`).
@@ -106,7 +119,7 @@ pub fn start(py: Python<'_>, task: &Arc<Task>, body: &mut TaskBody, wait: &Arc<F
             return Started::Ready(Resume::throw(py, os_error(py, &err)));
         }
     }
-    let timer = wait.timeout.map(|seconds| {
+    *lock(&wait.timer) = wait.timeout.map(|seconds| {
         let waker = Waker {
             task: task.clone(),
             token,
@@ -121,7 +134,6 @@ pub fn start(py: Python<'_>, task: &Arc<Task>, body: &mut TaskBody, wait: &Arc<F
         readiness: readiness.clone(),
         interest: wait.interest,
         key,
-        timer,
     };
     Started::Pending
 }

@@ -214,7 +214,6 @@ pub fn start(py: Python<'_>, task: &Arc<Task>, body: &mut TaskBody, call: &Arc<I
                 readiness,
                 interest,
                 key,
-                timer: None,
             };
             Started::Pending
         }

@@ -63,7 +63,7 @@ pub trait IoRetry: Send + Sync {
         task: &Arc<Task>,
     ) -> Result<Resume, (Arc<Readiness>, Interest, WaiterKey)>;
 
-    /// The task stopped waiting without the operation completing: let go of what it pins.
+    /// The task stopped waiting without the operation completing: let go of what it holds.
     fn abandon(&self);
 }
 
@@ -111,13 +111,12 @@ pub enum Registration {
         on_value: OnValue,
     },
     /// Waiting for readiness, to attempt `call` again (a socket operation), or to report it
-    /// (`tonio.io`, perhaps with a timeout timer).
+    /// (`tonio.io`).
     Io {
         call: Arc<dyn IoRetry>,
         readiness: Arc<Readiness>,
         interest: Interest,
         key: WaiterKey,
-        timer: Option<TimerKey>,
     },
 }
 
@@ -271,34 +270,24 @@ impl Registration {
                 readiness,
                 interest,
                 key,
-                timer,
             } => match resume {
                 Resume::Nothing => match call.retry(py, task) {
-                    Ok(resume) => {
-                        if let Some(timer) = timer {
-                            drop(task.core.timers.cancel(timer));
-                        }
-                        Finish::Resume(resume)
-                    }
+                    Ok(resume) => Finish::Resume(resume),
                     Err((readiness, interest, key)) => {
                         body.wait = Registration::Io {
                             call,
                             readiness,
                             interest,
                             key,
-                            timer,
                         };
                         Finish::Park
                     }
                 },
                 other => {
                     drop(readiness.remove(interest, key));
-                    if let Some(timer) = timer {
-                        drop(task.core.timers.cancel(timer));
-                    }
                     // Ended without completing (cancelled, timed out): let go of what the
-                    // operation pins (a `recv_into` buffer) now, not when the awaitable is
-                    // freed.
+                    // operation holds (a `recv_into` buffer, a timer) now, not when the
+                    // awaitable is freed.
                     call.abandon();
                     Finish::Resume(other)
                 }
