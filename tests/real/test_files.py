@@ -237,3 +237,26 @@ def test_files_under_the_simulator_use_the_real_disk_inline(tmp_path):
         return (yield fs.Path(path).read_text())
 
     assert tonio.sim.run(main(), seed=3) == "simulated"
+
+
+def test_read_bytes_reads_as_pathlib_does_with_the_same_errors(tmp_path):
+    """`Path.read_bytes` reads with the OS's calls (no file object): same bytes, same errors."""
+    target = tmp_path / "f"
+
+    def main():
+        for content in (b"", b"x", b"y" * 200_000):
+            target.write_bytes(content)
+            assert (yield fs.Path(target).read_bytes()) == content
+        assert (yield fs.Path("/proc/self/status").read_bytes()).startswith(b"Name:")
+        errors = []
+        for bad in (tmp_path, tmp_path / "missing"):
+            with pytest.raises(OSError) as plain:
+                pathlib.Path(bad).read_bytes()
+            with pytest.raises(OSError) as ours:
+                yield fs.Path(bad).read_bytes()
+            errors.append(
+                (type(ours.value), str(ours.value)) == (type(plain.value), str(plain.value))
+            )
+        return errors
+
+    assert tonio.run(main()) == [True, True]
