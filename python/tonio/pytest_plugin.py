@@ -94,6 +94,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="simulator: run each test's seeds on this many threads (default 1)",
     )
     group.addoption(
+        "--tonio-shard",
+        default=None,
+        help="simulator: run shard K of N of every test's seeds, as K/N (0 <= K < N): N jobs "
+        "with shards 0/N .. N-1/N together run exactly the unsharded seeds",
+    )
+    group.addoption(
         "--tonio-schedule",
         default=None,
         help="simulator: replay exactly this schedule string (from a failure's report)",
@@ -137,8 +143,24 @@ def _base_seed(config: pytest.Config) -> int:
     return chosen
 
 
+def _shard(config: pytest.Config) -> tuple[int, int]:
+    """``(k, n)`` of --tonio-shard=k/n; ``(0, 1)`` without it."""
+    text = config.getoption("tonio_shard")
+    if text is None:
+        return 0, 1
+    try:
+        k, n = (int(part) for part in text.split("/"))
+        return tonio.sim.check_shard((k, n))
+    except ValueError:
+        raise pytest.UsageError(
+            f"--tonio-shard must be K/N with 0 <= K < N (shard K of N), got {text!r}"
+        ) from None
+
+
 def pytest_report_header(config: pytest.Config) -> str:
-    return f"tonio: simulator base seed {_base_seed(config)} (--tonio-base-seed)"
+    header = f"tonio: simulator base seed {_base_seed(config)} (--tonio-base-seed)"
+    k, n = _shard(config)
+    return header + (f", shard {k}/{n} of every test's seeds" if n > 1 else "")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -148,6 +170,7 @@ def pytest_configure(config: pytest.Config) -> None:
             flag = "--" + option.replace("_", "-")
             raise pytest.UsageError(f"{flag} must be a positive int, got {value}")
     _base_seed(config)
+    _shard(config)
     config.addinivalue_line(
         "markers",
         "tonio(platform='real', runs=None, strategy=None, **options): run this generator or "
@@ -331,8 +354,12 @@ def _run_simulated(item: pytest.Function, func: Any) -> None:
     if replay_seed is not None:
         seeds = [replay_seed]
     else:
+        # Shard k of n: runs k, k + n, ... of the sweep, and every n-th remembered seed, so n
+        # shards together run the unsharded seeds, each with the seed it has unsharded.
+        k, n = _shard(config)
         base = _base_seed(config)
-        explored = [tonio.sim.derive_seed(base, i) for i in range(runs)]
+        explored = [tonio.sim.derive_seed(base, i) for i in range(k, runs, n)]
+        remembered = remembered[k::n]
         seeds = remembered + [s for s in explored if s not in remembered]
 
     def run(index: int, seed: int) -> int:
@@ -399,8 +426,9 @@ def _run_simulated(item: pytest.Function, func: Any) -> None:
         original = failed.__cause__
     if original is not None:
         raise original  # outside the handler: the test's own exception, unchained
-    if cache is not None and remembered and replay_seed is None:
-        cache.set(cache_key, [e for e in cache.get(cache_key, []) if e[1] != strategy])
+    if cache is not None and remembered and replay_seed is None:  # they pass now: forget them
+        kept = [e for e in cache.get(cache_key, []) if e[1] != strategy or e[0] not in remembered]
+        cache.set(cache_key, kept)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -114,6 +114,8 @@ class Summary:
     strategy: str
     first_seed: int
     last_seed: int
+    #: ``(k, n)`` when the exploration ran shard ``k`` of ``n``.
+    shard: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -164,6 +166,22 @@ def send_signal(signum: int) -> None:
     of the calling task (so it replays with the run). ``signum`` must be one of the run's
     ``signals=[...]``; no OS signal is involved."""
     _sim_send_signal(signum)
+
+
+def check_shard(shard: Any) -> tuple[int, int]:
+    """``(k, n)`` of a ``shard=`` argument (``None``: the whole sweep, ``(0, 1)``)."""
+    if shard is None:
+        return 0, 1
+    if (
+        not isinstance(shard, tuple)
+        or len(shard) != 2
+        or any(isinstance(x, bool) or not isinstance(x, int) for x in shard)
+        or not 0 <= shard[0] < shard[1]
+    ):
+        raise ValueError(
+            f"shard must be (k, n) with ints 0 <= k < n (shard k of n shards), got {shard!r}"
+        )
+    return shard
 
 
 def derive_seed(base: int, index: int) -> int:
@@ -386,6 +404,7 @@ def explore(
     check_determinism: bool = False,
     workers: int = 1,
     shrink: bool = True,
+    shard: tuple[int, int] | None = None,
     **options: Any,
 ) -> Summary:
     """Run ``test()`` (a fresh coroutine each call) under ``runs`` seeds derived from ``seed``.
@@ -400,6 +419,10 @@ def explore(
     failure reported is the one of the first failing seed in seed order. ``test`` is then
     called from several threads at once, so each call must build its own state.
 
+    ``shard=(k, n)`` runs only runs ``k, k + n, k + 2n, ...`` of the sweep, with the seeds they
+    have in it: ``n`` machines running shards ``0..n-1`` together run exactly the unsharded
+    seeds, and a failure reports the same run index and replay line as unsharded.
+
     A failure is then shrunk (unless ``shrink=False``): replays of its schedule with
     decisions dropped look for a run that fails the same way with fewer preemptions and steps;
     the failure's message gives both replay lines and ``failure.shrunk`` what was achieved.
@@ -413,11 +436,16 @@ def explore(
         raise ValueError(f"runs must be a positive int, got {runs!r}")
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ValueError(f"workers must be a positive int, got {workers!r}")
+    k, n = check_shard(shard)
     base, strategy, replaying = _env_overrides(seed, strategy)
     strategy = _resolve_strategy(test, strategy, options)
-    seeds = [base] if replaying else [derive_seed(base, i) for i in range(runs)]
+    # Run i of the sweep has seed derive_seed(base, i) whichever shard runs it, so a failure
+    # prints the same run index and replay line sharded or not.
+    indices = [0] if replaying else list(range(k, runs, n))
+    seeds = [base] if replaying else [derive_seed(base, i) for i in indices]
 
-    def run(index: int, run_seed: int) -> int:
+    def run(position: int, run_seed: int) -> int:
+        index = indices[position]
         return _run_seed(test, index, run_seed, strategy, check_determinism, options)
 
     try:
@@ -436,6 +464,7 @@ def explore(
         runs=len(seeds),
         distinct_schedules=len(set(hashes)),
         strategy=strategy,
-        first_seed=seeds[0],
-        last_seed=seeds[-1],
+        first_seed=seeds[0] if seeds else base,
+        last_seed=seeds[-1] if seeds else base,
+        shard=None if shard is None else (k, n),
     )
