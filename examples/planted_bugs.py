@@ -210,3 +210,85 @@ def retry_double_applies():
         assert account["balance"] == 10, f"deposit applied {account['balance'] // 10} times"
 
     return main()
+
+
+# --- datagram bugs (run them with `network=UDP_NETWORK`) -----------------------------------------
+
+#: A lossy datagram network: 1 ms each way plus up to 2 ms of jitter; one datagram in ten lost,
+#: one in ten delivered twice.
+UDP_NETWORK = tonio.sim.Network(latency=0.001, jitter=0.002, loss=0.1, duplicate=0.1)
+UDP_SERVER = ("127.0.0.1", 5300)
+
+
+def _udp_bank(applied, dedup: bool):
+    """Generator: a server applying deposit requests `b"<id>:<amount>"` and answering `ok <id>`;
+    with `dedup`, a request id seen before is answered again but not applied again."""
+    from socket import AF_INET, SOCK_DGRAM
+
+    from tonio.net import socket
+
+    sock = socket.socket(AF_INET, SOCK_DGRAM)
+    yield sock.bind(UDP_SERVER)
+    seen = set()
+    try:
+        while True:
+            request, sender = yield sock.recvfrom(100)
+            request_id, amount = request.split(b":")
+            if not (dedup and request_id in seen):
+                seen.add(request_id)
+                applied.append(int(amount))
+            yield sock.sendto(b"ok " + request_id, sender)
+    finally:
+        sock.close()
+
+
+def _udp_deposits(retry: bool, dedup: bool, deposits: int = 5):
+    from socket import AF_INET, SOCK_DGRAM
+
+    from tonio.net import socket
+    from tonio.time import timeout
+
+    applied = []
+
+    def client():
+        sock = socket.socket(AF_INET, SOCK_DGRAM)
+        yield sock.connect(UDP_SERVER)
+        try:
+            for request_id in range(deposits):
+                request = b"%d:10" % request_id
+                while True:
+                    yield sock.send(request)
+                    if not retry:
+                        reply = yield sock.recv(100)  # waits for ever if either datagram is lost
+                        break
+                    reply, arrived = yield timeout(sock.recv(100), 0.05)
+                    if arrived and reply == b"ok %d" % request_id:
+                        break
+        finally:
+            sock.close()
+
+    def main():
+        with tonio.scope() as scope:
+            scope.spawn(_udp_bank(applied, dedup))
+            yield tonio.sleep(0.001)  # the server binds first
+            yield client()
+            scope.cancel()
+        yield scope()
+        assert sum(applied) == 10 * deposits, f"deposits applied {applied}: {sum(applied)}"
+
+    return main()
+
+
+def udp_without_retries():
+    """A request/response over UDP with no timeout: a lost request or reply hangs the client."""
+    return _udp_deposits(retry=False, dedup=False)
+
+
+def udp_retries_without_dedup():
+    """Retries fix the hang, but the server applies a duplicated or retried request twice."""
+    return _udp_deposits(retry=True, dedup=False)
+
+
+def udp_retries_with_dedup():
+    """The fix: retries, and the server applies each request id once (passes every seed)."""
+    return _udp_deposits(retry=True, dedup=True)

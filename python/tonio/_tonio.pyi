@@ -401,7 +401,14 @@ class SimNetwork:
     def partition(self, a: str, b: str) -> None: ...
     def heal(self, a: str | None = None, b: str | None = None) -> None: ...
     def set_link(
-        self, a: str, b: str, *, latency: float | None = None, jitter: float | None = None
+        self,
+        a: str,
+        b: str,
+        *,
+        latency: float | None = None,
+        jitter: float | None = None,
+        loss: float | None = None,
+        duplicate: float | None = None,
     ) -> None: ...
     def reset(self, a: str, b: str) -> int: ...
 

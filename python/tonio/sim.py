@@ -128,26 +128,37 @@ class Network:
     127.0.0.0/8 are the local host). Any IP address is a host: a socket bound to an address
     belongs to that host, an unbound client to the local host. A stream delivers bytes in
     order, but a send may arrive in pieces and sends may arrive merged, as over real TCP.
+    Datagrams (``SOCK_DGRAM``) each get their own jitter, so they may reorder; ``loss`` and
+    ``duplicate`` are the chances (0 to 1) that a link loses one or delivers it twice, and a
+    partition drops them.
     """
 
     latency: float = 0.0005
     jitter: float = 0.0
     hosts: dict[str, str] | None = None
+    loss: float = 0.0
+    duplicate: float = 0.0
 
     def __repr__(self) -> str:  # qualified, so that a replay line can be pasted as it is
+        lossy = (
+            f", loss={self.loss!r}, duplicate={self.duplicate!r}"
+            if self.loss or self.duplicate
+            else ""
+        )
         return (
             f"tonio.sim.Network(latency={self.latency!r}, jitter={self.jitter!r}, "
-            f"hosts={self.hosts!r})"
+            f"hosts={self.hosts!r}{lossy})"
         )
 
 
 def network() -> SimNetwork:
     """The live network of the running simulated run, for faults: ``partition(a, b)``,
     ``heal(a=None, b=None)`` (no arguments: every partition), ``set_link(a, b, *,
-    latency=None, jitter=None)`` and ``reset(a, b)`` (every connection between the two
-    hosts, open or being set up, is reset; it returns the number of connection ends reset, 2
-    per connection). ``a``/``b`` are IP addresses or names of the network. A fault takes effect
-    at the step of the task that calls it, so it replays with the run.
+    latency=None, jitter=None, loss=None, duplicate=None)`` and ``reset(a, b)`` (every
+    connection between the two hosts, open or being set up, is reset; it returns the number of
+    connection ends reset, 2 per connection). ``a``/``b`` are IP addresses or names of the
+    network. A fault takes effect at the step of the task that calls it, so it replays with the
+    run.
     """
     return _sim_network()
 

@@ -16,6 +16,7 @@ use crate::common::run::platform::Platform;
 use crate::common::run::task_report::{frame_place, package_dir};
 use crate::sim::hosts::HostId;
 use crate::sim::platform::{NetworkConfig, SimPlatform};
+use crate::sim::wire::{LinkChange, PER_MILLION};
 
 fn duration(value: Option<Bound<'_, PyAny>>, what: &str) -> PyResult<Option<Ticks>> {
     let Some(value) = value.filter(|v| !v.is_none()) else {
@@ -28,6 +29,29 @@ fn duration(value: Option<Bound<'_, PyAny>>, what: &str) -> PyResult<Option<Tick
         )));
     }
     Ok(Some(ticks_from_seconds(secs)))
+}
+
+/// A probability (0 to 1) as millionths; `None` for `None`.
+fn chance(value: Option<Bound<'_, PyAny>>, name: &str) -> PyResult<Option<u32>> {
+    let Some(value) = value.filter(|v| !v.is_none()) else {
+        return Ok(None);
+    };
+    let p: f64 = value
+        .extract()
+        .ok()
+        .filter(|_| !value.is_instance_of::<pyo3::types::PyBool>())
+        .ok_or_else(|| {
+            PyTypeError::new_err(format!(
+                "{name} must be a probability (a number from 0 to 1), not {}",
+                type_name(&value)
+            ))
+        })?;
+    if !(0.0..=1.0).contains(&p) {
+        return Err(pyo3::exceptions::PyValueError::new_err(format!(
+            "{name} must be a probability from 0 to 1, got {p}"
+        )));
+    }
+    Ok(Some((p * PER_MILLION as f64).round() as u32))
 }
 
 /// `network=`: `None` (the default network) or a `tonio.sim.Network` (read through its
@@ -48,10 +72,17 @@ pub fn parse_network(value: Option<&Bound<'_, PyAny>>) -> PyResult<NetworkConfig
         )));
     };
     if let Some(latency) = duration(Some(latency), "latency")? {
-        config.latency = latency;
+        config.link.latency = latency;
     }
     if let Some(jitter) = duration(Some(jitter), "jitter")? {
-        config.jitter = jitter;
+        config.link.jitter = jitter;
+    }
+    // `loss` and `duplicate`: optional attributes (0 without them).
+    if let Some(loss) = chance(value.getattr("loss").ok(), "loss")? {
+        config.link.loss = loss;
+    }
+    if let Some(duplicate) = chance(value.getattr("duplicate").ok(), "duplicate")? {
+        config.link.duplicate = duplicate;
     }
     if !hosts.is_none() {
         let hosts = hosts.cast::<PyDict>().map_err(|_| {
@@ -170,8 +201,10 @@ impl SimNetwork {
         })
     }
 
-    /// Sets the one-way latency and/or jitter (seconds) of the link between `a` and `b`.
-    #[pyo3(signature = (a, b, *, latency=None, jitter=None))]
+    /// Changes the link between `a` and `b`: one-way `latency` and `jitter` (seconds), the
+    /// chances (0 to 1) that a datagram is lost (`loss`) or arrives twice (`duplicate`).
+    #[pyo3(signature = (a, b, *, latency=None, jitter=None, loss=None, duplicate=None))]
+    #[allow(clippy::too_many_arguments)] // the Python signature
     fn set_link(
         &self,
         py: Python<'_>,
@@ -179,13 +212,19 @@ impl SimNetwork {
         b: &str,
         latency: Option<Bound<'_, PyAny>>,
         jitter: Option<Bound<'_, PyAny>>,
+        loss: Option<Bound<'_, PyAny>>,
+        duplicate: Option<Bound<'_, PyAny>>,
     ) -> PyResult<()> {
-        let latency = duration(latency, "latency")?;
-        let jitter = duration(jitter, "jitter")?;
+        let change = LinkChange {
+            latency: duration(latency, "latency")?,
+            jitter: duration(jitter, "jitter")?,
+            loss: chance(loss, "loss")?,
+            duplicate: chance(duplicate, "duplicate")?,
+        };
         sim_platform("network().set_link", |platform| {
             let (a, b) = (host(platform, a)?, host(platform, b)?);
-            platform.network().set_link(a, b, latency, jitter);
-            let what = format!("fault: set_link {a} <-> {b} latency={latency:?} jitter={jitter:?}");
+            platform.network().set_link(a, b, change);
+            let what = format!("fault: set_link {a} <-> {b} {change:?}");
             note(py, platform, what);
             Ok(())
         })

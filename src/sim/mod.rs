@@ -17,6 +17,7 @@ pub mod hosts;
 pub mod net;
 mod net_arrivals;
 mod net_calls;
+mod net_datagrams;
 mod net_faults;
 mod net_streams;
 pub mod platform;

@@ -40,10 +40,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::hosts::{host_of, Hosts};
+pub use super::net_datagrams::Datagrams;
 use super::wire::{LinkSettings, Wire};
 use crate::common::base::time::Ticks;
 use crate::common::base::util::lock;
-use crate::common::io::net::{bad_socket, Address, Family, SocketId};
+use crate::common::io::net::{bad_socket, Address, Family, Kind, SocketId};
 use crate::common::io::readiness::ReadyWaiter;
 use crate::common::io::readiness::{Event, Readiness};
 
@@ -84,6 +85,12 @@ pub enum Item {
     },
     Reset {
         to: SocketId,
+    },
+    /// A datagram for whatever socket is bound to `to` (`net_datagrams.rs`).
+    Datagram {
+        to: Address,
+        from: Address,
+        bytes: Vec<u8>,
     },
 }
 
@@ -134,20 +141,23 @@ pub enum State {
     },
     Failed(i32),
     Connected(Conn),
+    /// A datagram socket (`net_datagrams.rs`).
+    Datagram(Datagrams),
 }
 
 pub struct SimSocket {
     pub family: Family,
+    pub kind: Kind,
     pub readiness: Arc<Readiness>,
     pub local: Option<Address>,
     pub state: State,
     pub options: BTreeMap<(i32, i32), i32>,
 }
 
-/// What a bound socket holds.
+/// What a bound socket holds (UDP and TCP ports are apart: `datagram`).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum BoundKey {
-    Inet(IpAddr, u16),
+    Inet(IpAddr, u16, bool),
     Unix(PathBuf),
 }
 
@@ -180,9 +190,9 @@ pub fn would_block() -> io::Error {
     errno(libc::EAGAIN)
 }
 
-fn key_of(address: &Address) -> Option<BoundKey> {
+fn key_of(address: &Address, datagram: bool) -> Option<BoundKey> {
     match address {
-        Address::Inet(addr) => Some(BoundKey::Inet(addr.ip(), addr.port())),
+        Address::Inet(addr) => Some(BoundKey::Inet(addr.ip(), addr.port(), datagram)),
         Address::Unix(path) => Some(BoundKey::Unix(path.clone())),
         Address::UnixUnnamed => None,
     }
@@ -203,10 +213,15 @@ impl NetState {
     pub fn new_socket(&mut self, family: Family, local: Option<Address>, state: State) -> SocketId {
         self.next_id += 1;
         let id = self.next_id;
+        let kind = match state {
+            State::Datagram(_) => Kind::Datagram,
+            _ => Kind::Stream,
+        };
         self.sockets.insert(
             id,
             SimSocket {
                 family,
+                kind,
                 readiness: Arc::new(Readiness::default()),
                 local,
                 state,
@@ -232,10 +247,11 @@ impl NetState {
 
     /// Whether `ip:port` is taken (the same IP version, the same port, and either address the
     /// unspecified one or both equal).
-    fn in_use(&self, ip: IpAddr, port: u16) -> bool {
+    fn in_use(&self, ip: IpAddr, port: u16, datagram: bool) -> bool {
         self.bound.keys().any(|key| match key {
-            BoundKey::Inet(other, other_port) => {
+            BoundKey::Inet(other, other_port, other_datagram) => {
                 *other_port == port
+                    && *other_datagram == datagram
                     && other.is_ipv4() == ip.is_ipv4()
                     && (*other == ip || other.is_unspecified() || ip.is_unspecified())
             }
@@ -243,7 +259,7 @@ impl NetState {
         })
     }
 
-    fn ephemeral_port(&mut self, ip: IpAddr) -> io::Result<u16> {
+    fn ephemeral_port(&mut self, ip: IpAddr, datagram: bool) -> io::Result<u16> {
         for _ in 0..=(u16::MAX - FIRST_EPHEMERAL_PORT) {
             let port = self.next_port;
             self.next_port = if port == u16::MAX {
@@ -251,7 +267,7 @@ impl NetState {
             } else {
                 port + 1
             };
-            if !self.in_use(ip, port) {
+            if !self.in_use(ip, port, datagram) {
                 return Ok(port);
             }
         }
@@ -259,12 +275,13 @@ impl NetState {
     }
 
     pub fn bind_to(&mut self, id: SocketId, address: Address) -> io::Result<()> {
+        let datagram = self.socket(id)?.kind == Kind::Datagram;
         let address = match address {
             Address::Inet(addr) if addr.port() == 0 => {
-                let port = self.ephemeral_port(addr.ip())?;
+                let port = self.ephemeral_port(addr.ip(), datagram)?;
                 Address::Inet(SocketAddr::new(addr.ip(), port))
             }
-            Address::Inet(addr) if self.in_use(addr.ip(), addr.port()) => {
+            Address::Inet(addr) if self.in_use(addr.ip(), addr.port(), datagram) => {
                 return Err(errno(libc::EADDRINUSE))
             }
             Address::Unix(path) if self.bound.contains_key(&BoundKey::Unix(path.clone())) => {
@@ -276,7 +293,7 @@ impl NetState {
             }
             other => other,
         };
-        if let Some(key) = key_of(&address) {
+        if let Some(key) = key_of(&address, datagram) {
             self.bound.insert(key, id);
         }
         self.socket(id)?.local = Some(address);
@@ -321,12 +338,24 @@ impl NetState {
         self.send_item(now, from, from_addr, &to, Item::Reset { to: peer });
     }
 
-    /// The listener for a connection to `to`: bound to exactly that address, or to the
-    /// unspecified address of its IP version on the same port (when `to` is on the local host).
+    /// The listener for a connection to `to` (see `bound_socket`).
     pub fn listener_for(&self, to: &Address) -> Option<SocketId> {
-        let listening = |id: &SocketId| matches!(self.sockets.get(id), Some(s) if matches!(s.state, State::Listening { .. }));
-        let exact = key_of(to).and_then(|key| self.bound.get(&key).copied());
-        if let Some(id) = exact.filter(listening) {
+        self.bound_socket(to, false)
+    }
+
+    /// The listener (`datagram`: the datagram socket) that `to` reaches: bound to exactly that
+    /// address, or to the unspecified address of its IP version on the same port (when `to`
+    /// is on the local host).
+    pub fn bound_socket(&self, to: &Address, datagram: bool) -> Option<SocketId> {
+        let wanted = |id: &SocketId| {
+            self.sockets.get(id).is_some_and(|s| match s.state {
+                State::Listening { .. } => !datagram,
+                State::Datagram(_) => datagram,
+                _ => false,
+            })
+        };
+        let exact = key_of(to, datagram).and_then(|key| self.bound.get(&key).copied());
+        if let Some(id) = exact.filter(wanted) {
             return Some(id);
         }
         let Address::Inet(addr) = to else { return None };
@@ -339,9 +368,9 @@ impl NetState {
             Ipv6Addr::UNSPECIFIED.into()
         };
         self.bound
-            .get(&BoundKey::Inet(any, addr.port()))
+            .get(&BoundKey::Inet(any, addr.port(), datagram))
             .copied()
-            .filter(listening)
+            .filter(wanted)
     }
 
     /// Takes the collected events: records them and returns the wakers to wake.
@@ -355,8 +384,7 @@ impl NetState {
 
 impl SimNet {
     pub fn new(
-        latency: Ticks,
-        jitter: Ticks,
+        link: LinkSettings,
         hosts: Hosts,
         rng: rand_chacha::ChaCha8Rng,
         clock: Arc<AtomicU64>,
@@ -367,7 +395,7 @@ impl SimNet {
                 bound: BTreeMap::new(),
                 unix_files: BTreeSet::new(),
                 hosts,
-                wire: Wire::new(LinkSettings { latency, jitter }, rng),
+                wire: Wire::new(link, rng),
                 next_id: 0,
                 next_port: FIRST_EPHEMERAL_PORT,
                 events: Vec::new(),

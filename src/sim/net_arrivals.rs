@@ -73,6 +73,7 @@ impl NetState {
                 }
             }
             Item::Reset { to } => self.reset_arrived(to),
+            Item::Datagram { to, from, bytes } => self.datagram_arrived(&to, from, bytes),
         }
     }
 

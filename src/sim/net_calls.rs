@@ -6,7 +6,7 @@ use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 
-use super::net::{errno, would_block, Item, SimNet, State};
+use super::net::{errno, would_block, Datagrams, Item, SimNet, State};
 use crate::common::io::net::{Address, Family, Kind, Net, Shutdown, SocketId};
 use crate::common::io::readiness::Readiness;
 
@@ -26,20 +26,24 @@ const SEND_FLAGS: i32 = libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL;
 
 impl Net for SimNet {
     fn open(&self, family: Family, kind: Kind, _protocol: i32) -> io::Result<SocketId> {
-        if kind == Kind::Datagram {
-            return Err(io::Error::new(
-                io::ErrorKind::Unsupported,
-                "datagram sockets are not simulated: the simulated network carries TCP and \
-                 Unix stream sockets",
-            ));
-        }
-        self.with_state(|state, _| Ok(state.new_socket(family, None, State::Idle)))
+        let state = match (kind, family) {
+            (Kind::Stream, _) => State::Idle,
+            (Kind::Datagram, Family::Unix) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::Unsupported,
+                    "Unix datagram sockets are not simulated: the simulated network carries \
+                     TCP and UDP, and Unix stream sockets",
+                ))
+            }
+            (Kind::Datagram, _) => State::Datagram(Datagrams::default()),
+        };
+        self.with_state(|state_, _| Ok(state_.new_socket(family, None, state)))
     }
 
     fn bind(&self, id: SocketId, address: &Address) -> io::Result<()> {
         self.with_state(|state, _| {
             let socket = state.socket(id)?;
-            if socket.local.is_some() || !matches!(socket.state, State::Idle) {
+            if socket.local.is_some() || !matches!(socket.state, State::Idle | State::Datagram(_)) {
                 return Err(errno(libc::EINVAL));
             }
             state.bind_to(id, address.clone())
@@ -54,6 +58,9 @@ impl Net for SimNet {
             }
             state.autobind(id)?;
             let socket = state.socket(id)?;
+            if let State::Datagram(_) = socket.state {
+                return Err(errno(libc::EOPNOTSUPP));
+            }
             let backlog = backlog.clamp(1, 4096) as usize;
             match &mut socket.state {
                 State::Idle => {
@@ -78,7 +85,15 @@ impl Net for SimNet {
                     return Err(errno(libc::ENOENT));
                 }
             }
+            if let State::Datagram(_) = state.socket(id)?.state {
+                state.autobind(id)?;
+                if let State::Datagram(datagrams) = &mut state.socket(id)?.state {
+                    datagrams.peer = Some(address.clone());
+                }
+                return Ok(());
+            }
             match state.socket(id)?.state {
+                State::Datagram(_) => return Err(errno(libc::EINVAL)),
                 State::Connecting { .. } => return Err(errno(libc::EALREADY)),
                 State::Connected(_) => return Err(errno(libc::EISCONN)),
                 State::Listening { .. } => return Err(errno(libc::EINVAL)),
@@ -102,6 +117,7 @@ impl Net for SimNet {
     fn connect_result(&self, id: SocketId) -> io::Result<()> {
         self.with_state(|state, _| match state.socket(id)?.state {
             State::Connected(_) => Ok(()),
+            State::Datagram(ref datagrams) if datagrams.peer.is_some() => Ok(()),
             State::Connecting { .. } => Err(would_block()),
             State::Failed(code) => Err(errno(code)),
             _ => Err(errno(libc::ENOTCONN)),
@@ -118,6 +134,10 @@ impl Net for SimNet {
     fn recv(&self, id: SocketId, buffer: &mut [u8], flags: i32) -> io::Result<usize> {
         check_flags(flags, RECV_FLAGS)?;
         self.with_state(|state, _| {
+            if let State::Datagram(_) = state.socket(id)?.state {
+                let peek = flags & libc::MSG_PEEK != 0;
+                return state.recv_datagram(id, buffer, peek).map(|(n, _)| n);
+            }
             let State::Connected(conn) = &mut state.socket(id)?.state else {
                 return Err(errno(libc::ENOTCONN));
             };
@@ -153,6 +173,14 @@ impl Net for SimNet {
         buffer: &mut [u8],
         flags: i32,
     ) -> io::Result<(usize, Address)> {
+        check_flags(flags, RECV_FLAGS)?;
+        let datagram = self.with_state(|state, _| {
+            Ok::<_, io::Error>(matches!(state.socket(id)?.state, State::Datagram(_)))
+        })?;
+        if datagram {
+            let peek = flags & libc::MSG_PEEK != 0;
+            return self.with_state(|state, _| state.recv_datagram(id, buffer, peek));
+        }
         let n = self.recv(id, buffer, flags)?;
         let peer = self.peer_addr(id).unwrap_or(Address::UnixUnnamed);
         Ok((n, peer))
@@ -160,17 +188,22 @@ impl Net for SimNet {
 
     fn send(&self, id: SocketId, data: &[u8], flags: i32) -> io::Result<usize> {
         check_flags(flags, SEND_FLAGS)?;
-        self.with_state(|state, now| state.send_data(now, id, data))
+        self.with_state(|state, now| match state.socket(id)?.state {
+            State::Datagram(_) => state.send_datagram(now, id, data, None),
+            _ => state.send_data(now, id, data),
+        })
     }
 
     fn send_to(
         &self,
         id: SocketId,
-        _data: &[u8],
-        _address: &Address,
-        _flags: i32,
+        data: &[u8],
+        address: &Address,
+        flags: i32,
     ) -> io::Result<usize> {
-        self.with_state(|state, _| match state.socket(id)?.state {
+        check_flags(flags, SEND_FLAGS)?;
+        self.with_state(|state, now| match state.socket(id)?.state {
+            State::Datagram(_) => state.send_datagram(now, id, data, Some(address)),
             State::Connected(_) => Err(errno(libc::EISCONN)),
             _ => Err(errno(libc::ENOTCONN)),
         })
@@ -198,6 +231,9 @@ impl Net for SimNet {
     fn peer_addr(&self, id: SocketId) -> io::Result<Address> {
         self.with_state(|state, _| match &state.socket(id)?.state {
             State::Connected(conn) => Ok(conn.peer_addr.clone()),
+            State::Datagram(datagrams) => {
+                datagrams.peer.clone().ok_or_else(|| errno(libc::ENOTCONN))
+            }
             _ => Err(errno(libc::ENOTCONN)),
         })
     }
@@ -217,7 +253,10 @@ impl Net for SimNet {
                     State::Failed(code) => code,
                     _ => 0,
                 },
-                (libc::SOL_SOCKET, libc::SO_TYPE) => libc::SOCK_STREAM,
+                (libc::SOL_SOCKET, libc::SO_TYPE) => match socket.kind {
+                    Kind::Stream => libc::SOCK_STREAM,
+                    Kind::Datagram => libc::SOCK_DGRAM,
+                },
                 (libc::SOL_SOCKET, libc::SO_ACCEPTCONN) => {
                     i32::from(matches!(socket.state, State::Listening { .. }))
                 }

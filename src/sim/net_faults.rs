@@ -4,7 +4,7 @@
 
 use super::hosts::{host_of, host_of_ip, HostId};
 use super::net::{refusal_pipe, NetState, SimNet, State};
-use crate::common::base::time::Ticks;
+use super::wire::LinkChange;
 
 impl SimNet {
     /// The host of an IP address or name, or a message naming the unknown one.
@@ -24,8 +24,8 @@ impl SimNet {
         self.with_state(|state, now| state.wire.heal(now, between));
     }
 
-    pub fn set_link(&self, a: HostId, b: HostId, latency: Option<Ticks>, jitter: Option<Ticks>) {
-        self.with_state(|state, _| state.wire.set_link(a, b, latency, jitter));
+    pub fn set_link(&self, a: HostId, b: HostId, change: LinkChange) {
+        self.with_state(|state, _| state.wire.set_link(a, b, change));
     }
 
     /// Resets every connection between `a` and `b`, open or being set up: both ends get

@@ -27,6 +27,7 @@ use super::net::SimNet;
 use super::schedule::{Recorder, TIMERS};
 use super::strategy::{Strategy, StrategySpec};
 use super::trace::{Trace, TraceEntry};
+use super::wire::LinkSettings;
 use crate::common::base::time::{seconds_from_ticks, Ticks, NEVER};
 use crate::common::base::util::lock;
 use crate::common::drive::driver::run_task;
@@ -59,8 +60,8 @@ pub struct SimConfig {
 /// The simulated network a run starts with (`tonio.sim.Network`).
 #[derive(Clone, Debug)]
 pub struct NetworkConfig {
-    pub latency: Ticks,
-    pub jitter: Ticks,
+    /// Every link's settings unless `set_link` changes one.
+    pub link: LinkSettings,
     pub hosts: Vec<(String, std::net::IpAddr)>,
 }
 
@@ -68,8 +69,10 @@ impl Default for NetworkConfig {
     /// Half a millisecond each way, no jitter, no names beyond `localhost`.
     fn default() -> Self {
         NetworkConfig {
-            latency: 500,
-            jitter: 0,
+            link: LinkSettings {
+                latency: 500,
+                ..LinkSettings::default()
+            },
             hosts: Vec::new(),
         }
     }
@@ -171,8 +174,7 @@ impl SimPlatform {
         let strategy = Strategy::new(&config.strategy, &mut rng);
         let clock = Arc::new(AtomicU64::new(0));
         let net = SimNet::new(
-            config.network.latency,
-            config.network.jitter,
+            config.network.link,
             Hosts::new(config.network.hosts.iter().cloned()),
             stream(config.seed, NETWORK_STREAM),
             clock.clone(),

@@ -10,8 +10,12 @@
 //! - A parcel due while its two hosts are partitioned waits, in order, until they are healed;
 //!   then it and everything behind it on its pipe is sent again, in the original order, as TCP
 //!   retransmission would deliver it. Nothing is lost or reordered by a partition.
-//! - Every random draw (jitter, how a send is split) comes from the wire's own seeded stream,
-//!   in the order the program sends, so a run stays a function of its seed.
+//! - Every random draw (jitter, how a send is split, a datagram's loss or duplication) comes
+//!   from the wire's own seeded stream, in the order the program sends, so a run stays a
+//!   function of its seed.
+//! - Datagrams (`send_datagram`) are on no pipe: each gets its own jitter, so they may arrive
+//!   out of order; the link may lose or duplicate them; one due across a partition is dropped,
+//!   not held.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -21,12 +25,30 @@ use rand_chacha::ChaCha8Rng;
 use super::hosts::HostId;
 use crate::common::base::time::Ticks;
 
-/// Latency and jitter of a link, in ticks (microseconds).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Latency and jitter of a link, in ticks (microseconds), and the chances (in millionths) that
+/// it loses or duplicates a datagram.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct LinkSettings {
     pub latency: Ticks,
     pub jitter: Ticks,
+    pub loss: u32,
+    pub duplicate: u32,
 }
+
+/// A change of a link's settings (`None`: keep that one).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LinkChange {
+    pub latency: Option<Ticks>,
+    pub jitter: Option<Ticks>,
+    pub loss: Option<u32>,
+    pub duplicate: Option<u32>,
+}
+
+/// One in a million: the unit of `LinkSettings::loss` and `duplicate`.
+pub const PER_MILLION: u64 = 1_000_000;
+
+/// The pipe of every datagram (no order is kept among them).
+const DATAGRAMS: u64 = u64::MAX;
 
 /// Something travelling from one host to another.
 pub struct Parcel<T> {
@@ -36,6 +58,12 @@ pub struct Parcel<T> {
     pub item: T,
     /// Sending order (kept across a partition).
     seq: u64,
+}
+
+impl<T> Parcel<T> {
+    fn is_datagram(&self) -> bool {
+        self.pipe == DATAGRAMS
+    }
 }
 
 pub struct Wire<T> {
@@ -134,6 +162,35 @@ impl<T> Wire<T> {
         self.schedule_after(now, extra, parcel);
     }
 
+    /// Sends a datagram from host `from` to host `to` (`make` builds each copy): the link may
+    /// lose it or duplicate it, and each copy gets its own delay. Returns how many copies left.
+    pub fn send_datagram(
+        &mut self,
+        now: Ticks,
+        from: HostId,
+        to: HostId,
+        make: impl Fn() -> T,
+    ) -> usize {
+        let link = self.link(from, to);
+        if self.draw(PER_MILLION) < u64::from(link.loss) {
+            return 0;
+        }
+        let copies = 1 + usize::from(self.draw(PER_MILLION) < u64::from(link.duplicate));
+        for _ in 0..copies {
+            self.seq += 1;
+            let at = now.saturating_add(self.delay(from, to));
+            let parcel = Parcel {
+                pipe: DATAGRAMS,
+                from,
+                to,
+                item: make(),
+                seq: self.seq,
+            };
+            self.in_flight.insert((at, parcel.seq), parcel);
+        }
+        copies
+    }
+
     /// The latency of the link between `a` and `b`.
     pub fn latency(&self, a: HostId, b: HostId) -> Ticks {
         self.link(a, b).latency
@@ -153,7 +210,9 @@ impl<T> Wire<T> {
             }
             let parcel = self.in_flight.remove(&key)?;
             if self.partitioned(parcel.from, parcel.to) {
-                self.stalled.push(parcel);
+                if !parcel.is_datagram() {
+                    self.stalled.push(parcel);
+                }
                 continue;
             }
             return Some(parcel);
@@ -204,20 +263,16 @@ impl<T> Wire<T> {
         }
     }
 
-    /// Sets the latency and/or jitter of the link between `a` and `b`.
-    pub fn set_link(
-        &mut self,
-        a: HostId,
-        b: HostId,
-        latency: Option<Ticks>,
-        jitter: Option<Ticks>,
-    ) {
+    /// Changes the settings of the link between `a` and `b`.
+    pub fn set_link(&mut self, a: HostId, b: HostId, change: LinkChange) {
         let current = self.link(a, b);
         self.links.insert(
             pair(a, b),
             LinkSettings {
-                latency: latency.unwrap_or(current.latency),
-                jitter: jitter.unwrap_or(current.jitter),
+                latency: change.latency.unwrap_or(current.latency),
+                jitter: change.jitter.unwrap_or(current.jitter),
+                loss: change.loss.unwrap_or(current.loss),
+                duplicate: change.duplicate.unwrap_or(current.duplicate),
             },
         );
     }
@@ -245,7 +300,11 @@ mod tests {
 
     fn wire(latency: Ticks, jitter: Ticks) -> Wire<u32> {
         Wire::new(
-            LinkSettings { latency, jitter },
+            LinkSettings {
+                latency,
+                jitter,
+                ..LinkSettings::default()
+            },
             ChaCha8Rng::seed_from_u64(7),
         )
     }

@@ -289,15 +289,6 @@ def test_yield_flavour_unix_listener_and_client():
     assert sim.run(main(), seed=0) == b"x"
 
 
-def test_datagram_sockets_are_refused_with_a_clear_error():
-    def main():
-        with pytest.raises(OSError, match="datagram sockets are not simulated"):
-            tsocket.socket(tsocket.AF_INET, tsocket.SOCK_DGRAM)
-        yield
-
-    sim.run(main(), seed=0)
-
-
 def test_fault_api_outside_a_simulated_run():
     with pytest.raises(RuntimeError, match="simulated run"):
         sim.network()
