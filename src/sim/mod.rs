@@ -21,6 +21,7 @@ mod net_datagrams;
 mod net_faults;
 mod net_streams;
 pub mod platform;
+mod run_end;
 
 pub mod schedule;
 pub mod strategy;

@@ -11,7 +11,7 @@
 //! 4. Else the run is deadlocked: `Deadlock` names the seed, the virtual time and every blocked
 //!    task with what it waits on and where; the tasks are then cancelled so they unwind.
 //!
-//! `max_steps` / `max_time` end a run that does not finish (`LimitExceeded`).
+//! `max_steps` / `max_time` end a run that does not finish (`LimitExceeded`): see `run_end.rs`.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -21,14 +21,14 @@ use pyo3::prelude::*;
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::errors::{Deadlock, LimitExceeded, SimulationError};
+use super::errors::SimulationError;
 use super::hosts::Hosts;
 use super::net::SimNet;
 use super::schedule::{Recorder, TIMERS};
 use super::strategy::{Strategy, StrategySpec};
 use super::trace::{Trace, TraceEntry};
 use super::wire::LinkSettings;
-use crate::common::base::time::{seconds_from_ticks, Ticks, NEVER};
+use crate::common::base::time::{Ticks, NEVER};
 use crate::common::base::util::lock;
 use crate::common::drive::driver::run_task;
 use crate::common::io::signals::SignalHub;
@@ -37,15 +37,13 @@ use crate::common::run::core::RuntimeCore;
 use crate::common::run::current;
 use crate::common::run::platform::Platform;
 use crate::common::run::task::Task;
-use crate::common::run::task_report::{blocked_tasks, describe};
+use crate::common::run::task_report::describe;
 
 /// RNG streams, one per concern.
 const SCHEDULER_STREAM: u64 = 1;
 const ENTROPY_STREAM: u64 = 2;
 const NETWORK_STREAM: u64 = 3;
 const TIMER_ORDER_STREAM: u64 = 4;
-/// Steps allowed for unwinding after a run was ended by a limit or a deadlock.
-const UNWIND_STEPS: u64 = 100_000;
 
 #[derive(Clone, Debug)]
 pub struct SimConfig {
@@ -91,29 +89,29 @@ pub struct SimRun {
     pub entries: Option<Vec<TraceEntry>>,
 }
 
-struct SimState {
+pub(super) struct SimState {
     ready: VecDeque<Arc<Task>>,
     blocking: VecDeque<Arc<BlockingJob>>,
     rng: ChaCha8Rng,
     strategy: Strategy,
     decisions: Recorder,
     trace: Trace,
-    step: u64,
+    pub(super) step: u64,
     /// Set once a limit or a deadlock ended the run (tasks are unwinding).
-    ended_at: Option<u64>,
+    pub(super) ended_at: Option<u64>,
     /// The step whose task is running now (`None` when timers, the network or a blocking call
     /// run).
     running_step: Option<u64>,
 }
 
 pub struct SimPlatform {
-    config: SimConfig,
+    pub(super) config: SimConfig,
     /// Signals of `signals=[...]`, delivered by `tonio.sim.send_signal` (no OS signal is
     /// ever listened to).
     signals: SignalHub,
     clock: Arc<AtomicU64>,
     net: SimNet,
-    state: Mutex<SimState>,
+    pub(super) state: Mutex<SimState>,
     entropy: Mutex<ChaCha8Rng>,
     /// Draws `timer_order`.
     timer_order: Mutex<ChaCha8Rng>,
@@ -216,14 +214,6 @@ impl SimPlatform {
         }
     }
 
-    fn replay_hint(&self) -> String {
-        format!(
-            "seed={} strategy={}",
-            self.config.seed,
-            self.config.strategy.describe()
-        )
-    }
-
     /// One step of the loop (see the module docs).
     fn step(&self, py: Python<'_>, core: &Arc<RuntimeCore>) -> Step {
         let picked = self.pick(py, core);
@@ -304,67 +294,6 @@ impl SimPlatform {
             .trace
             .record(step, now, task.id, || describe(py, &task));
         Some(Picked::Task(task, step))
-    }
-
-    /// Ends the run with `LimitExceeded` once it passes `max_steps`, or once its clock would
-    /// pass `max_time` (`time`: where it is or would go). Returns whether a limit is passed.
-    fn check_limits(&self, py: Python<'_>, core: &RuntimeCore, step: u64, time: Ticks) -> bool {
-        if step <= self.config.max_steps && time <= self.config.max_time {
-            return false;
-        }
-        let mut state = lock(&self.state);
-        if state.ended_at.is_some() {
-            // Unwinding after the end: the clock may move on (a `finally` that sleeps).
-            return false;
-        }
-        state.ended_at = Some(step);
-        drop(state);
-        let what = if step > self.config.max_steps {
-            format!("max_steps={} steps", self.config.max_steps)
-        } else {
-            format!(
-                "max_time={:.6}s of virtual time",
-                seconds_from_ticks(self.config.max_time)
-            )
-        };
-        let blocked = blocked_tasks(py, core);
-        core.interrupt(LimitExceeded::new_err(format!(
-            "simulated run did not finish within {what} (livelock?); {}; {} unfinished \
-             task(s):\n{}",
-            self.replay_hint(),
-            blocked.len(),
-            blocked.join("\n")
-        )));
-        true
-    }
-
-    /// Nothing can run: report the deadlock once (then the tasks unwind). Returns false if the
-    /// run cannot make progress even after that.
-    fn deadlocked(&self, py: Python<'_>, core: &RuntimeCore) -> bool {
-        let mut state = lock(&self.state);
-        if state.ended_at.is_some() {
-            return false;
-        }
-        state.ended_at = Some(state.step);
-        let step = state.step;
-        drop(state);
-        let blocked = blocked_tasks(py, core);
-        core.interrupt(Deadlock::new_err(format!(
-            "deadlock at virtual time {:.6}s after {step} steps ({}): no task can make progress; \
-             {} unfinished task(s):\n{}",
-            seconds_from_ticks(self.now()),
-            self.replay_hint(),
-            blocked.len(),
-            blocked.join("\n")
-        )));
-        true
-    }
-
-    fn unwinding_too_long(&self) -> bool {
-        let state = lock(&self.state);
-        state
-            .ended_at
-            .is_some_and(|at| state.step > at + UNWIND_STEPS)
     }
 }
 

@@ -10,12 +10,11 @@ from ._streams import (
     SocketStream,
     open_tcp_listeners,
     open_tcp_stream,
-    open_unix_listener,
     open_unix_socket,
     serve_listeners,
     serve_tcp,
-    serve_unix,
 )
+from ._unix_listeners import open_unix_listener, serve_unix
 
 __all__ = [
     "SocketListener",
