@@ -104,7 +104,7 @@ pub fn parse_context(value: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
 }
 
 pub fn parse_threads(value: Option<&Bound<'_, PyAny>>) -> PyResult<usize> {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cores = crate::common::base::util::cores();
     let Some(value) = value.filter(|v| !v.is_none()) else {
         return Ok(cores);
     };

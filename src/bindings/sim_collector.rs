@@ -15,15 +15,16 @@
 //! (A `gc.collect()` that the program itself calls from another thread is beyond this rule.)
 //!
 //! # Invariants
-//! - `running` counts the runs in progress; the collector is paused iff it is above 0 (and it
-//!   was enabled when the first began), except while `switching`.
-//! - `switching` is set while one thread pauses or restores the collector (Python calls made
-//!   without the lock); nobody enters, leaves or collects meanwhile.
-//! - Every wait happens detached from the interpreter, so a stop-the-world pause elsewhere
-//!   never waits for a thread blocked here.
+//! - `running` counts the runs in progress; the automatic collector is paused iff it is above
+//!   0 (restored as it was when the first began). It is switched with CPython's C calls
+//!   (`PyGC_Disable`/`PyGC_Enable`: a flag, no Python code) under the gate's lock, so entering
+//!   and leaving cost a lock and no Python call.
+//! - No thread ever blocks on the gate while attached to the interpreter: the lock is tried
+//!   first, and waited for only detached, so a stop-the-world pause elsewhere never waits for
+//!   a thread blocked here.
 
 use std::cell::Cell;
-use std::sync::{Condvar, Mutex};
+use std::sync::{Condvar, Mutex, MutexGuard};
 
 use pyo3::prelude::*;
 
@@ -31,7 +32,6 @@ use crate::common::base::util::lock;
 
 struct Gate {
     running: usize,
-    switching: bool,
     collecting: bool,
     waiting_collectors: usize,
     /// Whether the automatic collector was enabled when the first run in progress began.
@@ -40,7 +40,6 @@ struct Gate {
 
 static GATE: Mutex<Gate> = Mutex::new(Gate {
     running: 0,
-    switching: false,
     collecting: false,
     waiting_collectors: 0,
     was_enabled: false,
@@ -52,27 +51,38 @@ thread_local! {
     static RUNS_HERE: Cell<usize> = const { Cell::new(0) };
 }
 
-/// Waits (detached) until `ready` holds for the gate, then applies `then` under the lock.
-fn wait_then<R: Send>(
+/// Runs `then` under the gate's lock, attached, once `ready` holds: at once if the lock is
+/// free and the gate ready; else after waiting (detached) until it looks ready, and trying
+/// again. (`then` may call into CPython: it always runs attached.)
+fn with_gate<R>(
     py: Python<'_>,
     ready: impl Fn(&Gate) -> bool + Send + Sync,
-    then: impl FnOnce(&mut Gate) -> R + Send,
+    then: impl FnOnce(&mut Gate) -> R,
 ) -> R {
-    py.detach(|| {
-        let mut gate = lock(&GATE);
-        while !ready(&gate) {
-            gate = CHANGED
-                .wait(gate)
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut then = Some(then);
+    loop {
+        if let Ok(mut gate) = GATE.try_lock() {
+            if ready(&gate) {
+                if let Some(then) = then.take() {
+                    return finish(&mut gate, then);
+                }
+            }
         }
-        let result = then(&mut gate);
-        CHANGED.notify_all();
-        result
-    })
+        py.detach(|| {
+            let mut gate = lock(&GATE);
+            while !ready(&gate) {
+                gate = CHANGED
+                    .wait(gate)
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+            }
+        });
+    }
 }
 
-fn done_switching(py: Python<'_>) {
-    wait_then(py, |_| true, |gate| gate.switching = false);
+fn finish<R>(gate: &mut MutexGuard<'_, Gate>, then: impl FnOnce(&mut Gate) -> R) -> R {
+    let result = then(gate);
+    CHANGED.notify_all();
+    result
 }
 
 /// One simulated run in progress, from [`enter`] until dropped.
@@ -84,60 +94,36 @@ pub struct SimRun {
 /// automatic collector if this is the first run.
 pub fn enter(py: Python<'_>) -> PyResult<SimRun> {
     let nested = RUNS_HERE.with(Cell::get) > 0;
-    let first = wait_then(
+    with_gate(
         py,
-        move |gate| {
-            !gate.switching && (nested || (!gate.collecting && gate.waiting_collectors == 0))
-        },
+        move |gate| nested || (!gate.collecting && gate.waiting_collectors == 0),
         |gate| {
             gate.running += 1;
-            gate.switching = gate.running == 1;
-            gate.switching
+            if gate.running == 1 {
+                // Safety: a flag of the interpreter's collector; no Python code runs.
+                gate.was_enabled = unsafe { pyo3::ffi::PyGC_Disable() } != 0;
+            }
         },
     );
     RUNS_HERE.with(|runs| runs.set(runs.get() + 1));
-    let run = SimRun { _private: () };
-    if first {
-        let gc = py.import("gc");
-        let paused = gc.and_then(|gc| {
-            let enabled: bool = gc.call_method0("isenabled")?.extract()?;
-            gc.call_method0("disable")?;
-            Ok(enabled)
-        });
-        wait_then(
-            py,
-            |_| true,
-            |gate| {
-                gate.was_enabled = *paused.as_ref().unwrap_or(&false);
-                gate.switching = false;
-            },
-        );
-        paused?;
-    }
-    Ok(run)
+    Ok(SimRun { _private: () })
 }
 
 impl Drop for SimRun {
     fn drop(&mut self) {
         RUNS_HERE.with(|runs| runs.set(runs.get().saturating_sub(1)));
         Python::attach(|py| {
-            let restore = wait_then(
+            with_gate(
                 py,
-                |gate| !gate.switching,
+                |_| true,
                 |gate| {
                     gate.running -= 1;
-                    gate.switching = gate.running == 0;
-                    gate.switching.then_some(gate.was_enabled)
+                    if gate.running == 0 && gate.was_enabled {
+                        // Safety: as in `enter`.
+                        unsafe { pyo3::ffi::PyGC_Enable() };
+                    }
                 },
             );
-            if let Some(was_enabled) = restore {
-                if was_enabled {
-                    if let Err(err) = py.import("gc").and_then(|gc| gc.call_method0("enable")) {
-                        err.write_unraisable(py, None);
-                    }
-                }
-                done_switching(py);
-            }
         });
     }
 }
@@ -150,10 +136,10 @@ pub fn sim_collect_between_runs(py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
     if RUNS_HERE.with(Cell::get) > 0 {
         return Ok(None);
     }
-    wait_then(py, |_| true, |gate| gate.waiting_collectors += 1);
-    wait_then(
+    with_gate(py, |_| true, |gate| gate.waiting_collectors += 1);
+    with_gate(
         py,
-        |gate| gate.running == 0 && !gate.switching && !gate.collecting,
+        |gate| gate.running == 0 && !gate.collecting,
         |gate| {
             gate.waiting_collectors -= 1;
             gate.collecting = true;
@@ -163,6 +149,6 @@ pub fn sim_collect_between_runs(py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
         .import("gc")
         .and_then(|gc| gc.call_method0("collect"))
         .map(Bound::unbind);
-    wait_then(py, |_| true, |gate| gate.collecting = false);
+    with_gate(py, |_| true, |gate| gate.collecting = false);
     collected.map(Some)
 }

@@ -113,7 +113,7 @@ pub struct BlockingPool {
 impl BlockingPool {
     pub fn new(max_threads: usize, idle_ttl: Duration) -> BlockingPool {
         let max_threads = max_threads.max(1);
-        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let cores = crate::common::base::util::cores();
         BlockingPool {
             shared: Arc::new(PoolShared {
                 state: Mutex::new(PoolState {

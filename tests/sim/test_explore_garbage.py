@@ -66,3 +66,19 @@ def test_a_replay_runs_without_the_automatic_collector_as_explored_runs_do():
     for seed in range(5):
         tonio.sim.run(program(), seed=seed)
     assert gc.isenabled()  # restored after the run
+
+
+def test_workers_contending_for_the_collector_gate_run_every_seed():
+    """Many short runs on two workers meet at the gate that pauses the collector (a version that
+    paused it while detached from the interpreter crashed here)."""
+
+    def tiny():
+        def main():
+            yield
+            cyclic_garbage(50)
+
+        return main()
+
+    for _ in range(20):
+        assert tonio.sim.explore(tiny, runs=200, workers=2).runs == 200
+    assert gc.isenabled()
