@@ -2,26 +2,11 @@
 
 import re
 
-LOST_UPDATE = """
-import pytest
-import tonio
-
-@pytest.mark.tonio(platform="sim", runs=RUNS)
-def test_lost_update():
-    counter = {"v": 0}
-
-    def inc():
-        v = counter["v"]
-        yield
-        counter["v"] = v + 1
-
-    yield tonio.spawn(inc(), inc(), inc())
-    assert counter["v"] == 3
-"""
+from plugin_programs import lost_update
 
 
 def write(pytester, runs="200"):
-    pytester.makepyfile(test_edges=LOST_UPDATE.replace("RUNS", runs))
+    pytester.makepyfile(test_edges=lost_update(runs=runs))
 
 
 def test_without_the_cache_plugin_the_simulator_still_runs(pytester):

@@ -2,6 +2,8 @@
 fixture's own error is reported as a fixture error, not blamed on a seed. Each through
 pytester; each failed on the build before (see the issue's items in the test names)."""
 
+from plugin_programs import lost_update
+
 BUILTINS = """
 import logging
 import os
@@ -46,22 +48,7 @@ def test_every_builtin_fixture_works_for_every_seed(pytester):
     result.assert_outcomes(passed=2)
 
 
-FAILING_WITH_TMP_PATH = """
-import pytest
-import tonio
-
-@pytest.mark.tonio(platform="sim", runs=50)
-def test_lost_update(tmp_path):
-    counter = {"v": 0}
-
-    def inc():
-        v = counter["v"]
-        yield
-        counter["v"] = v + 1
-
-    yield tonio.spawn(inc(), inc(), inc())
-    assert counter["v"] == 3
-"""
+FAILING_WITH_TMP_PATH = lost_update(runs=50, args="tmp_path")
 
 
 def test_a_failing_test_with_tmp_path_reports_its_own_error_first(pytester):

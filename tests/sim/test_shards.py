@@ -6,6 +6,7 @@ import re
 
 import planted_bugs as bugs
 import pytest
+from plugin_programs import lost_update
 
 import tonio.sim
 from tonio.sim import Failure
@@ -58,22 +59,7 @@ def test_bad_shards_are_refused(shard):
         tonio.sim.explore(bugs.lost_update, runs=2, shard=shard)
 
 
-LOST_UPDATE = """
-import pytest
-import tonio
-
-@pytest.mark.tonio(platform="sim", runs=40)
-def test_lost_update():
-    counter = {"v": 0}
-
-    def inc():
-        v = counter["v"]
-        yield
-        counter["v"] = v + 1
-
-    yield tonio.spawn(inc(), inc(), inc())
-    assert counter["v"] == 3
-"""
+LOST_UPDATE = lost_update(runs=40)
 
 
 def reported_seed(result):
@@ -102,9 +88,7 @@ def test_a_bad_shard_option_is_a_usage_error(pytester, text):
     result.stderr.fnmatch_lines(["*--tonio-shard must be K/N*"])
 
 
-TWO_FAILING = LOST_UPDATE + LOST_UPDATE.replace("test_lost_update", "test_lost_update_too").replace(
-    "import pytest\nimport tonio\n", ""
-)
+TWO_FAILING = lost_update(runs=40) + lost_update(runs=40, name="test_lost_update_too")
 
 
 def test_under_xdist_failing_seeds_are_recorded_and_replay_lines_replay(pytester):
