@@ -150,17 +150,8 @@ class Process:
                 stream.close()
         self._close_pidfd()
 
-    def _kill(self) -> None:
-        if self._popen.returncode is None:
-            try:
-                self._popen.kill()
-            except ProcessLookupError:
-                pass
-
     def _kill_and_reap(self) -> None:
-        self._kill()
-        if self._popen.returncode is None:
-            self._popen.wait()  # SIGKILL: the child exits at once
+        _kill_and_reap(self._popen)
         self._close()
 
     def __del__(self) -> None:
@@ -255,9 +246,14 @@ def _discard(child: tuple[subprocess.Popen[bytes], dict[str, int]]) -> None:
     popen, parent_ends = child
     for fd in parent_ends.values():
         os.close(fd)
-    if popen.returncode is None:
-        popen.kill()
-        popen.wait()  # SIGKILL: the child exits at once
+    _kill_and_reap(popen)
+
+
+def _kill_and_reap(popen: subprocess.Popen[bytes]) -> None:
+    """SIGKILL, then reap: the child exits at once. (`Popen.kill` does nothing once the child
+    was reaped, and ignores one that is already gone.)"""
+    popen.kill()
+    popen.wait()
 
 
 @types.coroutine
@@ -343,7 +339,7 @@ def _run(command: Any, feed: bytes | None, check: bool, kwargs: dict[str, Any]) 
         except BaseException as exc:
             # Cancelled (or failed): the child dies first, then the pipe tasks end before
             # their pipes are closed.
-            proc._kill()
+            proc.kill()
             pipes.cancel()
             if not isinstance(exc, GeneratorExit):
                 try:

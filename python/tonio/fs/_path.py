@@ -138,12 +138,7 @@ _DISK_METHODS: dict[str, Callable[[Any], Any]] = {
 def _run(path: Path, name: str, convert: Callable[[Any], Any], args: tuple, kwargs: dict) -> Any:
     plain = pathlib.Path(path)
     method = getattr(pathlib.Path, name, None) or _BACKPORTS[name]  # 3.14's methods on 3.13
-    result = method(plain, *args, **kwargs)
-    return (
-        result
-        if convert is _same_kind and not isinstance(result, pathlib.PurePath)
-        else (convert(result))
-    )
+    return convert(method(plain, *args, **kwargs))
 
 
 def _read_bytes(path: str) -> bytes:
@@ -163,13 +158,15 @@ def _read_bytes(path: str) -> bytes:
 
 
 def _disk_method(name: str, convert: Callable[[Any], Any]) -> Callable[..., Any]:
-    def method(self: Path, *args: Any, **kwargs: Any) -> Any:
-        return spawn_blocking(_run, self, name, convert, args, kwargs)
-
     if name == "read_bytes":  # the hot one: no pathlib.Path made on the pool
 
-        def method(self: Path) -> Any:  # noqa: F811
+        def method(self: Path) -> Any:
             return spawn_blocking(_read_bytes, os.fspath(self))
+
+    else:
+
+        def method(self: Path, *args: Any, **kwargs: Any) -> Any:
+            return spawn_blocking(_run, self, name, convert, args, kwargs)
 
     method.__name__ = method.__qualname__ = name
     method.__doc__ = (

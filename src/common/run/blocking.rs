@@ -9,11 +9,11 @@
 //! task is cancelled before a thread picks the job up (the call then never runs).
 //!
 //! # Cancellation while running
-//! The waiting task resumes with `CancelledError` at once. The call itself is interrupted
-//! (unless it was made `to_completion`: a call that must not stop halfway, such as spawning a
-//! child process, finishes and its result is dropped) if the platform can (`Platform::interrupt_blocking`: the real platform raises an asynchronous
+//! The waiting task resumes with `CancelledError` at once. The call itself is interrupted if
+//! the platform can (`Platform::interrupt_blocking`: the real platform raises an asynchronous
 //! `CancelledError` in its pool thread; the simulator, which runs calls inline on its one
-//! thread, lets them finish). An interruption is requested and withdrawn only under `state`,
+//! thread, lets them finish), unless it was made `to_completion`: a call that must not stop
+//! halfway (spawning a child process) finishes and its result is dropped. An interruption is requested and withdrawn only under `state`,
 //! and withdrawn after the call returns if it never fired, so it can never hit a later job on
 //! the same thread.
 
