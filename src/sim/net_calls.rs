@@ -174,12 +174,13 @@ impl Net for SimNet {
         flags: i32,
     ) -> io::Result<(usize, Address)> {
         check_flags(flags, RECV_FLAGS)?;
-        let datagram = self.with_state(|state, _| {
-            Ok::<_, io::Error>(matches!(state.socket(id)?.state, State::Datagram(_)))
+        let peek = flags & libc::MSG_PEEK != 0;
+        let datagram = self.with_state(|state, _| match state.socket(id)?.state {
+            State::Datagram(_) => state.recv_datagram(id, buffer, peek).map(Some),
+            _ => Ok(None),
         })?;
-        if datagram {
-            let peek = flags & libc::MSG_PEEK != 0;
-            return self.with_state(|state, _| state.recv_datagram(id, buffer, peek));
+        if let Some(received) = datagram {
+            return Ok(received);
         }
         let n = self.recv(id, buffer, flags)?;
         let peer = self.peer_addr(id).unwrap_or(Address::UnixUnnamed);
