@@ -34,6 +34,9 @@ fn _tonio(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bindings::socket::socketpair, m)?)?;
     m.add_function(wrap_pyfunction!(bindings::socket::fromfd, m)?)?;
     m.add_class::<bindings::sim_network::SimNetwork>()?;
+    m.add_class::<bindings::sim_disk::SimDisk>()?;
+    m.add_function(wrap_pyfunction!(bindings::sim_disk::sim_disk, m)?)?;
+    bindings::disk_calls::register(m)?;
     m.add_class::<bindings::tls::ClientConfig>()?;
     m.add_class::<bindings::tls::ServerConfig>()?;
     m.add_class::<bindings::tls::TLSSession>()?;

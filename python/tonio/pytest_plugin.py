@@ -21,8 +21,9 @@ Simulator:
 - ``--tonio-workers N`` runs each test's seeds on N threads (the first failing seed in seed order
   is still the one reported); it combines with pytest-xdist's ``-n``, which spreads tests over
   processes.
-- ``network=tonio.sim.Network(...)`` and ``signals=[...]`` in the marker configure the
-  simulated network and signals.
+- ``network=tonio.sim.Network(...)``, ``disk=tonio.sim.Disk(...)`` and ``signals=[...]`` in the
+  marker configure the simulated network, disk and signals. (On the real platform ``disk=``
+  is refused: the test would run on the real disk instead.)
 - Every seed of a simulated test gets fresh function-scoped fixtures, built-in (``tmp_path``,
   ``monkeypatch``, ``capsys``, ``caplog``, ...) or the user's (torn down and set up again
   between seeds, as a real re-run would), so a reported seed replays alone. (With
@@ -54,9 +55,17 @@ import tonio.sim
 from tonio import _plugin_failure, _plugin_fixtures
 
 MARKER = "tonio"
-SIM_ONLY = {"max_steps", "max_time", "network"}
+SIM_ONLY = {"max_steps", "max_time", "network", "disk"}
 PLUGIN_KEYS = {"platform", "runs", "strategy", "seed"}
-SIM_OPTIONS = {"context", "max_steps", "max_time", "unhandled_error_hook", "network", "signals"}
+SIM_OPTIONS = {
+    "context",
+    "max_steps",
+    "max_time",
+    "unhandled_error_hook",
+    "network",
+    "signals",
+    "disk",
+}
 DEFAULT_RUNS = 50
 CACHE_PREFIX = "tonio/failing-seeds/"
 

@@ -18,7 +18,9 @@ Every run also exports its decisions as a schedule string (``Runtime.last_schedu
 failing schedule (``Failure.shrunk``), and :func:`timeline` draws a run as an HTML page.
 
 The network is simulated too (``tonio.net`` runs unchanged over it): see :class:`Network` for
-hosts, latency and jitter, and :func:`network` for faults injected from inside a run.
+hosts, latency and jitter, and :func:`network` for faults injected from inside a run. With
+``disk=Disk()`` so is the disk (``tonio.fs`` runs unchanged over it): :func:`disk` crashes it
+and injects errors.
 """
 
 from __future__ import annotations
@@ -33,15 +35,16 @@ from typing import Any
 
 from ._replay import pastable_name, replay_call
 from ._shrink import Shrunk, shrink_failure
+from ._sim_world import Disk, Network, disk, network
 from ._timeline import timeline
-from ._tonio import Deadlock, LimitExceeded, Runtime, SimNetwork, SimulationError
+from ._tonio import Deadlock, LimitExceeded, Runtime, SimulationError
 from ._tonio import platform_entropy as _platform_entropy
 from ._tonio import sim_collect_between_runs as _sim_collect_between_runs
-from ._tonio import sim_network as _sim_network
 from ._tonio import sim_send_signal as _sim_send_signal
 
 __all__ = [
     "Deadlock",
+    "Disk",
     "Failure",
     "LimitExceeded",
     "Network",
@@ -51,6 +54,7 @@ __all__ = [
     "SimulationError",
     "Summary",
     "derive_seed",
+    "disk",
     "explore",
     "network",
     "random",
@@ -118,51 +122,6 @@ class Summary:
     shard: tuple[int, int] | None = None
 
 
-@dataclass(frozen=True)
-class Network:
-    """The simulated network a run starts with; pass it as ``network=`` to :func:`run`,
-    :func:`runtime`, :func:`explore` or the pytest marker (each run gets a fresh copy).
-
-    ``latency``: one-way delay of every delivery, in virtual seconds; ``jitter``: up to that
-    much more, seeded per delivery; ``hosts``: names to IP addresses (``localhost`` and
-    127.0.0.0/8 are the local host). Any IP address is a host: a socket bound to an address
-    belongs to that host, an unbound client to the local host. A stream delivers bytes in
-    order, but a send may arrive in pieces and sends may arrive merged, as over real TCP.
-    Datagrams (``SOCK_DGRAM``) each get their own jitter, so they may reorder; ``loss`` and
-    ``duplicate`` are the chances (0 to 1) that a link loses one or delivers it twice, and a
-    partition drops them.
-    """
-
-    latency: float = 0.0005
-    jitter: float = 0.0
-    hosts: dict[str, str] | None = None
-    loss: float = 0.0
-    duplicate: float = 0.0
-
-    def __repr__(self) -> str:  # qualified, so that a replay line can be pasted as it is
-        lossy = (
-            f", loss={self.loss!r}, duplicate={self.duplicate!r}"
-            if self.loss or self.duplicate
-            else ""
-        )
-        return (
-            f"tonio.sim.Network(latency={self.latency!r}, jitter={self.jitter!r}, "
-            f"hosts={self.hosts!r}{lossy})"
-        )
-
-
-def network() -> SimNetwork:
-    """The live network of the running simulated run, for faults: ``partition(a, b)``,
-    ``heal(a=None, b=None)`` (no arguments: every partition), ``set_link(a, b, *,
-    latency=None, jitter=None, loss=None, duplicate=None)`` and ``reset(a, b)`` (every
-    connection between the two hosts, open or being set up, is reset; it returns the number of
-    connection ends reset, 2 per connection). ``a``/``b`` are IP addresses or names of the
-    network. A fault takes effect at the step of the task that calls it, so it replays with the
-    run.
-    """
-    return _sim_network()
-
-
 def random() -> _random.Random:
     """A ``random.Random`` for the program under test. Inside a simulated run it is seeded from
     the run's seed (so a program that draws from it replays exactly); on the real platform, or
@@ -225,6 +184,7 @@ def runtime(
     network: Network | None = None,
     signals: list[int] | None = None,
     schedule: str | None = None,
+    disk: Disk | None = None,
 ) -> Runtime:
     """A runtime on the simulated platform (``TONIO_SEED``/``TONIO_STRATEGY`` override).
 
@@ -235,7 +195,8 @@ def runtime(
     ``LimitExceeded``. ``trace=True`` records every scheduling decision in ``last_trace``; the
     ``last_trace_hash`` fingerprint is always kept. ``network``: the simulated network's
     settings (default: ``Network()``). ``signals``: the signals the run's receivers may get,
-    delivered with :func:`send_signal`.
+    delivered with :func:`send_signal`. ``disk``: a :class:`Disk` makes ``tonio.fs`` work on
+    a simulated disk, fresh per run (default: the real disk, inline).
     """
     seed, strategy, _ = _env_overrides(seed, strategy)
     if schedule is not None:
@@ -251,6 +212,7 @@ def runtime(
         unhandled_error_hook=unhandled_error_hook,
         network=network,
         signals=signals,
+        disk=disk,
     )
 
 

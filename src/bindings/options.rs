@@ -9,6 +9,7 @@ use pyo3::prelude::*;
 use super::args::{int_arg, signal_arg, type_name};
 use pyo3::types::{PyBool, PyFloat, PyInt};
 
+use crate::sim::disk::DiskConfig;
 use crate::sim::platform::{NetworkConfig, SimConfig};
 use crate::sim::strategy::StrategySpec;
 
@@ -31,6 +32,7 @@ pub fn parse_sim(
     max_time: Option<&Bound<'_, PyAny>>,
     trace: Option<&Bound<'_, PyAny>>,
     network: NetworkConfig,
+    disk: Option<DiskConfig>,
 ) -> PyResult<SimConfig> {
     let mut seed = seed.map(parse_seed).transpose()?.unwrap_or(0);
     let strategy =
@@ -78,6 +80,7 @@ pub fn parse_sim(
         max_time: crate::common::base::time::ticks_from_seconds(max_time),
         record_trace,
         network,
+        disk,
     })
 }
 

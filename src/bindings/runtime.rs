@@ -63,7 +63,7 @@ impl Runtime {
     #[pyo3(signature = (
         *, context=None, signals=None, threads=None, blocking_threadpool_size=None,
         blocking_threadpool_idle_ttl=None, unhandled_error_hook=None, platform=None, seed=None,
-        strategy=None, max_steps=None, max_time=None, trace=None, network=None
+        strategy=None, max_steps=None, max_time=None, trace=None, network=None, disk=None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -81,6 +81,7 @@ impl Runtime {
         max_time: Option<Bound<'_, PyAny>>,
         trace: Option<Bound<'_, PyAny>>,
         network: Option<Bound<'_, PyAny>>,
+        disk: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let given = |value: &Option<Bound<'_, PyAny>>| value.as_ref().is_some_and(|v| !v.is_none());
         let platform = match platform.unwrap_or("real") {
@@ -96,6 +97,7 @@ impl Runtime {
                         ("max_time", given(&max_time)),
                         ("trace", given(&trace)),
                         ("network", given(&network)),
+                        ("disk", given(&disk)),
                     ],
                 )?;
                 PlatformChoice::Real
@@ -122,6 +124,7 @@ impl Runtime {
                     max_time.as_ref(),
                     trace.as_ref(),
                     super::sim_network::parse_network(network.as_ref())?,
+                    super::sim_disk::parse_disk(disk.as_ref())?,
                 )?)
             }
             other => {

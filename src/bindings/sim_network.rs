@@ -18,7 +18,7 @@ use crate::sim::hosts::HostId;
 use crate::sim::platform::{NetworkConfig, SimPlatform};
 use crate::sim::wire::{LinkChange, PER_MILLION};
 
-fn duration(value: Option<Bound<'_, PyAny>>, what: &str) -> PyResult<Option<Ticks>> {
+pub(super) fn duration(value: Option<Bound<'_, PyAny>>, what: &str) -> PyResult<Option<Ticks>> {
     let Some(value) = value.filter(|v| !v.is_none()) else {
         return Ok(None);
     };
@@ -113,7 +113,10 @@ pub fn parse_network(value: Option<&Bound<'_, PyAny>>) -> PyResult<NetworkConfig
 }
 
 /// The running simulated platform, or the error `what` raises outside one.
-fn sim_platform<R>(what: &str, use_it: impl FnOnce(&SimPlatform) -> PyResult<R>) -> PyResult<R> {
+pub(super) fn sim_platform<R>(
+    what: &str,
+    use_it: impl FnOnce(&SimPlatform) -> PyResult<R>,
+) -> PyResult<R> {
     let core = current::get().ok_or_else(|| {
         PyRuntimeError::new_err(format!("{what} is only available inside a simulated run"))
     })?;
@@ -155,7 +158,7 @@ fn caller(py: Python<'_>) -> String {
 }
 
 /// Records a fault or signal in the run's trace, as done by the running task.
-fn note(py: Python<'_>, platform: &SimPlatform, what: String) {
+pub(super) fn note(py: Python<'_>, platform: &SimPlatform, what: String) {
     let task = current::get()
         .zip(current::task_id())
         .map_or(0, |(core, uid)| uid.saturating_sub(core.uid_base));

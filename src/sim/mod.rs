@@ -1,10 +1,10 @@
 //! The simulated platform: one thread, a seeded scheduler, a virtual clock, an in-memory
-//! network.
+//! network and, with `disk=`, an in-memory disk.
 //!
 //! # Determinism rules
 //! A run is a pure function of `(seed, strategy, program)`:
 //! - every choice draws from ChaCha streams derived from the seed, one stream per concern
-//!   (scheduling, entropy, network), so a change in one does not reshuffle the other;
+//!   (scheduling, entropy, network, disk), so a change in one does not reshuffle the other;
 //! - no wall clock: time is a counter that moves only when nothing is runnable;
 //! - no OS threads: blocking calls run inline, with the simulation paused;
 //! - anything iterated has a fixed order (ready queue in wake order, timers by
@@ -12,6 +12,7 @@
 //!
 //! `check_determinism` (in `tonio.sim.explore`) runs seeds twice and compares trace hashes.
 
+pub mod disk;
 pub mod errors;
 pub mod hosts;
 pub mod net;

@@ -21,6 +21,7 @@ use pyo3::prelude::*;
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use super::disk::{DiskConfig, SimDisk};
 use super::errors::SimulationError;
 use super::hosts::Hosts;
 use super::net::SimNet;
@@ -44,6 +45,7 @@ const SCHEDULER_STREAM: u64 = 1;
 const ENTROPY_STREAM: u64 = 2;
 const NETWORK_STREAM: u64 = 3;
 const TIMER_ORDER_STREAM: u64 = 4;
+const DISK_STREAM: u64 = 5;
 
 #[derive(Clone, Debug)]
 pub struct SimConfig {
@@ -53,6 +55,8 @@ pub struct SimConfig {
     pub max_time: Ticks,
     pub record_trace: bool,
     pub network: NetworkConfig,
+    /// `disk=`: the run's files are simulated (else `tonio.fs` uses the real disk inline).
+    pub disk: Option<DiskConfig>,
 }
 
 /// The simulated network a run starts with (`tonio.sim.Network`).
@@ -111,6 +115,7 @@ pub struct SimPlatform {
     signals: SignalHub,
     clock: Arc<AtomicU64>,
     net: SimNet,
+    disk: Option<SimDisk>,
     pub(super) state: Mutex<SimState>,
     entropy: Mutex<ChaCha8Rng>,
     /// Draws `timer_order`.
@@ -153,6 +158,11 @@ impl SimPlatform {
         &self.net
     }
 
+    /// The run's simulated disk, if it has one (for the fault bindings).
+    pub fn sim_disk(&self) -> Option<&SimDisk> {
+        self.disk.as_ref()
+    }
+
     /// Whether a blocking call (`spawn_blocking`) is running inline right now.
     pub fn in_blocking_call(&self) -> bool {
         self.blocking_depth.load(Ordering::Acquire) > 0
@@ -177,10 +187,14 @@ impl SimPlatform {
             stream(config.seed, NETWORK_STREAM),
             clock.clone(),
         );
+        let disk = config
+            .disk
+            .map(|disk| SimDisk::new(disk, stream(config.seed, DISK_STREAM), clock.clone()));
         SimPlatform {
             signals: SignalHub::new(signals),
             clock,
             net,
+            disk,
             state: Mutex::new(SimState {
                 ready: VecDeque::new(),
                 blocking: VecDeque::new(),
@@ -316,6 +330,12 @@ impl Platform for SimPlatform {
 
     fn signals(&self) -> Option<&SignalHub> {
         Some(&self.signals)
+    }
+
+    fn disk(&self) -> Option<&dyn crate::common::io::disk::Disk> {
+        self.disk
+            .as_ref()
+            .map(|disk| disk as &dyn crate::common::io::disk::Disk)
     }
 
     fn schedule(&self, task: Arc<Task>) {

@@ -11,6 +11,10 @@ flavour: ``yield f.close()``, or ``with`` (leaving closes it inline).
 
 A cancelled call runs to its end on the pool (a file operation cannot be interrupted); its
 result is dropped. One call at a time per file, as with a plain file shared by threads.
+
+A file of the simulated disk (a simulated run with ``disk=``) makes the same calls after the
+disk's delay instead (:mod:`tonio.fs._platform_disk`); ``sync()`` makes its bytes durable, and
+closing one that a crash broke drops what its buffers held.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import Any
 
 from .. import _tonio
 from .._tasks import spawn_blocking
+from . import _platform_disk
 
 __all__ = ["IOWrapper", "wrap_file"]
 
@@ -68,6 +73,36 @@ def _sync(file: Any) -> None:
     os.fsync(file.fileno())
 
 
+def _close_on_disk(file: Any, name: str, args: tuple, kwargs: dict) -> Any:
+    return _platform_disk.close_file(file, *args, **kwargs)
+
+
+def _sync_on_disk(file: Any, name: str, args: tuple, kwargs: dict) -> Any:
+    return _platform_disk.sync_file(file, *args, **kwargs)
+
+
+class _Backend:
+    """Where an open file's calls run: the blocking pool (an OS file) or the platform's disk
+    after its delay (a file of the simulated disk)."""
+
+    __slots__ = ("close", "run", "sync")
+
+    def __init__(self, run: Any, close: Any, sync: Any) -> None:
+        self.run, self.close, self.sync = run, close, sync
+
+
+def _os_close(file: Any, name: str, args: tuple, kwargs: dict) -> Any:
+    return file.close(*args, **kwargs)
+
+
+def _os_sync(file: Any, name: str, args: tuple, kwargs: dict) -> Any:
+    return _sync(file, *args, **kwargs)
+
+
+_OS = _Backend(spawn_blocking, _os_close, _os_sync)
+_DISK = _Backend(_platform_disk.call, _close_on_disk, _sync_on_disk)
+
+
 def _next_line(file: Any) -> Any:
     line = file.readline()
     if not line:
@@ -78,10 +113,12 @@ def _next_line(file: Any) -> Any:
 class IOWrapper:
     """An open file with awaitable I/O methods (see the module docs)."""
 
-    __slots__ = ("_file",)
+    __slots__ = ("_backend", "_file")
 
     def __init__(self, file: Any) -> None:
         self._file = file
+        on_disk = _platform_disk.raw_of(file) is not None
+        self._backend = _DISK if on_disk else _OS
 
     @property
     def wrapped(self) -> Any:
@@ -91,9 +128,11 @@ class IOWrapper:
     def __getattr__(self, name: str) -> Any:
         file = object.__getattribute__(self, "_file")
         if name in _ASYNC_METHODS and hasattr(file, name):
+            backend = object.__getattribute__(self, "_backend")
+            target = backend.close if name == "close" else _call
 
             def call(*args: Any, **kwargs: Any) -> Any:
-                return spawn_blocking(_call, file, name, args, kwargs)
+                return backend.run(target, file, name, args, kwargs)
 
             call.__name__ = name
             return call
@@ -103,25 +142,28 @@ class IOWrapper:
 
     def sync(self) -> Any:
         """Awaitable: flushes, then ``os.fsync``: the bytes written are on the disk."""
-        return spawn_blocking(_sync, self._file)
+        return self._backend.run(self._backend.sync, self._file, "sync", (), {})
 
     def __aiter__(self) -> IOWrapper:
         return self
 
     def __anext__(self) -> Any:
-        return spawn_blocking(_next_line, self._file)
+        return self._backend.run(_next_line, self._file)
 
     def __aenter__(self) -> Any:
         return _tonio.ready(self)
 
     def __aexit__(self, *exc: Any) -> Any:
-        return spawn_blocking(self._file.close)
+        return self._backend.run(self._backend.close, self._file, "close", (), {})
 
     def __enter__(self) -> IOWrapper:
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        self._file.close()
+        if self._backend is _DISK:
+            _platform_disk.close_file(self._file)
+        else:
+            self._file.close()
 
     def __repr__(self) -> str:
         return f"<tonio.fs async file {self._file!r}>"

@@ -8,6 +8,10 @@ result, with paths as tonio paths; ``iterdir``, ``glob``, ``rglob`` and ``walk``
 lists (``walk``'s ``dirnames`` cannot prune a walk that already happened). ``open`` evaluates
 to an async file (:mod:`tonio.fs._file`). ``copy``, ``copy_into``, ``move`` and ``move_into``
 (``pathlib`` 3.14) work on 3.13 too. Errors are ``pathlib``'s, unchanged.
+
+In a simulated run with ``disk=``, the same methods work on the simulated disk
+(:mod:`tonio.fs._disk_paths`); the few about owners, permissions and links raise
+``NotImplementedError`` there.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from collections.abc import Callable
 from typing import Any
 
 from .._tasks import spawn_blocking
+from . import _platform_disk
+from ._disk_paths import METHODS as _ON_DISK
 from ._file import IOWrapper
 
 __all__ = ["Path", "PosixPath"]
@@ -157,15 +163,39 @@ def _read_bytes(path: str) -> bytes:
     return chunks[0] if len(chunks) == 2 else b"".join(chunks)
 
 
+def _run_on_disk(
+    name: str, convert: Callable[[Any], Any], path: str, args: tuple, kwargs: dict
+) -> Any:
+    return convert(_ON_DISK[name](path, *args, **kwargs))
+
+
+def _unavailable(name: str) -> NotImplementedError:
+    return NotImplementedError(
+        f"Path.{name} is not available on the simulated disk (it has plain files and "
+        "directories only: no owners, permissions, links or home directory)"
+    )
+
+
+def _on_platform_disk(name: str, convert: Callable[[Any], Any], path: Any, args, kwargs) -> Any:
+    """Awaitable: ``Path.<name>`` on the simulated disk, after its delay."""
+    if name not in _ON_DISK:
+        raise _unavailable(name)
+    return _platform_disk.call(_run_on_disk, name, convert, os.fspath(path), args, kwargs)
+
+
 def _disk_method(name: str, convert: Callable[[Any], Any]) -> Callable[..., Any]:
     if name == "read_bytes":  # the hot one: no pathlib.Path made on the pool
 
         def method(self: Path) -> Any:
+            if _platform_disk.present():
+                return _on_platform_disk(name, convert, self, (), {})
             return spawn_blocking(_read_bytes, os.fspath(self))
 
     else:
 
         def method(self: Path, *args: Any, **kwargs: Any) -> Any:
+            if _platform_disk.present():
+                return _on_platform_disk(name, convert, self, args, kwargs)
             return spawn_blocking(_run, self, name, convert, args, kwargs)
 
     method.__name__ = method.__qualname__ = name
@@ -180,6 +210,10 @@ def _open(path: Path, args: tuple, kwargs: dict) -> IOWrapper:
     return IOWrapper(pathlib.Path(path).open(*args, **kwargs))
 
 
+def _open_on_disk(path: str, args: tuple, kwargs: dict) -> IOWrapper:
+    return IOWrapper(_platform_disk.open_file(path, *args, **kwargs))
+
+
 class Path(pathlib.PurePosixPath):
     """A ``pathlib`` path whose disk methods are awaitables (see the module docs)."""
 
@@ -188,16 +222,23 @@ class Path(pathlib.PurePosixPath):
     def open(self, *args: Any, **kwargs: Any) -> Any:
         """Awaitable: opens the file as ``pathlib.Path.open`` does; evaluates to an async
         file."""
+        if _platform_disk.present():
+            return _platform_disk.call(_open_on_disk, os.fspath(self), args, kwargs)
         return spawn_blocking(_open, self, args, kwargs)
 
     @classmethod
     def cwd(cls) -> Any:
-        """Awaitable: the current working directory, as a tonio path."""
+        """Awaitable: the current working directory, as a tonio path (``/`` on the simulated
+        disk)."""
+        if _platform_disk.present():
+            return _platform_disk.call(cls, "/")
         return spawn_blocking(lambda: cls(os.getcwd()))
 
     @classmethod
     def home(cls) -> Any:
         """Awaitable: the user's home directory, as a tonio path."""
+        if _platform_disk.present():
+            raise _unavailable("home")
         return spawn_blocking(lambda: cls(pathlib.Path.home()))
 
     @classmethod

@@ -14,6 +14,7 @@
 
 pub mod buffer;
 pub mod descriptors;
+pub mod disk;
 pub mod handed_back;
 pub mod io_ops;
 pub mod net;

@@ -42,6 +42,7 @@ use pyo3::prelude::*;
 
 use crate::common::base::time::Ticks;
 use crate::common::io::descriptors::Descriptors;
+use crate::common::io::disk::Disk;
 use crate::common::io::net::Net;
 use crate::common::io::signals::SignalHub;
 use crate::common::run::blocking::BlockingJob;
@@ -95,6 +96,12 @@ pub trait Platform: Send + Sync + 'static {
 
     /// The network, if this platform has one.
     fn net(&self) -> Option<&dyn Net> {
+        None
+    }
+
+    /// The platform's own disk (`tonio.fs` under the simulator with `disk=`), if it has one;
+    /// `None`: files are the OS's.
+    fn disk(&self) -> Option<&dyn Disk> {
         None
     }
 

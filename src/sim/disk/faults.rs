@@ -1,0 +1,85 @@
+//! Injected disk errors: `tonio.sim.disk().fail(prefix, errno)` until `heal()`.
+//!
+//! A rule matches a path equal to its prefix or below it, component by component (`/data`
+//! matches `/data/log` but not `/database`). Paths are compared in their resolved form, so
+//! `data/./log` and `/data/log` are the same path. The first matching rule's errno wins.
+
+use std::io;
+
+use super::namespace::errno;
+
+#[derive(Default)]
+pub struct Faults {
+    rules: Vec<(String, i32)>,
+}
+
+/// `path` resolved lexically (as the tree resolves it), as `/a/b`.
+pub fn normal(path: &str) -> String {
+    let mut names: Vec<&str> = Vec::new();
+    for name in path.split('/') {
+        match name {
+            "" | "." => {}
+            ".." => {
+                names.pop();
+            }
+            name => names.push(name),
+        }
+    }
+    format!("/{}", names.join("/"))
+}
+
+fn under(path: &str, prefix: &str) -> bool {
+    prefix == "/"
+        || path
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+impl Faults {
+    pub fn fail(&mut self, prefix: &str, code: i32) {
+        let prefix = normal(prefix);
+        self.rules.retain(|(p, _)| *p != prefix);
+        self.rules.push((prefix, code));
+    }
+
+    /// Removes the rule for `prefix`, or every rule; how many were removed.
+    pub fn heal(&mut self, prefix: Option<&str>) -> usize {
+        let before = self.rules.len();
+        match prefix.map(normal) {
+            Some(prefix) => self.rules.retain(|(p, _)| *p != prefix),
+            None => self.rules.clear(),
+        }
+        before - self.rules.len()
+    }
+
+    /// The injected error for an operation on `path`, if any.
+    pub fn check(&self, path: &str) -> io::Result<()> {
+        if self.rules.is_empty() {
+            return Ok(());
+        }
+        let path = normal(path);
+        match self.rules.iter().find(|(prefix, _)| under(&path, prefix)) {
+            Some((_, code)) => Err(errno(*code)),
+            None => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_match_whole_components() {
+        let mut faults = Faults::default();
+        faults.fail("/data/", libc::EIO);
+        assert!(faults.check("/data").is_err());
+        assert!(faults.check("data/./log/../log").is_err());
+        assert!(faults.check("/database").is_ok());
+        assert_eq!(faults.heal(Some("/data")), 1);
+        assert!(faults.check("/data/log").is_ok());
+        faults.fail("/", libc::ENOSPC);
+        let err = faults.check("/anything").unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(libc::ENOSPC));
+    }
+}
