@@ -165,11 +165,6 @@ fn stat_tuple(meta: Metadata) -> Stat {
 }
 
 #[pyfunction]
-pub fn disk_fstat(py: Python<'_>, file: FileId) -> PyResult<Stat> {
-    call(py, &[], |disk| disk.file_metadata(file)).map(stat_tuple)
-}
-
-#[pyfunction]
 pub fn disk_stat(py: Python<'_>, path: &str) -> PyResult<Stat> {
     call(py, &[path], |disk| disk.metadata(path)).map(stat_tuple)
 }
@@ -211,7 +206,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(disk_sync, m)?)?;
     m.add_function(wrap_pyfunction!(disk_close, m)?)?;
     m.add_function(wrap_pyfunction!(disk_broken, m)?)?;
-    m.add_function(wrap_pyfunction!(disk_fstat, m)?)?;
     m.add_function(wrap_pyfunction!(disk_stat, m)?)?;
     m.add_function(wrap_pyfunction!(disk_mkdir, m)?)?;
     m.add_function(wrap_pyfunction!(disk_rmdir, m)?)?;

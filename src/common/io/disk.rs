@@ -83,7 +83,6 @@ pub trait Disk: Send + Sync {
     fn sync(&self, file: FileId) -> io::Result<()>;
     /// Releases the file. Never fails for a file that is open; `EBADF` for one that is not.
     fn close(&self, file: FileId) -> io::Result<()>;
-    fn file_metadata(&self, file: FileId) -> io::Result<Metadata>;
     /// Whether `file` was open when the platform lost power (the simulator's crash): every
     /// operation on it but `close` fails with `EIO`, and whatever a buffer above it still
     /// holds died with the process that wrote it.

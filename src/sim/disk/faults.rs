@@ -2,7 +2,8 @@
 //!
 //! A rule matches a path equal to its prefix or below it, component by component (`/data`
 //! matches `/data/log` but not `/database`). Paths are compared in their resolved form, so
-//! `data/./log` and `/data/log` are the same path. The first matching rule's errno wins.
+//! `data/./log` and `/data/log` are the same path. The longest matching prefix's errno wins
+//! (a rule for one file inside a failing folder is the one that file sees).
 
 use std::io;
 
@@ -58,7 +59,8 @@ impl Faults {
             return Ok(());
         }
         let path = normal(path);
-        match self.rules.iter().find(|(prefix, _)| under(&path, prefix)) {
+        let matching = self.rules.iter().filter(|(prefix, _)| under(&path, prefix));
+        match matching.max_by_key(|(prefix, _)| prefix.len()) {
             Some((_, code)) => Err(errno(*code)),
             None => Ok(()),
         }

@@ -290,10 +290,6 @@ impl Disk for SimDisk {
         }
     }
 
-    fn file_metadata(&self, file: FileId) -> io::Result<Metadata> {
-        self.with_file(file, true, |tree, open| tree.metadata(open.inode))
-    }
-
     fn broken(&self, file: FileId) -> bool {
         let state = lock(&self.state);
         file < state.broken_below && !state.open.contains_key(&file)
