@@ -61,7 +61,8 @@ def tour(root):
     got.append(sorted(str(p.relative_to(base)) for p in (yield base.glob("**/*.txt"))))
     yield (base / "d" / "b.bin").rename(base / "d" / "c.bin")
     yield (base / "d" / "a.txt").replace(base / "d" / "c.bin")  # over an existing file
-    got.append(((yield (base / "d" / "b.bin").exists()), (yield (base / "d" / "c.bin").read_bytes())))
+    old_name_exists = yield (base / "d" / "b.bin").exists()
+    got.append((old_name_exists, (yield (base / "d" / "c.bin").read_bytes())))
     got.append((yield from error(lambda: (base / "d").rmdir())))
     got.append((yield from error(lambda: (base / "d").mkdir())))
     got.append((yield from error(lambda: (base / "missing" / "x").write_text(""))))
@@ -319,8 +320,7 @@ def concurrent_writers_then_crash():
     handles = [tonio.spawn(writer(name)) for name in "abc"]
     yield sleep(sim.random().uniform(0.0005, 0.003))
     sim.disk().crash()
-    for handle in handles:
-        yield handle
+    yield from handles  # joins each writer
     contents = {}
     for name in "abc":
         contents[name] = yield fs.Path(f"/{name}").read_bytes()
