@@ -4,12 +4,13 @@ Each function returns a fresh coroutine (yield flavour) that fails only under so
 interleavings. `tonio.sim.explore(fn)` runs it under many seeded schedules; the first failing
 seed replays the failure exactly. The network bugs at the end fail only for some seeds of the
 simulated network (how sends are cut, how long each delivery takes): explore them with
-`network=NETWORK`.
+`network=NETWORK`. The disk bugs last lose data only when the simulated disk loses power at
+the wrong moment: explore them with `disk=DISK`.
 """
 
 import tonio
 import tonio.sim
-from tonio import sync
+from tonio import fs, sync
 from tonio.net import open_tcp_listeners, open_tcp_stream
 
 
@@ -292,3 +293,93 @@ def udp_retries_without_dedup():
 def udp_retries_with_dedup():
     """The fix: retries, and the server applies each request id once (passes every seed)."""
     return _udp_deposits(retry=True, dedup=True)
+
+
+# --- disk bugs (run them with `disk=DISK`) --------------------------------------------------------
+
+#: A simulated disk: each operation takes 0.1 ms plus up to 0.2 ms (seeded).
+DISK = tonio.sim.Disk(latency=0.0001, jitter=0.0002)
+CONFIG = "/etc/app.json"
+OLD_CONFIG = b'{"version": 1, "peers": ["a", "b", "c"]}'
+NEW_CONFIG = b'{"version": 2, "peers": ["a", "b", "c", "d"]}'
+
+
+def _power_fails_during(work):
+    """Generator: runs `work` until the power fails at a seeded moment of its first 2 ms (the
+    simulated disk crashes and the program doing `work` is gone), or until it ends."""
+    with tonio.scope() as scope:
+        scope.spawn(work)
+        yield tonio.sleep(tonio.sim.random().uniform(0.0, 0.002))
+        tonio.sim.disk().crash()
+        scope.cancel()
+    yield scope()
+
+
+def _save_in_place(data):
+    with (yield fs.open(CONFIG, "wb")) as f:  # "wb" cuts the old config to nothing at once
+        yield f.write(data)
+        yield f.flush()  # in the disk's cache, not durable yet
+        yield f.sync()
+
+
+def _save_atomically(data):
+    temporary = CONFIG + ".tmp"
+    with (yield fs.open(temporary, "wb")) as f:
+        yield f.write(data)
+        yield f.flush()
+        yield f.sync()  # the new config is durable under its temporary name...
+    yield fs.Path(temporary).replace(CONFIG)  # ...and the rename is durable at once
+
+
+def _config_survives_power_loss(save):
+    yield fs.Path("/etc").mkdir()
+    with (yield fs.open(CONFIG, "wb")) as f:
+        yield f.write(OLD_CONFIG)
+        yield f.sync()
+    yield from _power_fails_during(save(NEW_CONFIG))
+    after = yield fs.Path(CONFIG).read_bytes()
+    assert after in (OLD_CONFIG, NEW_CONFIG), f"the config after a power loss: {after!r}"
+
+
+def config_saved_in_place():
+    """Saving a config by rewriting it in place: a power loss during the save leaves it empty
+    or torn (half old size, half new)."""
+    return _config_survives_power_loss(_save_in_place)
+
+
+def config_saved_atomically():
+    """The fix: write a temporary file, sync it, rename it over the config. After a power
+    loss the config is the old one or the new one, for every seed."""
+    return _config_survives_power_loss(_save_atomically)
+
+
+def _write_ahead_log(sync_before_ack: bool, records: int = 8):
+    acknowledged = []
+
+    def log_writer():
+        with (yield fs.open("/wal", "ab")) as log:
+            for i in range(records):
+                yield log.write(b"record %d\n" % i)
+                yield log.flush()  # in the disk's cache: gone if the power fails now
+                if sync_before_ack:
+                    yield log.sync()
+                acknowledged.append(i)  # the client is told its record is safe
+
+    def main():
+        yield from _power_fails_during(log_writer())
+        survived = (yield fs.Path("/wal").read_bytes()).split(b"\n")
+        lost = [i for i in acknowledged if b"record %d" % i not in survived]
+        assert not lost, f"acknowledged records lost by a power loss: {lost}"
+
+    return main()
+
+
+def wal_acks_before_sync():
+    """A write-ahead log that acknowledges a record once written, before syncing it: a power
+    loss takes acknowledged records with it."""
+    return _write_ahead_log(sync_before_ack=False)
+
+
+def wal_syncs_before_ack():
+    """The fix: sync, then acknowledge (passes every seed)."""
+    return _write_ahead_log(sync_before_ack=True)
