@@ -12,6 +12,9 @@
 7. The echo server of examples/echo_server.py: started, talked to, stopped.
 8. The simulated network: a retry that applies a deposit twice after a connection reset, found
    over seeded network timings and replayed exactly.
+9. The simulated disk: a config saved in place, found empty and torn by power losses at seeded
+   moments, with the timeline of a torn run; the atomic save (temporary file, sync, rename)
+   survives every seed.
 """
 
 import sys
@@ -187,6 +190,34 @@ def simulated_network_demo():
         print(f"replayed: {exc!r}, identical schedule: {same}")
 
 
+# 9. simulated disk -------------------------------------------------------------------------
+def simulated_disk_demo():
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import planted_bugs
+
+    disk = planted_bugs.DISK
+    print(f"exploring planted_bugs.config_saved_in_place on {disk!r} ...")
+    torn = None
+    for base in range(100):  # each sweep stops at its first failing seed: look for a torn one
+        try:
+            tonio.sim.explore(planted_bugs.config_saved_in_place, runs=50, seed=base, disk=disk)
+        except tonio.sim.Failure as failure:
+            if torn is None and base == 0:
+                print(f"found after {failure.run + 1} run(s): {failure.__cause__}")
+                print(f"  replay: {failure.replay}")
+            if "b''" not in str(failure.__cause__):
+                torn = failure
+                break
+    if torn is None:
+        print("no torn save found (unexpected)")
+        return
+    print(f"a torn save (seed {torn.seed}): {torn.__cause__}")
+    page = tonio.sim.timeline(torn, Path(tempfile.mkdtemp()) / "torn-save.html")
+    print(f"timeline of the torn save (open it in a browser): {page}")
+    summary = tonio.sim.explore(planted_bugs.config_saved_atomically, runs=200, disk=disk)
+    print(f"config_saved_atomically (temporary file, sync, rename): {summary.runs} seeds, no loss")
+
+
 def main():
     runtime = tonio.runtime()
     print(f"tonio runtime: {runtime.threads} worker threads (free-threaded CPython)")
@@ -209,6 +240,8 @@ def main():
     runtime.run_until_complete(echo_server.demo())
     section("8. the simulated network: a retry racing a reset, found and replayed")
     simulated_network_demo()
+    section("9. the simulated disk: a torn config save, found and drawn")
+    simulated_disk_demo()
 
 
 if __name__ == "__main__":
