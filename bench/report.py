@@ -125,6 +125,10 @@ def simnet_table() -> str:
     return script_output("sim_net.py", "the simulated network benchmark")
 
 
+def simdisk_table() -> str:
+    return script_output("sim_disk.py", "the simulated disk benchmark")
+
+
 def echo_tables() -> str:
     return script_output("echo.py", "the echo benchmark", timeout=3600)
 
@@ -303,6 +307,7 @@ def main() -> None:
             "channels",
             "sim",
             "simnet",
+            "simdisk",
             "echo",
             "http",
             "tls",
@@ -320,6 +325,7 @@ def main() -> None:
         "channels": lambda: channel_table(args.repeat),
         "sim": sim_table,
         "simnet": simnet_table,
+        "simdisk": simdisk_table,
         "echo": echo_tables,
         "http": http_tables,
         "tls": tls_table,

@@ -2,8 +2,8 @@
 # Runs the benchmarks side by side on one interpreter and prints the tables.
 #   bench/run.sh                      all scenarios, print tables
 #   bench/run.sh --write              also write them into bench/README.md
-#   bench/run.sh --only NAME          one group: coroutines, channels, sim, simnet, echo, http,
-#                                   tls, parallel, files
+#   bench/run.sh --only NAME          one group: coroutines, channels, sim, simnet, simdisk, echo,
+#                                   http, tls, parallel, files
 # Peers are installed from PyPI into their own venvs (tonio 0.6.0 has the same import name).
 set -euo pipefail
 cd "$(dirname "$0")/.."
