@@ -22,8 +22,10 @@ Simulator:
   is still the one reported); it combines with pytest-xdist's ``-n``, which spreads tests over
   processes.
 - ``network=tonio.sim.Network(...)``, ``disk=tonio.sim.Disk(...)`` and ``signals=[...]`` in the
-  marker configure the simulated network, disk and signals. (On the real platform ``disk=``
-  is refused: the test would run on the real disk instead.)
+  marker configure the simulated network, disk and signals. With ``platform="both"``, the
+  real run ignores ``network=`` and ``disk=``: it uses the real network and the real disk (so
+  such a test works under a directory both have, such as ``tmp_path`` created with
+  ``mkdir(parents=True, exist_ok=True)``).
 - Every seed of a simulated test gets fresh function-scoped fixtures, built-in (``tmp_path``,
   ``monkeypatch``, ``capsys``, ``caplog``, ...) or the user's (torn down and set up again
   between seeds, as a real re-run would), so a reported seed replays alone. (With
