@@ -331,3 +331,29 @@ def test_crash_contents_differ_between_seeds_but_not_between_runs_of_one():
     runs = [sim.run(concurrent_writers_then_crash(), seed=s, disk=DISK) for s in range(20)]
     assert len({repr(r) for r in runs}) > 5
     assert runs == [sim.run(concurrent_writers_then_crash(), seed=s, disk=DISK) for s in range(20)]
+
+
+def test_a_marker_test_runs_on_both_disks_under_tmp_path(pytester):
+    """With platform="both", the simulated runs use the simulated disk and the real run the
+    real one: a test working under tmp_path passes on both."""
+    pytester.makepyfile(
+        test_both="""
+import os
+import pytest
+import tonio.sim
+from tonio._tonio import running_platform
+from tonio.colored import fs
+
+@pytest.mark.tonio(platform="both", runs=3, disk=tonio.sim.Disk())
+async def test_notes(tmp_path):
+    folder = fs.Path(tmp_path) / "notes"
+    await folder.mkdir(parents=True, exist_ok=True)
+    await (folder / "a.txt").write_text("hello")
+    assert [p.name for p in await folder.iterdir()] == ["a.txt"]
+    assert await (folder / "a.txt").read_text() == "hello"
+    # Only the real run wrote to the real disk.
+    assert os.path.exists(folder / "a.txt") == (running_platform() == "real")
+"""
+    )
+    result = pytester.runpytest("-p", "tonio", "-v")
+    result.assert_outcomes(passed=2)
