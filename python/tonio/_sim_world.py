@@ -57,7 +57,7 @@ def network() -> SimNetwork:
     return _sim_network()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Disk:
     """A simulated disk for ``tonio.fs``; pass it as ``disk=`` to :func:`tonio.sim.run`,
     :func:`~tonio.sim.runtime`, :func:`~tonio.sim.explore` or the pytest marker. Each run gets
