@@ -8,9 +8,9 @@
 use std::io;
 
 use pyo3::buffer::PyBuffer;
-use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
+use pyo3::exceptions::{PyOSError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::PyBytes;
+use pyo3::types::{PyBytes, PyString};
 
 use crate::common::base::time::{seconds_from_ticks, Ticks};
 use crate::common::io::disk::{Disk, EntryKind, FileId, Metadata, OpenFlags, SeekFrom};
@@ -30,8 +30,31 @@ fn on_disk<R>(op: impl FnOnce(&dyn Disk) -> R) -> PyResult<R> {
     }
 }
 
-/// `err` as the `OSError` subclass for its errno, naming `paths`.
-fn os_error(py: Python<'_>, err: io::Error, paths: &[&str]) -> PyErr {
+/// A path argument (`str` or `bytes`, as `tonio.fs` passes them) as the bytes the OS would
+/// see (`os.fsencode`); a NUL byte is refused as the OS functions refuse it.
+fn path_bytes(path: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+    let bytes = if let Ok(bytes) = path.cast::<PyBytes>() {
+        bytes.as_bytes().to_vec()
+    } else if let Ok(text) = path.cast::<PyString>() {
+        match text.to_str() {
+            Ok(text) => text.as_bytes().to_vec(),
+            // Not UTF-8 (a surrogate-escaped name): the file system encoding decides.
+            Err(_) => path_bytes(&path.py().import("os")?.call_method1("fsencode", (path,))?)?,
+        }
+    } else {
+        return Err(PyTypeError::new_err(format!(
+            "a path must be str or bytes, not {}",
+            super::args::type_name(path)
+        )));
+    };
+    if bytes.contains(&0) {
+        return Err(PyValueError::new_err("embedded null byte"));
+    }
+    Ok(bytes)
+}
+
+/// `err` as the `OSError` subclass for its errno, naming `paths` (as they were given).
+fn os_error(py: Python<'_>, err: io::Error, paths: &[&Bound<'_, PyAny>]) -> PyErr {
     let Some(errno) = err.raw_os_error() else {
         return PyOSError::new_err(err.to_string());
     };
@@ -53,15 +76,19 @@ fn os_error(py: Python<'_>, err: io::Error, paths: &[&str]) -> PyErr {
 /// Runs `op` on the disk; its error names `paths`.
 fn call<R>(
     py: Python<'_>,
-    paths: &[&str],
+    paths: &[&Bound<'_, PyAny>],
     op: impl FnOnce(&dyn Disk) -> io::Result<R>,
 ) -> PyResult<R> {
-    for path in paths {
-        if path.contains('\0') {
-            return Err(PyValueError::new_err("embedded null byte"));
-        }
-    }
     on_disk(op)?.map_err(|err| os_error(py, err, paths))
+}
+
+/// Runs `op` on the disk with `path` as bytes; its error names `path`.
+fn on_path<R>(
+    path: &Bound<'_, PyAny>,
+    op: impl FnOnce(&dyn Disk, &[u8]) -> io::Result<R>,
+) -> PyResult<R> {
+    let bytes = path_bytes(path)?;
+    call(path.py(), &[path], |disk| op(disk, &bytes))
 }
 
 /// Whether the running runtime has a disk of its own (else `tonio.fs` uses the OS's).
@@ -96,9 +123,9 @@ fn open_flags(flags: i32) -> PyResult<OpenFlags> {
 
 /// Opens `path` with `os.open`-style `flags`; a file number of the disk.
 #[pyfunction]
-pub fn disk_open(py: Python<'_>, path: &str, flags: i32) -> PyResult<FileId> {
+pub fn disk_open(path: &Bound<'_, PyAny>, flags: i32) -> PyResult<FileId> {
     let flags = open_flags(flags)?;
-    call(py, &[path], |disk| disk.open(path, flags))
+    on_path(path, |disk, path| disk.open(path, flags))
 }
 
 #[pyfunction]
@@ -125,7 +152,8 @@ pub fn disk_seek(py: Python<'_>, file: FileId, offset: i64, whence: i32) -> PyRe
         })?),
         libc::SEEK_CUR => SeekFrom::Current(offset),
         libc::SEEK_END => SeekFrom::End(offset),
-        other => return Err(PyValueError::new_err(format!("invalid whence ({other})"))),
+        // `lseek`'s answer, `SEEK_DATA` and `SEEK_HOLE` included (no holes here).
+        _ => return Err(PyOSError::new_err((libc::EINVAL, "Invalid argument"))),
     };
     call(py, &[], |disk| disk.seek(file, to))
 }
@@ -165,33 +193,47 @@ fn stat_tuple(meta: Metadata) -> Stat {
 }
 
 #[pyfunction]
-pub fn disk_stat(py: Python<'_>, path: &str) -> PyResult<Stat> {
-    call(py, &[path], |disk| disk.metadata(path)).map(stat_tuple)
+pub fn disk_stat(path: &Bound<'_, PyAny>) -> PyResult<Stat> {
+    on_path(path, |disk, path| disk.metadata(path)).map(stat_tuple)
 }
 
 #[pyfunction]
-pub fn disk_mkdir(py: Python<'_>, path: &str) -> PyResult<()> {
-    call(py, &[path], |disk| disk.create_dir(path))
+pub fn disk_mkdir(path: &Bound<'_, PyAny>) -> PyResult<()> {
+    on_path(path, |disk, path| disk.create_dir(path))
 }
 
 #[pyfunction]
-pub fn disk_rmdir(py: Python<'_>, path: &str) -> PyResult<()> {
-    call(py, &[path], |disk| disk.remove_dir(path))
+pub fn disk_rmdir(path: &Bound<'_, PyAny>) -> PyResult<()> {
+    on_path(path, |disk, path| disk.remove_dir(path))
 }
 
 #[pyfunction]
-pub fn disk_unlink(py: Python<'_>, path: &str) -> PyResult<()> {
-    call(py, &[path], |disk| disk.remove_file(path))
+pub fn disk_unlink(path: &Bound<'_, PyAny>) -> PyResult<()> {
+    on_path(path, |disk, path| disk.remove_file(path))
 }
 
 #[pyfunction]
-pub fn disk_rename(py: Python<'_>, source: &str, target: &str) -> PyResult<()> {
-    call(py, &[source, target], |disk| disk.rename(source, target))
+pub fn disk_rename(source: &Bound<'_, PyAny>, target: &Bound<'_, PyAny>) -> PyResult<()> {
+    let (from, to) = (path_bytes(source)?, path_bytes(target)?);
+    call(source.py(), &[source, target], |disk| {
+        disk.rename(&from, &to)
+    })
 }
 
+/// The names in a directory, sorted, as bytes (`os.fsdecode` makes them `str`).
 #[pyfunction]
-pub fn disk_listdir(py: Python<'_>, path: &str) -> PyResult<Vec<String>> {
-    call(py, &[path], |disk| disk.list_dir(path))
+pub fn disk_listdir<'py>(path: &Bound<'py, PyAny>) -> PyResult<Vec<Bound<'py, PyBytes>>> {
+    let names = on_path(path, |disk, path| disk.list_dir(path))?;
+    Ok(names
+        .iter()
+        .map(|name| PyBytes::new(path.py(), name))
+        .collect())
+}
+
+/// Marks what `path` names as changed now (`os.utime`).
+#[pyfunction]
+pub fn disk_touch(path: &Bound<'_, PyAny>) -> PyResult<()> {
+    on_path(path, |disk, path| disk.touch(path))
 }
 
 /// Adds the functions above to `_tonio`.
@@ -212,5 +254,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(disk_unlink, m)?)?;
     m.add_function(wrap_pyfunction!(disk_rename, m)?)?;
     m.add_function(wrap_pyfunction!(disk_listdir, m)?)?;
+    m.add_function(wrap_pyfunction!(disk_touch, m)?)?;
     Ok(())
 }

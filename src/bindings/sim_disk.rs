@@ -7,8 +7,12 @@ use pyo3::prelude::*;
 
 use super::args::{c_int_arg, type_name};
 use super::sim_network::{duration, note, sim_platform};
+use crate::common::base::time::Ticks;
 use crate::sim::disk::{DiskConfig, SimDisk as Disk};
 use crate::sim::platform::SimPlatform;
+
+/// The longest `latency` or `jitter` of a disk operation: an hour.
+const MAX_DELAY: Ticks = 3_600_000_000;
 
 /// `disk=`: `None` (files are the real disk's) or a `tonio.sim.Disk` (read through its
 /// `latency` and `jitter` attributes).
@@ -22,9 +26,18 @@ pub fn parse_disk(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<DiskConfi
             type_name(value)
         )));
     };
+    let bounded = |value, name| -> PyResult<Ticks> {
+        let ticks = duration(Some(value), name)?.unwrap_or(0);
+        if ticks > MAX_DELAY {
+            return Err(PyValueError::new_err(format!(
+                "{name} must be at most an hour (3600 seconds) per disk operation"
+            )));
+        }
+        Ok(ticks)
+    };
     Ok(Some(DiskConfig {
-        latency: duration(Some(latency), "latency")?.unwrap_or(0),
-        jitter: duration(Some(jitter), "jitter")?.unwrap_or(0),
+        latency: bounded(latency, "latency")?,
+        jitter: bounded(jitter, "jitter")?,
     }))
 }
 
@@ -73,7 +86,7 @@ impl SimDisk {
             )));
         }
         with_disk("disk().fail", |platform, disk| {
-            disk.fail(prefix, code);
+            disk.fail(prefix.as_bytes(), code);
             note(
                 py,
                 platform,
@@ -87,7 +100,7 @@ impl SimDisk {
     #[pyo3(signature = (prefix=None))]
     fn heal(&self, py: Python<'_>, prefix: Option<&str>) -> PyResult<usize> {
         with_disk("disk().heal", |platform, disk| {
-            let healed = disk.heal(prefix);
+            let healed = disk.heal(prefix.map(str::as_bytes));
             let what = match prefix {
                 Some(prefix) => format!("fault: disk heal {prefix:?}"),
                 None => "fault: disk heal everything".to_owned(),

@@ -13,6 +13,7 @@ there is no notion of owners, permissions or links: the methods about those rais
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 from collections.abc import Callable
 from pathlib import PurePosixPath
@@ -33,10 +34,11 @@ def _stat(path: str, *, follow_symlinks: bool = True) -> os.stat_result:
 
 
 def _kind(path: str) -> bool | None:
-    """True for a directory, False for a file, None for nothing."""
+    """True for a directory, False for a file, None for nothing (or a name no file can have,
+    as ``pathlib`` answers for one with a NUL byte)."""
     try:
         return _tonio.disk_stat(path)[0]
-    except _MISSING:
+    except (*_MISSING, ValueError):
         return None
 
 
@@ -97,6 +99,12 @@ def _write_text(path: str, data: str, encoding=None, errors=None, newline=None) 
 
 
 def _touch(path: str, mode: int = 0o666, exist_ok: bool = True) -> None:
+    if exist_ok:
+        try:
+            _tonio.disk_touch(path)  # a file or a directory: now its modification time
+            return
+        except FileNotFoundError:
+            pass
     flags = os.O_CREAT | os.O_WRONLY | (0 if exist_ok else os.O_EXCL)
     _tonio.disk_close(_tonio.disk_open(path, flags))
 
@@ -127,43 +135,71 @@ def _rename(path: str, target: Any) -> PurePosixPath:
     return PurePosixPath(target)
 
 
+def _names(path: str) -> list[str]:
+    return [os.fsdecode(name) for name in _tonio.disk_listdir(path)]
+
+
 def _listing(path: str) -> list[PurePosixPath]:
-    return [PurePosixPath(path) / name for name in _tonio.disk_listdir(path)]
+    return [PurePosixPath(path) / name for name in _names(path)]
 
 
 def _walk(path: str, top_down: bool = True, on_error=None, follow_symlinks: bool = False):
+    """``os.walk`` order, without recursion (a tree may be deeper than Python's stack)."""
     result = []
-    try:
-        names = _tonio.disk_listdir(path)
-    except OSError as exc:
-        if on_error is not None:
-            on_error(exc)
-        return result
-    dirs = [name for name in names if _is_dir(os.path.join(path, name))]
-    files = [name for name in names if name not in dirs]
-    below = [
-        entry for name in dirs for entry in _walk(os.path.join(path, name), top_down, on_error)
-    ]
-    here = (PurePosixPath(path), dirs, files)
-    return [here, *below] if top_down else [*below, here]
+    stack = [(path, False)]
+    while stack:
+        top, visited = stack.pop()
+        if visited:  # bottom-up: after everything below it
+            result.append(top)
+            continue
+        try:
+            names = _names(top)
+        except OSError as exc:
+            if on_error is not None:
+                on_error(exc)
+            continue
+        dirs = [name for name in names if _is_dir(os.path.join(top, name))]
+        files = [name for name in names if name not in dirs]
+        here = (PurePosixPath(top), dirs, files)
+        if top_down:
+            result.append(here)
+        else:
+            stack.append((here, True))
+        stack.extend((os.path.join(top, name), False) for name in reversed(dirs))
+    return result
 
 
-def _descendants(path: str) -> list[PurePosixPath]:
-    """Everything below ``path``, relative to it, parents first."""
+def _descendants(path: str) -> list[tuple[PurePosixPath, bool]]:
+    """Everything below ``path``, relative to it, parents first; with whether it is a
+    directory."""
     found = []
     for top, dirs, files in _walk(path):
         relative = top.relative_to(path)
-        found += [relative / name for name in dirs + files]
+        found += [(relative / name, True) for name in dirs]
+        found += [(relative / name, False) for name in files]
     return found
 
 
 def _glob(path: str, pattern: str, *, case_sensitive=None, recurse_symlinks=False):
     if not pattern:
         raise ValueError(f"Unacceptable pattern: {pattern!r}")
+    if pattern.startswith("/"):
+        raise NotImplementedError("Non-relative patterns are unsupported")
+    dirs_only = pattern.endswith("/")  # as pathlib: a trailing slash selects directories
+    pattern = pattern.rstrip("/")
+    # "x/**" also selects x itself; "**" the starting directory.
+    also = pattern[:-3] if pattern.endswith("/**") else None
+
+    def selected(relative: PurePosixPath) -> bool:
+        return relative.full_match(pattern, case_sensitive=case_sensitive) or (
+            also is not None and relative.full_match(also, case_sensitive=case_sensitive)
+        )
+
+    candidates = [(PurePosixPath("."), True), *_descendants(path)]
     return [
         PurePosixPath(path) / relative
-        for relative in _descendants(path)
-        if relative.full_match(pattern, case_sensitive=case_sensitive)
+        for relative, is_dir in candidates
+        if (is_dir or not dirs_only) and selected(relative)
     ]
 
 
@@ -195,10 +231,13 @@ def _samefile(path: str, other: Any) -> bool:
 def _copy(path: str, target: Any, *, dirs_exist_ok: bool = False, **_: Any) -> PurePosixPath:
     target = os.fspath(target)
     if _kind(path):
+        names = _names(path)  # before the copy exists: a copy into the tree copies it once
         _mkdir(target, exist_ok=dirs_exist_ok)
-        for name in _tonio.disk_listdir(path):
+        for name in names:
             _copy(os.path.join(path, name), os.path.join(target, name), dirs_exist_ok=True)
     else:
+        if _kind(target) is False and _samefile(path, target):
+            raise shutil.SameFileError(f"{path!r} and {target!r} are the same file")
         _write(target, _read_bytes(path), "wb")
     return PurePosixPath(target)
 

@@ -16,6 +16,7 @@ In a simulated run with ``disk=``, the same methods work on the simulated disk
 
 from __future__ import annotations
 
+import errno
 import os
 import pathlib
 import shutil
@@ -71,8 +72,20 @@ def _copy(
 
 
 def _move(source: pathlib.Path, target: Any) -> pathlib.Path:
-    """``Path.move`` of 3.14, for 3.13: a rename, or a copy then a delete across devices."""
-    return pathlib.Path(shutil.move(os.fspath(source), os.fspath(target)))
+    """``Path.move`` of 3.14, for 3.13: a rename (replacing a file or an empty directory at
+    ``target``, as ``os.replace``), or a copy then a delete across devices."""
+    target = pathlib.Path(target)
+    try:
+        os.replace(source, target)
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+        _copy(source, target, follow_symlinks=False, preserve_metadata=True)
+        if source.is_dir() and not source.is_symlink():
+            shutil.rmtree(source)
+        else:
+            source.unlink()
+    return target
 
 
 def _copy_into(source: pathlib.Path, target_dir: Any, **options: Any) -> pathlib.Path:
@@ -141,9 +154,16 @@ _DISK_METHODS: dict[str, Callable[[Any], Any]] = {
 }
 
 
+def _plain(value: Any) -> Any:
+    """A tonio path as a ``pathlib.Path`` (whose methods ``pathlib`` may call: ``samefile``
+    calls the other path's ``stat``); anything else as it is."""
+    return pathlib.Path(value) if isinstance(value, Path) else value
+
+
 def _run(path: Path, name: str, convert: Callable[[Any], Any], args: tuple, kwargs: dict) -> Any:
     plain = pathlib.Path(path)
     method = getattr(pathlib.Path, name, None) or _BACKPORTS[name]  # 3.14's methods on 3.13
+    args = tuple(_plain(arg) for arg in args)
     return convert(method(plain, *args, **kwargs))
 
 

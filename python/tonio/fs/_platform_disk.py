@@ -13,6 +13,8 @@ once synced: a crash keeps the synced bytes plus a seeded prefix of the rest.
 
 from __future__ import annotations
 
+import codecs
+import errno
 import io
 import os
 import types
@@ -62,13 +64,19 @@ class DiskRawFile(io.RawIOBase):
     It has no OS descriptor: ``fileno()`` raises ``io.UnsupportedOperation``.
     """
 
-    def __init__(self, number: int, name: str, mode: str, readable: bool, writable: bool):
+    def __init__(self, number: int, name: Any, mode: str, readable: bool, writable: bool):
         super().__init__()
         self.number = number
         self.name = name
         self.mode = mode
         self._readable = readable
         self._writable = writable
+
+    def _check_can(self, reading: bool) -> None:
+        self._checkClosed()
+        if not (self._readable if reading else self._writable):
+            what = "reading" if reading else "writing"
+            raise io.UnsupportedOperation(f"File not open for {what}")
 
     def readable(self) -> bool:
         self._checkClosed()
@@ -85,23 +93,30 @@ class DiskRawFile(io.RawIOBase):
     def fileno(self) -> int:
         raise io.UnsupportedOperation("a file of the simulated disk has no OS descriptor")
 
+    def read(self, size: int | None = -1) -> bytes:
+        self._check_can(reading=True)
+        if size is None or size < 0:
+            return self.readall()
+        return _tonio.disk_read(self.number, size)
+
     def readinto(self, buffer: Any) -> int:
-        self._checkClosed()
+        self._check_can(reading=True)
         with memoryview(buffer) as view, view.cast("B") as target:
             data = _tonio.disk_read(self.number, len(target))
             target[: len(data)] = data
         return len(data)
 
     def readall(self) -> bytes:
-        self._checkClosed()
+        self._check_can(reading=True)
         chunks = []
         while chunk := _tonio.disk_read(self.number, 1 << 20):
             chunks.append(chunk)
         return b"".join(chunks)
 
     def write(self, data: Any) -> int:
-        self._checkClosed()
-        return _tonio.disk_write(self.number, data)
+        self._check_can(reading=False)
+        with memoryview(data) as view, view.cast("B") as octets:
+            return _tonio.disk_write(self.number, octets)
 
     def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
         self._checkClosed()
@@ -111,9 +126,11 @@ class DiskRawFile(io.RawIOBase):
         return self.seek(0, os.SEEK_CUR)
 
     def truncate(self, size: int | None = None) -> int:
-        self._checkClosed()
+        self._check_can(reading=False)
         if size is None:
             size = self.tell()
+        if size < 0:
+            raise OSError(errno.EINVAL, os.strerror(errno.EINVAL))
         _tonio.disk_truncate(self.number, size)
         return size
 
@@ -123,11 +140,16 @@ class DiskRawFile(io.RawIOBase):
         _tonio.disk_sync(self.number)
 
     def close(self) -> None:
-        if not self.closed:
-            try:
+        if self.closed:
+            return
+        try:
+            if _tonio.disk_present():
                 _tonio.disk_close(self.number)
-            finally:
-                super().close()
+        except OSError as exc:  # EBADF: the file of an earlier run's disk, gone with it
+            if exc.errno != errno.EBADF:
+                raise
+        finally:
+            super().close()
 
     def __repr__(self) -> str:
         return f"<tonio.fs simulated file name={self.name!r} mode={self.mode!r}>"
@@ -193,18 +215,51 @@ def open_file(
     """The built-in ``open``, on the platform's disk: a raw, buffered or text file object."""
     if isinstance(file, int) and not isinstance(file, bool):
         raise TypeError("a file of the simulated disk is opened by path, not by OS descriptor")
-    path = os.fsdecode(os.fspath(file))
+    path = os.fspath(file)
     kind, updating, binary = _check_mode(mode)
-    if binary and (encoding is not None or errors is not None or newline is not None):
-        raise ValueError("binary mode doesn't take an encoding, errors or newline argument")
+    _check_options(binary, buffering, encoding, errors, newline)
     if not closefd:
         raise ValueError("Cannot use closefd=False with file name")
     if opener is not None:
         raise ValueError("opener= is not available on the simulated disk (it opens OS files)")
     flags = (os.O_RDWR if updating else _ACCESS[kind]) | _CREATE[kind]
-    raw_mode = {"r": "rb", "w": "wb", "a": "ab", "x": "xb"}[kind] + ("+" if updating else "")
     number = _tonio.disk_open(path, flags)
-    raw = DiskRawFile(number, path, raw_mode, kind == "r" or updating, kind != "r" or updating)
+    readable, writable = kind == "r" or updating, kind != "r" or updating
+    raw = DiskRawFile(number, path, _raw_mode(kind, readable, writable), readable, writable)
+    try:
+        return _layers(raw, mode, kind, updating, binary, buffering, encoding, errors, newline)
+    except BaseException:
+        raw.close()
+        raise
+
+
+def _raw_mode(kind: str, readable: bool, writable: bool) -> str:
+    """``FileIO.mode`` for these flags (``w+`` is ``rb+``, as the built-in file says)."""
+    plus = "+" if readable and writable else ""
+    if kind in "xa":
+        return f"{kind}b{plus}"
+    return f"rb{plus}" if readable else "wb"
+
+
+def _check_options(binary: bool, buffering: Any, encoding: Any, errors: Any, newline: Any):
+    """Refuses bad options as the built-in ``open`` does, before any file is touched."""
+    if not isinstance(buffering, int):
+        raise TypeError(f"'{type(buffering).__name__}' object cannot be interpreted as an integer")
+    for name, value in (("encoding", encoding), ("errors", errors), ("newline", newline)):
+        if value is not None and not isinstance(value, str):
+            raise TypeError(
+                f"open() argument '{name}' must be str or None, not {type(value).__name__}"
+            )
+    if binary and (encoding is not None or errors is not None or newline is not None):
+        raise ValueError("binary mode doesn't take an encoding, errors or newline argument")
+    if newline not in (None, "", "\n", "\r", "\r\n"):
+        raise ValueError(f"illegal newline value: {newline}")
+    if encoding is not None:
+        codecs.lookup(encoding)  # LookupError for an unknown codec
+
+
+def _layers(raw, mode, kind, updating, binary, buffering, encoding, errors, newline) -> Any:
+    """The buffer and text layers over ``raw``, as the built-in ``open`` stacks them."""
     if kind == "a":
         raw.seek(0, os.SEEK_END)
     line_buffering = buffering == 1 and not binary
@@ -213,7 +268,6 @@ def open_file(
     if buffering == 0:
         if binary:
             return raw
-        raw.close()
         raise ValueError("can't have unbuffered text I/O")
     if updating:
         buffered: Any = io.BufferedRandom(raw, buffering)

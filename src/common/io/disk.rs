@@ -1,9 +1,10 @@
 //! The platform's disk contract (`tonio.fs` under a simulated run with `disk=`).
 //!
 //! A platform that owns a disk of its own (the simulator's in-memory one) implements [`Disk`]:
-//! POSIX-like operations on absolute paths (`/`-separated, `.` and `..` resolved, relative
-//! paths taken from `/`) and on open files named by a platform-owned [`FileId`], never an OS
-//! descriptor. Errors are `io::Error`s carrying the errno Linux gives for the same call
+//! POSIX-like operations on paths (bytes, as the OS takes them: `/`-separated, `.` and `..`
+//! resolved, relative paths taken from `/`) and on open files named by a platform-owned
+//! [`FileId`], never an OS descriptor. A `FileId` is never reused, and one from another disk
+//! (an earlier run's) is `EBADF`. Errors are `io::Error`s carrying the errno Linux gives for the same call
 //! (`ENOENT`, `EEXIST`, `EISDIR`, `ENOTDIR`, `ENOTEMPTY`, `EBADF`, ...), so the bindings raise
 //! the same `OSError` subclasses as the OS would. The real platform has no such disk
 //! (`Platform::disk` is `None`): `tonio.fs` then calls the OS on the blocking pool.
@@ -71,7 +72,7 @@ pub trait Disk: Send + Sync {
     /// simulator): the caller waits that long, then calls it.
     fn delay(&self) -> Ticks;
 
-    fn open(&self, path: &str, flags: OpenFlags) -> io::Result<FileId>;
+    fn open(&self, path: &[u8], flags: OpenFlags) -> io::Result<FileId>;
     /// Up to `max` bytes from the file's position (empty at the end), which moves past them.
     fn read(&self, file: FileId, max: usize) -> io::Result<Vec<u8>>;
     /// Writes all of `data` at the file's position (the end with `append`); zero-fills a gap.
@@ -88,12 +89,14 @@ pub trait Disk: Send + Sync {
     /// holds died with the process that wrote it.
     fn broken(&self, file: FileId) -> bool;
 
-    fn metadata(&self, path: &str) -> io::Result<Metadata>;
-    fn create_dir(&self, path: &str) -> io::Result<()>;
-    fn remove_dir(&self, path: &str) -> io::Result<()>;
-    fn remove_file(&self, path: &str) -> io::Result<()>;
+    fn metadata(&self, path: &[u8]) -> io::Result<Metadata>;
+    fn create_dir(&self, path: &[u8]) -> io::Result<()>;
+    fn remove_dir(&self, path: &[u8]) -> io::Result<()>;
+    fn remove_file(&self, path: &[u8]) -> io::Result<()>;
     /// Moves `from` to `to`, replacing a file (or an empty directory) there, as `rename(2)`.
-    fn rename(&self, from: &str, to: &str) -> io::Result<()>;
+    fn rename(&self, from: &[u8], to: &[u8]) -> io::Result<()>;
     /// The names in a directory, sorted.
-    fn list_dir(&self, path: &str) -> io::Result<Vec<String>>;
+    fn list_dir(&self, path: &[u8]) -> io::Result<Vec<Vec<u8>>>;
+    /// Marks what `path` names as changed now (`utime`).
+    fn touch(&self, path: &[u8]) -> io::Result<()>;
 }

@@ -2,7 +2,9 @@
 //!
 //! # Invariants
 //! - `current` is `durable` with every change of `unsynced` applied in order.
-//! - `sync` makes `durable` equal `current` and empties `unsynced`.
+//! - `sync` makes `durable` equal `current` (applying `unsynced` to it) and empties
+//!   `unsynced`.
+//! - No file grows past [`MAX_FILE_SIZE`]: the disk refuses such a write or cut first.
 //! - A crash keeps `durable` plus a prefix of `unsynced`, possibly ending inside one write
 //!   ([`FileContent::crash`]); afterwards `current == durable` again.
 
@@ -15,6 +17,9 @@ enum Change {
     Write { offset: u64, data: Vec<u8> },
     SetLen(u64),
 }
+
+/// The largest simulated file (it lives in memory twice: as read and as durable): 1 GiB.
+pub const MAX_FILE_SIZE: u64 = 1 << 30;
 
 #[derive(Default)]
 pub struct FileContent {
@@ -75,11 +80,11 @@ impl FileContent {
         self.unsynced.push(Change::SetLen(len));
     }
 
-    /// Everything written so far is durable.
+    /// Everything written so far is durable. Costs what changed since the last sync, not the
+    /// file's size.
     pub fn sync(&mut self) {
-        if !self.unsynced.is_empty() {
-            self.durable.clone_from(&self.current);
-            self.unsynced.clear();
+        for change in self.unsynced.drain(..) {
+            apply(&mut self.durable, &change);
         }
     }
 

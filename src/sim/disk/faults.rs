@@ -11,40 +11,48 @@ use super::namespace::errno;
 
 #[derive(Default)]
 pub struct Faults {
-    rules: Vec<(String, i32)>,
+    rules: Vec<(Vec<u8>, i32)>,
 }
 
-/// `path` resolved lexically (as the tree resolves it), as `/a/b`.
-pub fn normal(path: &str) -> String {
-    let mut names: Vec<&str> = Vec::new();
-    for name in path.split('/') {
+/// `path` resolved lexically, as `/a/b`.
+pub fn normal(path: &[u8]) -> Vec<u8> {
+    let mut names: Vec<&[u8]> = Vec::new();
+    for name in path.split(|&b| b == b'/') {
         match name {
-            "" | "." => {}
-            ".." => {
+            b"" | b"." => {}
+            b".." => {
                 names.pop();
             }
             name => names.push(name),
         }
     }
-    format!("/{}", names.join("/"))
+    let mut normal = Vec::with_capacity(path.len() + 1);
+    for name in names {
+        normal.push(b'/');
+        normal.extend_from_slice(name);
+    }
+    if normal.is_empty() {
+        normal.push(b'/');
+    }
+    normal
 }
 
-fn under(path: &str, prefix: &str) -> bool {
-    prefix == "/"
+fn under(path: &[u8], prefix: &[u8]) -> bool {
+    prefix == b"/"
         || path
             .strip_prefix(prefix)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(b"/"))
 }
 
 impl Faults {
-    pub fn fail(&mut self, prefix: &str, code: i32) {
+    pub fn fail(&mut self, prefix: &[u8], code: i32) {
         let prefix = normal(prefix);
         self.rules.retain(|(p, _)| *p != prefix);
         self.rules.push((prefix, code));
     }
 
     /// Removes the rule for `prefix`, or every rule; how many were removed.
-    pub fn heal(&mut self, prefix: Option<&str>) -> usize {
+    pub fn heal(&mut self, prefix: Option<&[u8]>) -> usize {
         let before = self.rules.len();
         match prefix.map(normal) {
             Some(prefix) => self.rules.retain(|(p, _)| *p != prefix),
@@ -54,7 +62,7 @@ impl Faults {
     }
 
     /// The injected error for an operation on `path`, if any.
-    pub fn check(&self, path: &str) -> io::Result<()> {
+    pub fn check(&self, path: &[u8]) -> io::Result<()> {
         if self.rules.is_empty() {
             return Ok(());
         }
@@ -74,14 +82,14 @@ mod tests {
     #[test]
     fn rules_match_whole_components() {
         let mut faults = Faults::default();
-        faults.fail("/data/", libc::EIO);
-        assert!(faults.check("/data").is_err());
-        assert!(faults.check("data/./log/../log").is_err());
-        assert!(faults.check("/database").is_ok());
-        assert_eq!(faults.heal(Some("/data")), 1);
-        assert!(faults.check("/data/log").is_ok());
-        faults.fail("/", libc::ENOSPC);
-        let err = faults.check("/anything").unwrap_err();
+        faults.fail(b"/data/", libc::EIO);
+        assert!(faults.check(b"/data").is_err());
+        assert!(faults.check(b"data/./log/../log").is_err());
+        assert!(faults.check(b"/database").is_ok());
+        assert_eq!(faults.heal(Some(b"/data")), 1);
+        assert!(faults.check(b"/data/log").is_ok());
+        faults.fail(b"/", libc::ENOSPC);
+        let err = faults.check(b"/anything").unwrap_err();
         assert_eq!(err.raw_os_error(), Some(libc::ENOSPC));
     }
 }

@@ -6,6 +6,8 @@
 //!   ([`Disk::delay`]: the caller waits, then calls), and is atomic.
 //! - Durability: creating, renaming and deleting are durable at once; a file's bytes once
 //!   synced (`content.rs`).
+//! - A simulated file holds at most 1 GiB (`content::MAX_FILE_SIZE`); a write or a cut past
+//!   it fails with `EFBIG` (there are no sparse files: every byte is in memory).
 //! - [`SimDisk::crash`] is a power loss: each file keeps its durable bytes plus a seeded prefix
 //!   of the rest, and every file open at that moment is broken: any operation on it but
 //!   `close` fails with `EIO`.
@@ -21,7 +23,7 @@ mod content;
 mod faults;
 mod namespace;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -29,6 +31,7 @@ use std::sync::{Arc, Mutex};
 use rand_chacha::rand_core::RngCore;
 use rand_chacha::ChaCha8Rng;
 
+use self::content::MAX_FILE_SIZE;
 use self::faults::Faults;
 use self::namespace::{errno, Namespace, Place};
 use crate::common::base::time::Ticks;
@@ -47,18 +50,23 @@ struct OpenFile {
     position: u64,
     flags: OpenFlags,
     /// The path it was opened by (what injected errors match).
-    path: String,
+    path: Vec<u8>,
 }
 
 struct DiskState {
     tree: Namespace,
     open: BTreeMap<FileId, OpenFile>,
+    /// The next file's id: this disk's serial number in the top 32 bits, so that a file of
+    /// another disk (a file object kept from an earlier run) is never one of this disk's.
     next_file: FileId,
-    /// Files numbered below this that are not open were broken by a crash.
-    broken_below: FileId,
+    /// Files that were open when the disk crashed and are not closed yet.
+    broken: BTreeSet<FileId>,
     faults: Faults,
     rng: ChaCha8Rng,
 }
+
+/// Disks made so far in this process (the top bits of their files' ids).
+static DISKS: AtomicU64 = AtomicU64::new(0);
 
 pub struct SimDisk {
     config: DiskConfig,
@@ -66,13 +74,19 @@ pub struct SimDisk {
     state: Mutex<DiskState>,
 }
 
-/// `EBADF` for a file this disk never opened or that was closed; `EIO` for one a crash broke.
+/// `EIO` for a file a crash broke; `EBADF` for one this disk never opened or that was closed.
 fn not_open(state: &DiskState, file: FileId) -> io::Error {
-    errno(if file < state.broken_below {
+    errno(if state.broken.contains(&file) {
         libc::EIO
     } else {
         libc::EBADF
     })
+}
+
+/// `EFBIG` unless `end` bytes fit in a simulated file.
+fn check_size(end: Option<u64>) -> io::Result<u64> {
+    end.filter(|&end| end <= MAX_FILE_SIZE)
+        .ok_or_else(|| errno(libc::EFBIG))
 }
 
 impl SimDisk {
@@ -82,8 +96,8 @@ impl SimDisk {
             state: Mutex::new(DiskState {
                 tree: Namespace::new(clock.load(Ordering::Acquire)),
                 open: BTreeMap::new(),
-                next_file: 1,
-                broken_below: 1,
+                next_file: ((DISKS.fetch_add(1, Ordering::Relaxed) + 1) << 32) + 1,
+                broken: BTreeSet::new(),
                 faults: Faults::default(),
                 rng,
             }),
@@ -103,20 +117,20 @@ impl SimDisk {
             file.content.crash(&mut state.rng);
         }
         let broken = std::mem::take(&mut state.open);
-        for file in broken.values() {
+        for (id, file) in &broken {
             state.tree.closed(file.inode);
+            state.broken.insert(*id);
         }
-        state.broken_below = state.next_file;
         broken.len()
     }
 
     /// Operations on paths under `prefix` fail with `code` until healed.
-    pub fn fail(&self, prefix: &str, code: i32) {
+    pub fn fail(&self, prefix: &[u8], code: i32) {
         lock(&self.state).faults.fail(prefix, code);
     }
 
     /// Ends the injected errors under `prefix`, or every one; how many rules ended.
-    pub fn heal(&self, prefix: Option<&str>) -> usize {
+    pub fn heal(&self, prefix: Option<&[u8]>) -> usize {
         lock(&self.state).faults.heal(prefix)
     }
 
@@ -141,7 +155,7 @@ impl SimDisk {
     /// Runs `op` on the tree after the injected-error check on `paths`.
     fn with_tree<R>(
         &self,
-        paths: &[&str],
+        paths: &[&[u8]],
         op: impl FnOnce(&mut Namespace, Ticks) -> io::Result<R>,
     ) -> io::Result<R> {
         let now = self.now();
@@ -169,7 +183,7 @@ impl Disk for SimDisk {
         self.config.latency + extra
     }
 
-    fn open(&self, path: &str, flags: OpenFlags) -> io::Result<FileId> {
+    fn open(&self, path: &[u8], flags: OpenFlags) -> io::Result<FileId> {
         let now = self.now();
         let mut state = lock(&self.state);
         let state = &mut *state;
@@ -180,7 +194,7 @@ impl Disk for SimDisk {
             dir_only,
         } = state.tree.place(path)?
         else {
-            return Err(errno(libc::EISDIR));
+            return Err(errno(libc::EISDIR)); // `/`, or a path ending in `.` or `..`
         };
         let inode = match state.tree.entry(dir, &name) {
             Some(_) if flags.create && flags.exclusive => return Err(errno(libc::EEXIST)),
@@ -239,6 +253,7 @@ impl Disk for SimDisk {
             if open.flags.append {
                 open.position = file.content.len();
             }
+            check_size(open.position.checked_add(data.len() as u64))?;
             file.content.write(open.position, data);
             file.modified = now;
             open.position += data.len() as u64;
@@ -253,7 +268,10 @@ impl Disk for SimDisk {
                 SeekFrom::Current(by) => open.position.checked_add_signed(by),
                 SeekFrom::End(by) => node(tree, open)?.content.len().checked_add_signed(by),
             };
-            open.position = at.ok_or_else(|| errno(libc::EINVAL))?;
+            // Like `lseek`, a position must fit an `off_t`.
+            open.position = at
+                .filter(|&at| at <= i64::MAX as u64)
+                .ok_or_else(|| errno(libc::EINVAL))?;
             Ok(open.position)
         })
     }
@@ -264,6 +282,7 @@ impl Disk for SimDisk {
             if !open.flags.write {
                 return Err(errno(libc::EINVAL));
             }
+            check_size(Some(len))?;
             let file = node(tree, open)?;
             file.content.set_len(len);
             file.modified = now;
@@ -285,37 +304,40 @@ impl Disk for SimDisk {
                 state.tree.closed(open.inode);
                 Ok(())
             }
-            None if file < state.broken_below => Ok(()), // a crash closed it already
+            None if state.broken.remove(&file) => Ok(()), // a crash closed it already
             None => Err(errno(libc::EBADF)),
         }
     }
 
     fn broken(&self, file: FileId) -> bool {
-        let state = lock(&self.state);
-        file < state.broken_below && !state.open.contains_key(&file)
+        lock(&self.state).broken.contains(&file)
     }
 
-    fn metadata(&self, path: &str) -> io::Result<Metadata> {
+    fn metadata(&self, path: &[u8]) -> io::Result<Metadata> {
         self.with_tree(&[path], |tree, _| tree.metadata(tree.resolve(path)?))
     }
 
-    fn create_dir(&self, path: &str) -> io::Result<()> {
+    fn create_dir(&self, path: &[u8]) -> io::Result<()> {
         self.with_tree(&[path], |tree, now| tree.create_dir(path, now))
     }
 
-    fn remove_dir(&self, path: &str) -> io::Result<()> {
+    fn remove_dir(&self, path: &[u8]) -> io::Result<()> {
         self.with_tree(&[path], |tree, now| tree.remove_dir(path, now))
     }
 
-    fn remove_file(&self, path: &str) -> io::Result<()> {
+    fn remove_file(&self, path: &[u8]) -> io::Result<()> {
         self.with_tree(&[path], |tree, now| tree.remove_file(path, now))
     }
 
-    fn rename(&self, from: &str, to: &str) -> io::Result<()> {
+    fn rename(&self, from: &[u8], to: &[u8]) -> io::Result<()> {
         self.with_tree(&[from, to], |tree, now| tree.rename(from, to, now))
     }
 
-    fn list_dir(&self, path: &str) -> io::Result<Vec<String>> {
+    fn list_dir(&self, path: &[u8]) -> io::Result<Vec<Vec<u8>>> {
         self.with_tree(&[path], |tree, _| tree.list(path))
+    }
+
+    fn touch(&self, path: &[u8]) -> io::Result<()> {
+        self.with_tree(&[path], |tree, now| tree.touch(path, now))
     }
 }

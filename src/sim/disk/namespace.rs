@@ -1,8 +1,11 @@
 //! The simulated disk's tree: directories of names, files of bytes, found by path.
 //!
-//! Paths are resolved lexically (there are no symbolic links): empty components and `.` are
-//! skipped, `..` goes up (not above `/`), relative paths start at `/`. A path ending in `/`
-//! must name a directory.
+//! Paths are bytes, as the OS takes them, and are resolved by walking the tree as the kernel
+//! does (there are no symbolic links): empty components are skipped, `.` stays, `..` goes to
+//! the parent (not above `/`), and each must be taken from a directory that exists (so
+//! `missing/..` is `ENOENT` and `file/..` is `ENOTDIR`); relative paths start at `/`. A path
+//! ending in `/`, `/.` or `/..` must name a directory. Longer than `PATH_MAX` or with a
+//! component longer than `NAME_MAX`: `ENAMETOOLONG`.
 //!
 //! # Invariants
 //! - Node 1 is `/`, a directory that always exists.
@@ -23,6 +26,8 @@ use crate::common::io::disk::{EntryKind, Metadata};
 pub const ROOT: u64 = 1;
 /// Longest name of one path component (Linux's `NAME_MAX`).
 const NAME_MAX: usize = 255;
+/// Longest path, with its terminating NUL (Linux's `PATH_MAX`).
+const PATH_MAX: usize = 4096;
 
 pub struct FileNode {
     pub content: FileContent,
@@ -34,7 +39,7 @@ pub struct FileNode {
 }
 
 struct DirNode {
-    entries: BTreeMap<String, u64>,
+    entries: BTreeMap<Vec<u8>, u64>,
     parent: u64,
     modified: Ticks,
 }
@@ -48,37 +53,48 @@ pub fn errno(code: i32) -> io::Error {
     io::Error::from_raw_os_error(code)
 }
 
-/// A path as components, and whether it ended in `/`.
+/// One component of a path.
+#[derive(Clone, Copy)]
+enum Step<'a> {
+    Name(&'a [u8]),
+    Here,
+    Up,
+}
+
+/// A path as its steps, and whether it must name a directory (it ended in `/`).
 struct Parsed<'a> {
-    names: Vec<&'a str>,
+    steps: Vec<Step<'a>>,
     dir_only: bool,
 }
 
-fn parse(path: &str) -> io::Result<Parsed<'_>> {
+fn parse(path: &[u8]) -> io::Result<Parsed<'_>> {
     if path.is_empty() {
         return Err(errno(libc::ENOENT));
     }
-    let mut names = Vec::new();
-    for name in path.split('/') {
-        match name {
-            "" | "." => {}
-            ".." => {
-                names.pop();
-            }
-            name if name.len() > NAME_MAX => return Err(errno(libc::ENAMETOOLONG)),
-            name => names.push(name),
-        }
+    if path.len() >= PATH_MAX {
+        return Err(errno(libc::ENAMETOOLONG));
     }
-    let dir_only = path.ends_with('/') || path.ends_with("/.") || path.ends_with("/..");
-    Ok(Parsed { names, dir_only })
+    let mut steps = Vec::new();
+    for name in path.split(|&b| b == b'/') {
+        steps.push(match name {
+            b"" => continue,
+            b"." => Step::Here,
+            b".." => Step::Up,
+            name if name.len() > NAME_MAX => return Err(errno(libc::ENAMETOOLONG)),
+            name => Step::Name(name),
+        });
+    }
+    let dir_only = path.ends_with(b"/") || matches!(steps.last(), Some(Step::Here | Step::Up));
+    Ok(Parsed { steps, dir_only })
 }
 
-/// Where a name would go: its directory and the name, or the path is `/` itself.
+/// What a path names for an operation that may create it: an entry (existing or not) of an
+/// existing directory, or, for `/` and paths ending in `.` or `..`, a directory that exists.
 pub enum Place {
-    Root,
+    Existing(u64),
     In {
         dir: u64,
-        name: String,
+        name: Vec<u8>,
         dir_only: bool,
     },
 }
@@ -129,49 +145,57 @@ impl Namespace {
         }
     }
 
-    fn walk(&self, names: &[&str]) -> io::Result<u64> {
+    /// The node reached by taking `steps` from `/`.
+    fn walk(&self, steps: &[Step<'_>]) -> io::Result<u64> {
         let mut at = ROOT;
-        for name in names {
-            at = *self
-                .dir(at)?
-                .entries
-                .get(*name)
-                .ok_or_else(|| errno(libc::ENOENT))?;
+        for step in steps {
+            let dir = self.dir(at)?;
+            at = match step {
+                Step::Here => at,
+                Step::Up => dir.parent,
+                Step::Name(name) => *dir.entries.get(*name).ok_or_else(|| errno(libc::ENOENT))?,
+            };
         }
         Ok(at)
     }
 
     /// The node `path` names.
-    pub fn resolve(&self, path: &str) -> io::Result<u64> {
+    pub fn resolve(&self, path: &[u8]) -> io::Result<u64> {
         let parsed = parse(path)?;
-        let id = self.walk(&parsed.names)?;
+        let id = self.walk(&parsed.steps)?;
         if parsed.dir_only && self.file(id).is_some() {
             return Err(errno(libc::ENOTDIR));
         }
         Ok(id)
     }
 
-    /// The directory a new entry `path` would go in (it must exist), and its name.
-    pub fn place(&self, path: &str) -> io::Result<Place> {
+    /// Where `path` is: an entry of an existing directory, or a directory itself.
+    pub fn place(&self, path: &[u8]) -> io::Result<Place> {
         let parsed = parse(path)?;
-        let Some((name, parents)) = parsed.names.split_last() else {
-            return Ok(Place::Root);
-        };
-        let dir = self.walk(parents)?;
-        self.dir(dir)?;
-        Ok(Place::In {
-            dir,
-            name: (*name).to_owned(),
-            dir_only: parsed.dir_only,
-        })
+        match parsed.steps.split_last() {
+            Some((Step::Name(name), parents)) => {
+                let dir = self.walk(parents)?;
+                self.dir(dir)?;
+                Ok(Place::In {
+                    dir,
+                    name: name.to_vec(),
+                    dir_only: parsed.dir_only,
+                })
+            }
+            _ => {
+                let id = self.walk(&parsed.steps)?;
+                self.dir(id)?;
+                Ok(Place::Existing(id))
+            }
+        }
     }
 
     /// What `name` in directory `dir` is, if anything.
-    pub fn entry(&self, dir: u64, name: &str) -> Option<u64> {
+    pub fn entry(&self, dir: u64, name: &[u8]) -> Option<u64> {
         self.dir(dir).ok()?.entries.get(name).copied()
     }
 
-    fn add(&mut self, dir: u64, name: String, node: Node, now: Ticks) -> io::Result<u64> {
+    fn add(&mut self, dir: u64, name: Vec<u8>, node: Node, now: Ticks) -> io::Result<u64> {
         let id = self.next_inode;
         self.next_inode += 1;
         let parent = self.dir_mut(dir)?;
@@ -181,7 +205,7 @@ impl Namespace {
         Ok(id)
     }
 
-    pub fn create_file(&mut self, dir: u64, name: String, now: Ticks) -> io::Result<u64> {
+    pub fn create_file(&mut self, dir: u64, name: Vec<u8>, now: Ticks) -> io::Result<u64> {
         let file = FileNode {
             content: FileContent::default(),
             modified: now,
@@ -209,12 +233,12 @@ impl Namespace {
         })
     }
 
-    pub fn list(&self, path: &str) -> io::Result<Vec<String>> {
+    pub fn list(&self, path: &[u8]) -> io::Result<Vec<Vec<u8>>> {
         let id = self.resolve(path)?;
         Ok(self.dir(id)?.entries.keys().cloned().collect())
     }
 
-    pub fn create_dir(&mut self, path: &str, now: Ticks) -> io::Result<()> {
+    pub fn create_dir(&mut self, path: &[u8], now: Ticks) -> io::Result<()> {
         let Place::In { dir, name, .. } = self.place(path)? else {
             return Err(errno(libc::EEXIST));
         };
@@ -230,7 +254,7 @@ impl Namespace {
     }
 
     /// Takes entry `name` out of `dir`, dropping a file nobody has open.
-    fn unlink_entry(&mut self, dir: u64, name: &str, now: Ticks) -> io::Result<()> {
+    fn unlink_entry(&mut self, dir: u64, name: &[u8], now: Ticks) -> io::Result<()> {
         let parent = self.dir_mut(dir)?;
         let id = parent
             .entries
@@ -246,15 +270,23 @@ impl Namespace {
         Ok(())
     }
 
-    /// The directory and name of an existing entry (`/` cannot be removed or moved: `EBUSY`).
-    fn existing(&self, path: &str) -> io::Result<(u64, String, u64)> {
-        let Place::In {
-            dir,
-            name,
-            dir_only,
-        } = self.place(path)?
-        else {
-            return Err(errno(libc::EBUSY));
+    /// The directory and name of an existing entry. `/` cannot be removed or moved (`EBUSY`),
+    /// nor a path ending in `.` or `..` (`EINVAL`); `not_an_entry` overrides both.
+    fn existing(&self, path: &[u8], not_an_entry: Option<i32>) -> io::Result<(u64, Vec<u8>, u64)> {
+        let (dir, name, dir_only) = match self.place(path)? {
+            Place::In {
+                dir,
+                name,
+                dir_only,
+            } => (dir, name, dir_only),
+            Place::Existing(id) => {
+                let code = if id == ROOT {
+                    libc::EBUSY
+                } else {
+                    libc::EINVAL
+                };
+                return Err(errno(not_an_entry.unwrap_or(code)));
+            }
         };
         let id = self.entry(dir, &name).ok_or_else(|| errno(libc::ENOENT))?;
         if dir_only && self.file(id).is_some() {
@@ -263,16 +295,16 @@ impl Namespace {
         Ok((dir, name, id))
     }
 
-    pub fn remove_dir(&mut self, path: &str, now: Ticks) -> io::Result<()> {
-        let (dir, name, id) = self.existing(path)?;
+    pub fn remove_dir(&mut self, path: &[u8], now: Ticks) -> io::Result<()> {
+        let (dir, name, id) = self.existing(path, None)?;
         if !self.dir(id)?.entries.is_empty() {
             return Err(errno(libc::ENOTEMPTY));
         }
         self.unlink_entry(dir, &name, now)
     }
 
-    pub fn remove_file(&mut self, path: &str, now: Ticks) -> io::Result<()> {
-        let (dir, name, id) = self.existing(path)?;
+    pub fn remove_file(&mut self, path: &[u8], now: Ticks) -> io::Result<()> {
+        let (dir, name, id) = self.existing(path, Some(libc::EISDIR))?;
         if self.file(id).is_none() {
             return Err(errno(libc::EISDIR));
         }
@@ -293,8 +325,8 @@ impl Namespace {
     }
 
     /// `rename(2)`: replaces a file with a file, an empty directory with a directory.
-    pub fn rename(&mut self, from: &str, to: &str, now: Ticks) -> io::Result<()> {
-        let (from_dir, from_name, id) = self.existing(from)?;
+    pub fn rename(&mut self, from: &[u8], to: &[u8], now: Ticks) -> io::Result<()> {
+        let (from_dir, from_name, id) = self.existing(from, None)?;
         let Place::In {
             dir: to_dir,
             name: to_name,
@@ -331,6 +363,17 @@ impl Namespace {
         target.modified = now;
         if let Some(Node::Dir(moved)) = self.nodes.get_mut(&id) {
             moved.parent = to_dir;
+        }
+        Ok(())
+    }
+
+    /// Marks `path`'s content as changed now (`utime`).
+    pub fn touch(&mut self, path: &[u8], now: Ticks) -> io::Result<()> {
+        let id = self.resolve(path)?;
+        match self.nodes.get_mut(&id) {
+            Some(Node::File(file)) => file.modified = now,
+            Some(Node::Dir(dir)) => dir.modified = now,
+            None => return Err(errno(libc::ENOENT)),
         }
         Ok(())
     }
