@@ -9,8 +9,6 @@ the invariant suites are the bodies of tests/sim/test_explore_sync.py.
 
 from __future__ import annotations
 
-import argparse
-import json
 import statistics
 import sys
 import time
@@ -21,6 +19,7 @@ sys.path.insert(0, str(ROOT / "examples"))
 sys.path.insert(0, str(ROOT / "tests" / "sim"))
 
 import planted_bugs  # noqa: E402
+import script_cli  # noqa: E402
 import test_explore_sync as suites  # noqa: E402
 
 import tonio  # noqa: E402
@@ -126,23 +125,10 @@ def markdown(result: dict) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=float, default=2.0, help="per throughput scenario")
+    parser = script_cli.parser(__doc__)
     parser.add_argument("--budget", type=int, default=5000, help="max runs per bug search")
-    parser.add_argument(
-        "--json",
-        action="store_true",
-        help="print one JSON object (the same numbers, plus the tonio and Python in use) "
-        "instead of the tables",
-    )
     args = parser.parse_args()
-    result = measure(args.seconds, args.budget)
-    if args.json:
-        result["tonio"] = tonio.__file__
-        result["python"] = sys.version.split()[0]
-        print(json.dumps(result))
-    else:
-        print(markdown(result))
+    script_cli.report(measure(args.seconds, args.budget), args.json, markdown)
 
 
 if __name__ == "__main__":

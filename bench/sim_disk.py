@@ -12,8 +12,6 @@ crash-recovery test.
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -21,6 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples"))
 
 import planted_bugs  # noqa: E402
+import script_cli  # noqa: E402
 
 import tonio.sim  # noqa: E402
 from tonio import fs  # noqa: E402
@@ -80,16 +79,8 @@ def markdown(result: dict) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=float, default=2.0)
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args()
-    result = measure(args.seconds)
-    if args.json:
-        result["python"] = sys.version.split()[0]
-        print(json.dumps(result))
-    else:
-        print(markdown(result))
+    args = script_cli.parser(__doc__).parse_args()
+    script_cli.report(measure(args.seconds), args.json, markdown)
 
 
 if __name__ == "__main__":

@@ -11,10 +11,9 @@ client/server test with one and two worker threads.
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
 import time
+
+import script_cli
 
 import tonio
 import tonio.sim
@@ -99,16 +98,8 @@ def markdown(result: dict) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=float, default=2.0)
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args()
-    result = measure(args.seconds)
-    if args.json:
-        result["python"] = sys.version.split()[0]
-        print(json.dumps(result))
-    else:
-        print(markdown(result))
+    args = script_cli.parser(__doc__).parse_args()
+    script_cli.report(measure(args.seconds), args.json, markdown)
 
 
 if __name__ == "__main__":

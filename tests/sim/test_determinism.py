@@ -1,12 +1,11 @@
 """A simulated run is a pure function of (seed, strategy, program)."""
 
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import planted_bugs as bugs
 import pytest
+from in_processes import outputs_in_processes
 
 import tonio
 import tonio.sim
@@ -45,12 +44,7 @@ def test_same_seed_same_trace_across_processes():
         "try:\n    rt.run_until_complete(planted_bugs.ordering_bug())\nexcept AssertionError:\n"
         "    pass\nprint(rt.last_trace_hash)"
     )
-    hashes = {
-        subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
-        ).stdout.strip()
-        for _ in range(2)
-    }
+    hashes = {output.strip() for output in outputs_in_processes(code, count=2)}
     rt = tonio.sim.runtime(seed=7, strategy="random")
     try:
         rt.run_until_complete(bugs.ordering_bug())

@@ -6,6 +6,7 @@ import errno
 import socket as stdlib_socket
 
 import pytest
+from in_processes import outputs_in_processes
 
 import tonio
 import tonio.sim as sim
@@ -133,8 +134,6 @@ def test_bad_probabilities_are_refused(bad):
 def test_datagram_fates_are_the_same_in_three_processes():
     """Loss, duplication and reordering come from the seed alone: three interpreters running
     the same seed see the same datagrams arrive in the same order, with the same trace."""
-    import subprocess
-    import sys
     from pathlib import Path
 
     examples = Path(__file__).resolve().parents[2] / "examples"
@@ -145,11 +144,6 @@ def test_datagram_fates_are_the_same_in_three_processes():
         "except AssertionError as exc:\n    print(exc)\n"
         "print(rt.last_trace_hash)"
     )
-    outputs = {
-        subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
-        ).stdout
-        for _ in range(3)
-    }
+    outputs = outputs_in_processes(code)
     assert len(outputs) == 1
     assert outputs.pop().strip().splitlines()[-1].isdigit()

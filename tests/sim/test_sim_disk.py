@@ -4,10 +4,9 @@ synced bytes and a seeded prefix of the rest, and injected errors, each part of 
 
 import errno
 import os
-import subprocess
-import sys
 
 import pytest
+from in_processes import outputs_in_processes
 
 import tonio
 import tonio.sim as sim
@@ -293,12 +292,7 @@ def test_disk_contents_after_a_crash_are_the_same_in_three_processes():
         "contents = rt.run_until_complete(concurrent_writers_then_crash())\n"
         "print(hashlib.sha256(repr(contents).encode()).hexdigest(), rt.last_trace_hash)\n"
     )
-    outputs = {
-        subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
-        ).stdout
-        for _ in range(3)
-    }
+    outputs = outputs_in_processes(code)
     assert len(outputs) == 1, outputs
 
 
