@@ -2,6 +2,7 @@
 //! `tonio.net.tls`), the session the Python `TLSStream` drives (`_tonio.TLSSession`), and the
 //! test CA behind `tonio.testing.CA`.
 
+use std::io::{self, BufRead, Write};
 use std::sync::Arc;
 
 use pyo3::exceptions::{PyException, PyTypeError, PyValueError};
@@ -160,6 +161,32 @@ pub struct TLSSession {
     session: Session,
 }
 
+impl TLSSession {
+    /// The ciphertext to send, written by rustls straight into a bytes object (`capacity`:
+    /// the room to start with).
+    fn ciphertext<'py>(&self, py: Python<'py>, capacity: usize) -> PyResult<Bound<'py, PyBytes>> {
+        PyBytes::new_with_writer(py, capacity, |out| {
+            self.session.pending_into(out);
+            Ok(())
+        })
+    }
+}
+
+/// Copies `n` bytes from `reader`'s buffer into `out` (the reader holds at least `n`).
+fn copy_exactly(mut n: usize, reader: &mut dyn BufRead, out: &mut dyn Write) -> io::Result<()> {
+    while n > 0 {
+        let chunk = reader.fill_buf()?;
+        if chunk.is_empty() {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+        let k = chunk.len().min(n);
+        out.write_all(&chunk[..k])?;
+        reader.consume(k);
+        n -= k;
+    }
+    Ok(())
+}
+
 #[pymethods]
 impl TLSSession {
     /// A client session for `server_hostname` (SNI and certificate name check).
@@ -182,8 +209,8 @@ impl TLSSession {
     }
 
     /// Ciphertext to send to the peer (may be empty).
-    fn pending<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, &self.session.pending())
+    fn pending<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        self.ciphertext(py, 4096)
     }
 
     /// Up to `max_bytes` of plaintext: bytes; `None` when more ciphertext is needed first;
@@ -195,8 +222,14 @@ impl TLSSession {
         max_bytes: usize,
         truncation_is_eof: bool,
     ) -> PyResult<Option<Bound<'py, PyBytes>>> {
-        match self.session.read(max_bytes).map_err(tls_error)? {
-            Plain::Data(data) => Ok(Some(PyBytes::new(py, &data))),
+        // The plaintext goes from rustls's buffer straight into the bytes object.
+        let copy = |n: usize, reader: &mut dyn BufRead| {
+            PyBytes::new_with_writer(py, n, |out| {
+                copy_exactly(n, reader, out).map_err(Into::into)
+            })
+        };
+        match self.session.read(max_bytes, copy).map_err(tls_error)? {
+            Plain::Data(data) => data.map(Some),
             Plain::NeedMore => Ok(None),
             Plain::Closed => Ok(Some(PyBytes::new(py, b""))),
             Plain::Truncated if truncation_is_eof => Ok(Some(PyBytes::new(py, b""))),
@@ -221,7 +254,8 @@ impl TLSSession {
     /// `write(data)` then `pending()`, in one call (the send path): `(taken, ciphertext)`.
     fn seal<'py>(&self, py: Python<'py>, data: &[u8]) -> PyResult<(usize, Bound<'py, PyBytes>)> {
         let taken = self.session.write(data).map_err(tls_error)?;
-        Ok((taken, PyBytes::new(py, &self.session.pending())))
+        // Records add a little to the plaintext: room for them up front, so nothing moves.
+        Ok((taken, self.ciphertext(py, taken + 1024)?))
     }
 
     #[getter]

@@ -5,9 +5,17 @@
 //!   application has not read) waits in `backlog`, in order, and is offered again after every
 //!   read: nothing received is dropped or reordered.
 //! - After an error the session is *broken*: every later call fails with that error's message,
-//!   except `pending`, which still hands out the alert rustls queued for the peer.
+//!   except `pending_into`, which still hands out the alert rustls queued for the peer.
+//! - `available` is the plaintext rustls holds for the application: set by every processing
+//!   of records, lowered by every read.
+//!
+//! # Copies
+//! Each byte is copied once on each side of rustls: received ciphertext goes from the caller's
+//! buffer into rustls (only what rustls cannot take yet is kept in `backlog`), plaintext from
+//! rustls into the caller's buffer (`read` hands out a reader of exactly the bytes to take),
+//! and ciphertext to send from rustls into the caller's writer (`pending_into`).
 
-use std::io::{self, Read, Write};
+use std::io::{self, BufRead, Write};
 use std::sync::{Arc, Mutex};
 
 use rustls::pki_types::ServerName;
@@ -16,8 +24,9 @@ use rustls::Connection;
 use crate::common::base::util::lock;
 
 /// What a read of plaintext found.
-pub enum Plain {
-    Data(Vec<u8>),
+pub enum Plain<T> {
+    /// What the caller's `take` made of the bytes.
+    Data(T),
     /// Nothing decrypted yet: read more ciphertext first.
     NeedMore,
     /// The peer closed cleanly (close_notify).
@@ -29,6 +38,8 @@ pub enum Plain {
 struct State {
     conn: Connection,
     backlog: Vec<u8>,
+    /// Plaintext bytes rustls holds, ready to read.
+    available: usize,
     /// The transport reached its end (`feed(b"")`).
     transport_eof: bool,
     broken: Option<String>,
@@ -62,6 +73,7 @@ impl TlsSession {
             state: Mutex::new(State {
                 conn,
                 backlog: Vec::new(),
+                available: 0,
                 transport_eof: false,
                 broken: None,
             }),
@@ -74,38 +86,51 @@ impl TlsSession {
         check(&state)?;
         if data.is_empty() {
             state.transport_eof = true;
-        } else {
-            state.backlog.extend_from_slice(data);
+            return pump(&mut state);
         }
-        pump(&mut state)
+        if !state.backlog.is_empty() {
+            state.backlog.extend_from_slice(data);
+            return pump(&mut state);
+        }
+        let taken = offer(&mut state, data)?;
+        state.backlog.extend_from_slice(&data[taken..]);
+        Ok(())
     }
 
-    /// Ciphertext to send to the peer (handshake messages, records, alerts).
-    pub fn pending(&self) -> Vec<u8> {
+    /// Writes the ciphertext to send to the peer (handshake messages, records, alerts) into
+    /// `out`.
+    pub fn pending_into(&self, out: &mut dyn Write) {
         let mut state = lock(&self.state);
-        let mut out = Vec::new();
         while state.conn.wants_write() {
-            match state.conn.write_tls(&mut out) {
+            match state.conn.write_tls(out) {
                 Ok(0) | Err(_) => break,
                 Ok(_) => {}
             }
         }
-        out
     }
 
-    /// Up to `max` bytes of plaintext.
-    pub fn read(&self, max: usize) -> Result<Plain, String> {
+    /// Up to `max` bytes of plaintext: `take(n, reader)` gets their number and a reader
+    /// holding at least that many (`fill_buf`/`consume` them into the caller's own buffer);
+    /// `Data` carries what it returned.
+    pub fn read<T>(
+        &self,
+        max: usize,
+        take: impl FnOnce(usize, &mut dyn BufRead) -> T,
+    ) -> Result<Plain<T>, String> {
         let mut state = lock(&self.state);
         check(&state)?;
-        let mut buffer = vec![0u8; max.clamp(1, 256 * 1024)];
         loop {
-            match state.conn.reader().read(&mut buffer) {
-                Ok(0) => return Ok(Plain::Closed),
-                Ok(n) => {
-                    buffer.truncate(n);
-                    pump(&mut state)?; // room was made: take what waited
-                    return Ok(Plain::Data(buffer));
-                }
+            if state.available > 0 {
+                let n = max.clamp(1, state.available);
+                let taken = take(n, &mut state.conn.reader());
+                state.available -= n;
+                pump(&mut state)?; // room was made: take what waited
+                return Ok(Plain::Data(taken));
+            }
+            let nothing = state.conn.reader().fill_buf().map(|chunk| chunk.is_empty());
+            match nothing {
+                Ok(true) => return Ok(Plain::Closed),
+                Ok(false) => process(&mut state)?, // plaintext after all: count it again
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     if state.backlog.is_empty() {
                         return Ok(if state.transport_eof {
@@ -173,35 +198,49 @@ fn break_with(state: &mut State, reason: String) -> String {
     reason
 }
 
-/// Hands waiting ciphertext to rustls until it is all taken or rustls wants the application to
-/// read first; processes every record taken.
+/// Offers the backlog to rustls (or, with an empty backlog after the transport ended, that
+/// end); keeps what rustls could not take yet.
 fn pump(state: &mut State) -> Result<(), String> {
-    loop {
-        if state.backlog.is_empty() {
-            if state.transport_eof {
-                let _ = state.conn.read_tls(&mut io::empty());
-                return process(state);
-            }
-            return Ok(());
+    if state.backlog.is_empty() {
+        if state.transport_eof {
+            let _ = state.conn.read_tls(&mut io::empty());
+            return process(state);
         }
-        let mut rest: &[u8] = &state.backlog;
-        let taken = match state.conn.read_tls(&mut rest) {
-            Ok(n) => n,
+        return Ok(());
+    }
+    let backlog = std::mem::take(&mut state.backlog);
+    let taken = offer(state, &backlog);
+    state.backlog = backlog;
+    let taken = taken?;
+    state.backlog.drain(..taken);
+    Ok(())
+}
+
+/// Hands `input` to rustls until it is all taken or rustls wants the application to read
+/// first, processing every record taken; how many bytes it took.
+fn offer(state: &mut State, input: &[u8]) -> Result<usize, String> {
+    let mut rest = input;
+    while !rest.is_empty() {
+        match state.conn.read_tls(&mut rest) {
+            Ok(0) => break,
+            Ok(_) => process(state)?,
             // The plaintext buffer is full: the application must read first.
-            Err(e) if e.kind() == io::ErrorKind::Other => return process(state),
+            Err(e) if e.kind() == io::ErrorKind::Other => {
+                process(state)?;
+                break;
+            }
             Err(e) => return Err(break_with(state, format!("TLS input refused: {e}"))),
-        };
-        state.backlog.drain(..taken);
-        process(state)?;
-        if taken == 0 {
-            return Ok(());
         }
     }
+    Ok(input.len() - rest.len())
 }
 
 fn process(state: &mut State) -> Result<(), String> {
     match state.conn.process_new_packets() {
-        Ok(_) => Ok(()),
+        Ok(io_state) => {
+            state.available = io_state.plaintext_bytes_to_read();
+            Ok(())
+        }
         Err(e) => Err(break_with(state, describe(&e))),
     }
 }
