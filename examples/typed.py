@@ -3,15 +3,19 @@
 Run it: `.venv/bin/python examples/typed.py`. Annotate a yield-flavour coroutine with
 ``tonio.Coroutine[T]`` (a generator returning ``T``); an ``async def`` needs nothing more. Results
 then keep their types through ``run``, ``spawn``, ``timeout``, ``select``, channels and
-``@tonio.main``.
+``@tonio.main``; so do streams, TLS, files and the simulator (the last section).
 """
 
 from __future__ import annotations
 
 import tonio
 import tonio.colored as ctonio
+from tonio import sim
+from tonio.colored import fs as cfs
+from tonio.net.tls import TLSListener, open_tls_over_tcp_listeners, open_tls_over_tcp_stream
 from tonio.sync import Lock
 from tonio.sync.channel import Receiver, Sender, channel
+from tonio.testing import CA
 from tonio.time import timeout
 
 
@@ -84,7 +88,35 @@ async def entry(base: int) -> int:
     return number
 
 
+# --- streams, TLS, files and the simulator (colored) ---------------------------------------------
+async def serve_one(listener: TLSListener, notes: cfs.Path) -> None:
+    stream = await listener.accept()
+    request: bytes = await stream.receive_some()
+    await notes.write_bytes(request)
+    await stream.send_all(b"saved " + request)
+    await stream.aclose()
+
+
+async def simulated_service() -> tuple[str, bytes]:
+    """A TLS server that saves what it receives to a file, and its client, on the simulated
+    network and disk."""
+    ca = CA()
+    notes = cfs.Path("/srv/notes.txt")
+    await notes.parent.mkdir(parents=True)
+    listeners = await open_tls_over_tcp_listeners(4433, ca.issue_cert("127.0.0.1").server_config())
+    async with ctonio.scope() as scope:
+        scope.spawn(serve_one(listeners[0], notes))
+        stream = await open_tls_over_tcp_stream("127.0.0.1", 4433, ssl_context=ca.client_config())
+        await stream.send_all(b"hello")
+        reply = await stream.receive_some()
+        await stream.aclose()
+    return await notes.read_text(), reply
+
+
 def main() -> None:
+    saved, reply = sim.run(simulated_service(), seed=1, disk=sim.Disk())
+    summary: sim.Summary = sim.explore(simulated_service, runs=3, disk=sim.Disk())
+    print(f"simulated TLS service: {saved!r}, {reply!r}, {summary.runs} seeds")
     result = tonio.run(yield_main())
     print("yield flavour:", result)
     print("colored flavour:", ctonio.run(colored_main(21)))

@@ -29,7 +29,7 @@ import gc
 import os
 import random as _random
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine, Generator
 from dataclasses import dataclass
 from typing import Any
 
@@ -216,14 +216,14 @@ def runtime(
     )
 
 
-def run(
-    coro: Any,
+def run[T](
+    coro: Generator[Any, Any, T] | Coroutine[Any, Any, T],
     *,
     seed: int | None = None,
     strategy: str = "random",
     schedule: str | None = None,
     **options: Any,
-) -> Any:
+) -> T:
     """Run one coroutine (either flavour) under the simulator and return its value.
 
     Give ``seed`` (and ``strategy``), or a ``schedule`` string, which replays exactly the run

@@ -91,6 +91,7 @@ def test_the_typed_example_runs():
     assert result.returncode == 0, result.stderr
     assert "yield flavour: (43, 'hello tonio', 45, 2)" in result.stdout
     assert "@tonio.main keeps the function's type: 10" in result.stdout
+    assert "simulated TLS service: 'hello', b'saved hello', 3 seeds" in result.stdout
 
 
 def test_generic_classes_can_be_subscripted_at_run_time():

@@ -116,18 +116,20 @@ def test_deadlock_reports_name_each_task():
 
 def test_a_wake_from_another_os_thread_is_refused():
     import threading
-    import time
 
     def main():
         event = tonio.Event()
+        waiting = threading.Event()
         woken = threading.Event()
 
         def foreign():
-            time.sleep(0.01)
+            waiting.wait()  # main waits on the event by now (no sleep deciding the order)
             event.set()  # from an OS thread the simulator does not schedule
             woken.set()
 
         def busy():
+            # It first runs after main's step, which ended waiting on the event.
+            waiting.set()
             while not woken.is_set():  # keeps the simulation running meanwhile
                 yield
 

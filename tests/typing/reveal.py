@@ -8,6 +8,9 @@ from typing import reveal_type
 
 import tonio
 import tonio.colored as ctonio
+from tonio import fs, sim
+from tonio.net import SocketListener, SocketStream, open_tcp_stream
+from tonio.net.tls import TLSStream
 from tonio.sync import Lock
 from tonio.sync.channel import channel, unbounded
 from tonio.time import timeout
@@ -76,3 +79,19 @@ def h(lock: Lock) -> tonio.Coroutine[int]:
 def bad(lock: Lock) -> None:
     with lock:  # error: attr-defined (no __enter__: `with lock:` is the wrong form)
         pass
+
+
+# Streams, TLS, files and the simulator keep their types too.
+def io_types(stream: SocketStream, listener: SocketListener, tls: TLSStream, event: tonio.Event) -> None:
+    reveal_type(open_tcp_stream("h", 1))  # expect: typing.AwaitableGenerator[Any, Any, tonio.net._streams.SocketStream, typing.Generator[Any, Any, tonio.net._streams.SocketStream]]
+    reveal_type(stream.receive_some())  # expect: tonio._tonio.Suspension[builtins.bytes]
+    reveal_type(listener.accept())  # expect: tonio._tonio.Suspension[tonio.net._streams.SocketStream]
+    reveal_type(tls.receive_some())  # expect: tonio._tonio.Suspension[builtins.bytes]
+    reveal_type(timeout(event.wait(), 1))  # expect: tonio._tonio.Suspension[tuple[builtins.bool | None, builtins.bool]]
+    reveal_type(tonio.select(event.wait(), gen()))  # expect: tonio._tonio.Suspension[builtins.bool | builtins.int]
+    reveal_type(fs.open("/x"))  # expect: tonio._tonio.Suspension[tonio.fs._file.IOWrapper]
+    reveal_type(fs.Path("/x").read_text())  # expect: tonio._tonio.Suspension[builtins.str]
+    reveal_type(fs.Path("/x").iterdir())  # expect: tonio._tonio.Suspension[builtins.list[tonio.fs._path.Path]]
+    reveal_type(sim.run(coro(), seed=1))  # expect: builtins.bytes
+    reveal_type(sim.network())  # expect: tonio._tonio.SimNetwork
+    reveal_type(sim.disk().crash())  # expect: builtins.int

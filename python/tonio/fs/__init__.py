@@ -18,12 +18,15 @@ result is dropped.
 from __future__ import annotations
 
 import builtins
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._tasks import spawn_blocking
 from . import _platform_disk
 from ._file import IOWrapper, wrap_file
 from ._path import Path, PosixPath
+
+if TYPE_CHECKING:
+    from .._tonio import Suspension
 
 __all__ = ["IOWrapper", "Path", "PosixPath", "open", "wrap_file"]
 
@@ -36,7 +39,7 @@ def _open_on_disk(args: tuple, kwargs: dict) -> IOWrapper:
     return IOWrapper(_platform_disk.open_file(*args, **kwargs))
 
 
-def open(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:  # noqa: A001
+def open(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Suspension[IOWrapper]:  # noqa: A001
     """Awaitable: opens ``file`` as the built-in ``open`` does; evaluates to an async file."""
     if _platform_disk.present():
         return _platform_disk.call(_open_on_disk, (file, mode, *args), kwargs)

@@ -20,11 +20,15 @@ closing one that a crash broke drops what its buffers held.
 from __future__ import annotations
 
 import os
-from typing import Any
+from collections.abc import Buffer, Iterable
+from typing import TYPE_CHECKING, Any
 
 from .. import _tonio
 from .._tasks import spawn_blocking
 from . import _platform_disk
+
+if TYPE_CHECKING:
+    from .._tonio import Suspension
 
 __all__ = ["IOWrapper", "wrap_file"]
 
@@ -115,6 +119,33 @@ class IOWrapper:
 
     __slots__ = ("_backend", "_file")
 
+    if TYPE_CHECKING:  # served by __getattr__, as type checkers see them (bytes or str: Any)
+        name: Any
+        mode: str
+        closed: bool
+        encoding: str
+
+        def read(self, size: int | None = -1, /) -> Suspension[Any]: ...
+        def read1(self, size: int = -1, /) -> Suspension[bytes]: ...
+        def readline(self, size: int | None = -1, /) -> Suspension[Any]: ...
+        def readlines(self, hint: int = -1, /) -> Suspension[list[Any]]: ...
+        def readinto(self, buffer: Buffer, /) -> Suspension[int]: ...
+        def readinto1(self, buffer: Buffer, /) -> Suspension[int]: ...
+        def peek(self, size: int = 0, /) -> Suspension[bytes]: ...
+        def write(self, data: Any, /) -> Suspension[int]: ...
+        def writelines(self, lines: Iterable[Any], /) -> Suspension[None]: ...
+        def seek(self, offset: int, whence: int = 0, /) -> Suspension[int]: ...
+        def tell(self) -> Suspension[int]: ...
+        def truncate(self, size: int | None = None, /) -> Suspension[int]: ...
+        def flush(self) -> Suspension[None]: ...
+        def close(self) -> Suspension[None]: ...
+        def detach(self) -> Suspension[Any]: ...
+        def fileno(self) -> int: ...
+        def readable(self) -> bool: ...
+        def writable(self) -> bool: ...
+        def seekable(self) -> bool: ...
+        def isatty(self) -> bool: ...
+
     def __init__(self, file: Any) -> None:
         self._file = file
         on_disk = _platform_disk.raw_of(file) is not None
@@ -140,20 +171,20 @@ class IOWrapper:
             return getattr(file, name)
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
-    def sync(self) -> Any:
+    def sync(self) -> Suspension[None]:
         """Awaitable: flushes, then ``os.fsync``: the bytes written are on the disk."""
         return self._backend.run(self._backend.sync, self._file, "sync", (), {})
 
     def __aiter__(self) -> IOWrapper:
         return self
 
-    def __anext__(self) -> Any:
+    def __anext__(self) -> Suspension[Any]:
         return self._backend.run(_next_line, self._file)
 
-    def __aenter__(self) -> Any:
+    def __aenter__(self) -> Suspension[IOWrapper]:
         return _tonio.ready(self)
 
-    def __aexit__(self, *exc: Any) -> Any:
+    def __aexit__(self, *exc: object) -> Suspension[None]:
         return self._backend.run(self._backend.close, self._file, "close", (), {})
 
     def __enter__(self) -> IOWrapper:

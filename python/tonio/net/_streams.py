@@ -8,7 +8,7 @@ import logging
 import os
 import socket as _stdlib
 import types
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Generator, Iterable
 from typing import Any
 
 from .. import _tonio
@@ -45,16 +45,16 @@ class SocketStream:
         if socket.family in (_stdlib.AF_INET, _stdlib.AF_INET6):
             socket.setsockopt(_stdlib.IPPROTO_TCP, _stdlib.TCP_NODELAY, 1)
 
-    def send_all(self, data: bytes | bytearray | memoryview | str) -> _tonio.Suspension:
+    def send_all(self, data: bytes | bytearray | memoryview | str) -> _tonio.Suspension[None]:
         """Awaitable: sends every byte of ``data``."""
         return self.socket.sendall(data)
 
-    def send_eof(self) -> _tonio.Suspension:
+    def send_eof(self) -> _tonio.Suspension[None]:
         """Awaitable: closes the sending direction (the peer then reads ``b''``)."""
         self.socket.shutdown(_stdlib.SHUT_WR)
         return _tonio.ready(None)
 
-    def receive_some(self, max_bytes: int = 65536) -> _tonio.Suspension:
+    def receive_some(self, max_bytes: int = 65536) -> _tonio.Suspension[bytes]:
         """Awaitable: evaluates to up to ``max_bytes`` bytes, ``b''`` at end of stream."""
         if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1:
             raise ValueError(f"max_bytes must be a positive int, got {max_bytes!r}")
@@ -88,7 +88,7 @@ class SocketListener:
             raise TypeError(f"SocketListener wraps a tonio socket, not {type(socket).__name__}")
         self.socket = socket
 
-    def accept(self) -> _tonio.Suspension:
+    def accept(self) -> _tonio.Suspension[SocketStream]:
         """Awaitable: the next connection, as a :class:`SocketStream`."""
         return self.socket._accept_as(SocketStream)
 
@@ -183,7 +183,9 @@ def _attempt(index: int, family: int, address: tuple, delay: float, state: _Atte
 
 
 @types.coroutine
-def open_tcp_stream(host: str, port: int, *, happy_eyeballs_delay: float = HAPPY_EYEBALLS_DELAY):
+def open_tcp_stream(
+    host: str, port: int, *, happy_eyeballs_delay: float = HAPPY_EYEBALLS_DELAY
+) -> Generator[Any, Any, SocketStream]:
     """Connects to ``host:port`` and evaluates to a :class:`SocketStream`.
 
     Every resolved address is tried, the next one starting when the previous failed or after
@@ -214,7 +216,7 @@ def open_tcp_stream(host: str, port: int, *, happy_eyeballs_delay: float = HAPPY
 
 
 @types.coroutine
-def open_unix_socket(path: str | os.PathLike):
+def open_unix_socket(path: str | os.PathLike[str]) -> Generator[Any, Any, SocketStream]:
     """Connects to the Unix socket at ``path`` and evaluates to a :class:`SocketStream`."""
     path = os.fspath(path)
     sock = _tonio.socket(_stdlib.AF_UNIX, _stdlib.SOCK_STREAM)
@@ -246,7 +248,9 @@ def _listen(
 
 
 @types.coroutine
-def open_tcp_listeners(port: int, *, host: str | None = None, backlog: int | None = None):
+def open_tcp_listeners(
+    port: int, *, host: str | None = None, backlog: int | None = None
+) -> Generator[Any, Any, list[SocketListener]]:
     """Evaluates to a list of :class:`SocketListener` on ``port`` for every address of
     ``host`` (all interfaces when ``None``). With ``port=0`` they share one free port."""
     port = _check_port(port)
@@ -324,7 +328,9 @@ def _accept_loop(
 
 
 @types.coroutine
-def serve_listeners(handler: Callable[[SocketStream], Any], listeners: Iterable[SocketListener]):
+def serve_listeners(
+    handler: Callable[[Any], Any], listeners: Iterable[SocketListener]
+) -> Generator[Any, Any]:
     """Accepts connections on every listener and runs ``handler(stream)`` as a task for each
     (handlers own their stream). Runs until cancelled; then the accept loops and the handlers
     are cancelled, the listeners closed, and it waits for them to unwind.
@@ -370,7 +376,7 @@ def serve_tcp(
     *,
     host: str | None = None,
     backlog: int | None = None,
-):
+) -> Generator[Any, Any]:
     """Opens TCP listeners on ``port`` (see :func:`open_tcp_listeners`) and serves them with
     ``handler`` until cancelled (see :func:`serve_listeners`)."""
     listeners = yield from open_tcp_listeners(port, host=host, backlog=backlog)

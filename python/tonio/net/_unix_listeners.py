@@ -8,19 +8,19 @@ import os
 import socket as _stdlib
 import stat
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from typing import Any
 
 from .. import _tonio
-from ._streams import SocketStream, _listen, serve_listeners
+from ._streams import SocketListener, SocketStream, _listen, serve_listeners
 
 __all__ = ["open_unix_listener", "serve_unix"]
 
 
 @types.coroutine
 def open_unix_listener(
-    path: str | os.PathLike, *, mode: int | None = None, backlog: int | None = None
-):
+    path: str | os.PathLike[str], *, mode: int | None = None, backlog: int | None = None
+) -> Generator[Any, Any, SocketListener]:
     """Evaluates to a :class:`SocketListener` bound to the Unix socket ``path``.
 
     ``mode``: the socket file's permission bits (set before it listens; ``ValueError`` for an
@@ -79,11 +79,11 @@ def _stale_socket_file(path: str):
 @types.coroutine
 def serve_unix(
     handler: Callable[[SocketStream], Any],
-    path: str | os.PathLike,
+    path: str | os.PathLike[str],
     *,
     mode: int | None = None,
     backlog: int | None = None,
-):
+) -> Generator[Any, Any]:
     """Serves connections on the Unix socket ``path`` until cancelled (``mode``, ``backlog``:
     as :func:`open_unix_listener`)."""
     listener = yield from open_unix_listener(path, mode=mode, backlog=backlog)

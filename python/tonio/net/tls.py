@@ -33,7 +33,7 @@ import socket as _socket
 import ssl as _ssl
 import threading
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from typing import Any
 
 from .. import _tonio
@@ -299,7 +299,7 @@ class TLSStream:
         raise self._fail(reason, cause)
 
     @types.coroutine
-    def handshake(self):
+    def handshake(self) -> Generator[Any, Any]:
         """Performs the TLS handshake (done at most once; later calls return at once, and a
         call while another task performs it waits for that one)."""
         self._check()
@@ -338,7 +338,7 @@ class TLSStream:
     # -- the stream -----------------------------------------------------------------------
 
     @types.coroutine
-    def send_all(self, data: bytes | bytearray | memoryview | str):
+    def send_all(self, data: bytes | bytearray | memoryview | str) -> Generator[Any, Any]:
         """Encrypts and sends every byte of ``data`` (``str`` is sent UTF-8 encoded). One task
         sends at a time: a second concurrent ``send_all`` raises ``RuntimeError``."""
         if isinstance(data, str):
@@ -369,7 +369,7 @@ class TLSStream:
                 # part of a record may have left: the stream cannot go on
                 self._fail("a TLS send was interrupted", None)
 
-    def receive_some(self, max_bytes: int = _READ_SIZE) -> _tonio.Suspension:
+    def receive_some(self, max_bytes: int = _READ_SIZE) -> _tonio.Suspension[bytes]:
         """Awaitable: up to ``max_bytes`` decrypted bytes; ``b''`` at the end of the TLS stream.
 
         One operation: passed to ``select`` or ``timeout`` as it is, it returns data or takes
@@ -410,7 +410,7 @@ class TLSStream:
         return plain
 
     @types.coroutine
-    def send_eof(self):
+    def send_eof(self) -> Generator[Any, Any]:
         """Sends the TLS close_notify: the peer then reads ``b''``, and this end can go on
         reading (a half-close). Later sends raise ``RuntimeError``; a second call does
         nothing."""
@@ -489,7 +489,7 @@ class TLSStream:
             self.transport.close()
 
     @types.coroutine
-    def aclose(self):
+    def aclose(self) -> Generator[Any, Any]:
         """Closes the stream cleanly and waits until it is closed: close_notify is sent (the
         peer reads everything sent before it, then ``b''``) and the transport is closed once
         the peer closed too, at most 5 seconds later. Cancelled, it closes the transport at
@@ -560,7 +560,7 @@ class TLSListener(SocketListener):
         self.ssl_context = ssl_context
         self.https_compatible = https_compatible
 
-    def accept(self) -> _tonio.Suspension:
+    def accept(self) -> _tonio.Suspension[TLSStream]:  # type: ignore[override]
         """Awaitable: the next connection, as a :class:`TLSStream` (not handshaken yet)."""
         return self.socket._accept_as(self._wrap)
 
@@ -581,7 +581,7 @@ def open_tls_over_tcp_stream(
     https_compatible: bool = False,
     ssl_context: Any = None,
     happy_eyeballs_delay: float | None = None,
-):
+) -> Generator[Any, Any, TLSStream]:
     """Connects to ``host:port`` and performs the TLS handshake (verifying ``host``); evaluates
     to the :class:`TLSStream`. ``ssl_context`` defaults to ``ClientConfig()`` (the system trust
     store)."""
@@ -608,7 +608,7 @@ def open_tls_over_tcp_listeners(
     host: str | None = None,
     https_compatible: bool = False,
     backlog: int | None = None,
-):
+) -> Generator[Any, Any, list[TLSListener]]:
     """TCP listeners on ``port`` (see ``open_tcp_listeners``) wrapped as :class:`TLSListener`."""
     if ssl_context is None:
         raise ValueError("a TLS listener needs ssl_context (a ServerConfig or ssl.SSLContext)")
@@ -629,7 +629,7 @@ def serve_tls_over_tcp(
     host: str | None = None,
     https_compatible: bool = False,
     backlog: int | None = None,
-):
+) -> Generator[Any, Any]:
     """Serves TLS connections on ``port`` with ``handler(stream)`` until cancelled (see
     ``serve_listeners``)."""
     listeners = yield from open_tls_over_tcp_listeners(
