@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PYO3_PYTHON := $(abspath $(PY))
 
-.PHONY: demo test setup setup-browser test-rust test-python bench lint fmt clean
+.PHONY: demo test setup setup-browser test-rust test-python bench lint fmt clean wheel
 
 demo: setup
 	$(PY) examples/demo.py
@@ -26,6 +26,10 @@ test-rust:
 
 test-python:
 	$(PY) -m pytest -q tests
+
+# A wheel for the interpreter of .venv (README: "Use it in your project").
+wheel: setup
+	$(VENV)/bin/maturin build --release --interpreter $(PY) --out dist
 
 bench: setup
 	bench/run.sh
