@@ -12,6 +12,7 @@ from __future__ import annotations
 import errno
 import os
 import types
+from collections.abc import Generator
 from typing import Any
 
 from . import _tonio
@@ -46,7 +47,7 @@ class PipeStream:
             raise OSError(errno.EBADF, "the pipe is closed")
         return self._fd
 
-    def receive_some(self, max_bytes: int = _READ_SIZE) -> Any:
+    def receive_some(self, max_bytes: int = _READ_SIZE) -> _tonio.Suspension[bytes]:
         """Awaitable: up to ``max_bytes`` bytes, ``b''`` once the other end is closed."""
         if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1:
             raise ValueError(f"max_bytes must be a positive int, got {max_bytes!r}")
@@ -89,7 +90,7 @@ class PipeStream:
                 pass
 
     @types.coroutine
-    def send_all(self, data: bytes | bytearray | memoryview | str) -> Any:
+    def send_all(self, data: bytes | bytearray | memoryview | str) -> Generator[Any, Any]:
         """Writes every byte of ``data`` (``str``: UTF-8). ``ResourceBroken`` if the reading end
         is closed (the child exited or closed it)."""
         if isinstance(data, str):

@@ -24,11 +24,18 @@ import os
 import subprocess
 import threading
 import types
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Generator, Sequence
+from typing import TYPE_CHECKING, Any
 
 from . import _tonio
 from ._pipes import PipeStream
+
+if TYPE_CHECKING:
+    from typing import AwaitableGenerator
+
+    #: What the awaitables of this module are to a type checker: generators that may be
+    #: yielded (yield flavour) or awaited (colored), as ``types.coroutine`` makes them.
+    type Op[T] = AwaitableGenerator[Any, Any, T, Generator[Any, Any, T]]
 from .exceptions import CancelledError, ResourceBroken
 
 __all__ = ["Process", "open_process", "run_process"]
@@ -109,12 +116,12 @@ class Process:
             self._close_pidfd()
         return code
 
-    def wait(self) -> Any:
+    def wait(self) -> Op[int]:
         """Awaitable: waits for the child to exit (reaping it) and evaluates to its code."""
         return self._wait()
 
     @types.coroutine
-    def _wait(self) -> Any:
+    def _wait(self) -> Generator[Any, Any, int]:
         delay = _POLL_START
         while self.poll() is None:
             if self._pidfd is not None:
@@ -193,7 +200,7 @@ def _process(popen: subprocess.Popen[bytes], parent_ends: dict[str, int]) -> Pro
     return Process(popen, streams.get("stdin"), streams.get("stdout"), streams.get("stderr"))
 
 
-def open_process(command: str | Sequence[Any], **popen_kwargs: Any) -> Any:
+def open_process(command: str | Sequence[Any], **popen_kwargs: Any) -> Op[Process]:
     """Awaitable: starts ``command`` and evaluates to its :class:`Process` (see the class)."""
     _check_options("open_process", popen_kwargs)
     return _open(command, popen_kwargs)
@@ -257,7 +264,7 @@ def _kill_and_reap(popen: subprocess.Popen[bytes]) -> None:
 
 
 @types.coroutine
-def _open(command: Any, kwargs: dict[str, Any]) -> Any:
+def _open(command: Any, kwargs: dict[str, Any]) -> Generator[Any, Any, Process]:
     """Spawns on the blocking pool (spawns run in parallel there); the spawn is never
     interrupted halfway, and a child whose waiter was cancelled is killed and reaped."""
     handoff = _Handoff()
@@ -279,7 +286,7 @@ def run_process(
     capture_stderr: bool = False,
     check: bool = True,
     **popen_kwargs: Any,
-) -> Any:
+) -> Op[subprocess.CompletedProcess[bytes]]:
     """Awaitable: runs ``command`` to its end and evaluates to a
     ``subprocess.CompletedProcess`` (see the module docs). ``stdin``: bytes to feed (``b''``:
     none, the child reads end of input at once), or a descriptor / ``subprocess`` constant.
@@ -304,7 +311,9 @@ def run_process(
 
 
 @types.coroutine
-def _run(command: Any, feed: bytes | None, check: bool, kwargs: dict[str, Any]) -> Any:
+def _run(
+    command: Any, feed: bytes | None, check: bool, kwargs: dict[str, Any]
+) -> Generator[Any, Any, subprocess.CompletedProcess[bytes]]:
     from ._tasks import scope
 
     proc = yield from _open(command, kwargs)

@@ -95,3 +95,10 @@ def io_types(stream: SocketStream, listener: SocketListener, tls: TLSStream, eve
     reveal_type(sim.run(coro(), seed=1))  # expect: builtins.bytes
     reveal_type(sim.network())  # expect: tonio._tonio.SimNetwork
     reveal_type(sim.disk().crash())  # expect: builtins.int
+
+
+async def process_types() -> None:
+    proc = await ctonio.open_process(["true"])
+    reveal_type(proc)  # expect: tonio._process.Process
+    reveal_type(await proc.wait())  # expect: builtins.int
+    reveal_type(await ctonio.run_process(["true"]))  # expect: subprocess.CompletedProcess[builtins.bytes]
