@@ -89,6 +89,7 @@ fn _tonio(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(api::select, m)?)?;
     m.add_function(wrap_pyfunction!(api::ready, m)?)?;
     m.add_function(wrap_pyfunction!(api::operation, m)?)?;
+    m.add_function(wrap_pyfunction!(api::drain_threads_at_exit, m)?)?;
     m.add_function(wrap_pyfunction!(api::operation_completes, m)?)?;
     m.add_function(wrap_pyfunction!(as_completed::as_completed, m)?)?;
     m.add_function(wrap_pyfunction!(interval::interval, m)?)?;

@@ -5,9 +5,10 @@ This is the yield flavour: coroutines are plain generator functions that suspend
 flavour lives in :mod:`tonio.colored` and shares the same runtime.
 """
 
+import atexit as _atexit
 from importlib import metadata as _metadata
 
-from . import exceptions, fs, io, net, signals, sync, time
+from . import _tonio, exceptions, fs, io, net, signals, sync, time
 from ._process import Process, open_process, run_process
 from ._runtime import Runtime, main, run, runtime
 from ._tasks import (
@@ -25,6 +26,10 @@ from ._tonio import Event, Scope
 from ._types import Coroutine, Runnable
 from .signals import signal_receiver
 from .time import sleep
+
+# Before the interpreter finalizes: tonio's own threads stop attaching to Python (a thread
+# attaching while it finalizes would take the process down), after the calls they run finish.
+_atexit.register(_tonio.drain_threads_at_exit)
 
 try:
     __version__: str = _metadata.version("tonio")

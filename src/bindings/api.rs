@@ -302,3 +302,12 @@ pub fn operation_completes(py: Python<'_>) -> PyResult<Py<PyAny>> {
 pub fn ready(py: Python<'_>, value: Py<PyAny>) -> PyResult<Py<PyAny>> {
     awaitable(py, SuspendKind::Value(value))
 }
+
+/// `atexit` hook (`tonio/__init__.py`): from now on no thread started by tonio attaches to
+/// Python, and the calls still running on blocking-pool threads get up to 10 s to finish
+/// (`real::python_exit`): a thread attaching while the interpreter finalizes would abort the
+/// process.
+#[pyfunction]
+pub fn drain_threads_at_exit(py: Python<'_>) {
+    py.detach(crate::real::python_exit::drain);
+}

@@ -19,13 +19,11 @@ use pyo3::prelude::*;
 use crate::common::base::errors::CancelledError;
 use crate::common::base::util::lock;
 use crate::common::run::blocking::BlockingJob;
+use crate::real::python_exit;
 
 extern "C" {
     // Part of CPython's stable ABI (`pythread.h`); pyo3-ffi does not declare it.
     fn PyThread_get_thread_ident() -> c_ulong;
-    // Public since 3.13 (the free-threaded builds tonio needs); pyo3-ffi declares it only when
-    // built for 3.13, which a `cargo clippy` without `PYO3_PYTHON` is not.
-    fn Py_IsFinalizing() -> std::os::raw::c_int;
 }
 
 /// The calling pool thread's Python identifier (`Platform::blocking_thread`).
@@ -229,19 +227,23 @@ fn grow_when_stuck(shared: &Arc<PoolShared>) {
 
 /// A pool thread has one Python thread state for its whole life, attached only while it runs a
 /// job and detached while it waits (attaching a thread anew for each job creates and destroys a
-/// thread state: about 100 µs per call, measured). A thread that retires, or is told to exit,
-/// while the interpreter is finalizing never attaches again: it parks for good (the process is
-/// ending), since attaching then could end the thread inside the runtime.
+/// thread state: about 100 µs per call, measured). It attaches only through
+/// `python_exit::enter`, which never lets it attach once the interpreter is exiting.
 ///
 /// A panic inside the runtime while running a job fails that job's call (its task gets a
 /// `RuntimeError`, instead of waiting forever) and ends the thread, which leaves the pool (the
-/// next call starts another). It is not caught: the interpreter ends a thread that re-attaches
-/// while it is finalizing with `pthread_exit`, a forced unwind through the job, and catching
-/// that aborts the process ("FATAL: exception not rethrown"); [`FailOnPanic`] lets it pass.
+/// next call starts another). It is not caught here (see [`FailOnPanic`]).
 fn pool_thread(shared: &PoolShared) {
     lock(&shared.state).starting -= 1;
+    python_exit::enter();
+    let _left_at_the_end = python_exit::Inside; // also when a panic ends the thread
     let _ = Python::try_attach(|py| {
-        while let Some(job) = py.detach(|| next_job(shared)) {
+        while let Some(job) = py.detach(|| {
+            python_exit::leave();
+            let job = next_job(shared);
+            python_exit::enter(); // attaches again when this returns
+            job
+        }) {
             let guard = FailOnPanic { job: &job, shared };
             job.run(py);
             drop(guard);
@@ -267,8 +269,7 @@ impl Drop for FailOnPanic<'_> {
     }
 }
 
-/// Waits for a job; `None` when the thread should retire (idle too long, or shutdown). Never
-/// returns while the interpreter is finalizing (see `pool_thread`).
+/// Waits for a job; `None` when the thread should retire (idle too long, or shutdown).
 fn next_job(shared: &PoolShared) -> Option<Arc<dyn PoolJob>> {
     let mut state = lock(&shared.state);
     loop {
@@ -278,8 +279,7 @@ fn next_job(shared: &PoolShared) -> Option<Arc<dyn PoolJob>> {
         }
         if state.shutdown {
             state.threads -= 1;
-            drop(state);
-            return retire();
+            return None;
         }
         state.idle += 1;
         let (next, timeout) = shared
@@ -290,19 +290,9 @@ fn next_job(shared: &PoolShared) -> Option<Arc<dyn PoolJob>> {
         state.idle -= 1;
         if timeout.timed_out() && state.queue.is_empty() {
             state.threads -= 1;
-            drop(state);
-            return retire();
+            return None;
         }
     }
-}
-
-/// The thread leaves the pool: `None`, or (the interpreter is finalizing) it parks for good.
-fn retire() -> Option<Arc<dyn PoolJob>> {
-    // Safety: a plain query of the interpreter's state, allowed from any thread.
-    while unsafe { Py_IsFinalizing() } != 0 {
-        std::thread::park();
-    }
-    None
 }
 
 #[cfg(test)]

@@ -237,3 +237,35 @@ def test_block_on_after_the_run_ended_raises_instead_of_hanging():
     while not outcome and time.monotonic() < deadline:
         time.sleep(0.01)
     assert outcome == [RuntimeNotInitializedError]
+
+
+def test_the_interpreter_exits_cleanly_while_a_blocking_call_still_runs():
+    """A blocking call still running Python when the program ends: the exit waits for it instead
+    of the interpreter ending the pool thread halfway (which aborted the process: "FATAL:
+    exception not rethrown", once in CI)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import time, tonio\n"
+        "from tonio.exceptions import CancelledError\n"
+        "def stubborn():\n"
+        "    for _ in range(40):\n"
+        "        try:\n"
+        "            time.sleep(0.01)  # detaches and attaches again, again and again\n"
+        "        except CancelledError:\n"
+        "            pass\n"
+        "def waiter():\n"
+        "    yield tonio.spawn_blocking(stubborn)\n"
+        "def main():\n"
+        "    tonio.spawn.without_tracking(waiter())\n"
+        "    yield tonio.sleep(0.05)\n"
+        "tonio.run(main())\n"
+        "print('main done', flush=True)\n"
+    )
+    for _ in range(5):
+        run = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+        )
+        assert run.returncode == 0, (run.returncode, run.stderr)
+        assert "main done" in run.stdout
