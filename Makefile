@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PYO3_PYTHON := $(abspath $(PY))
 
-.PHONY: demo test setup setup-browser test-rust test-python bench lint fmt clean wheel
+.PHONY: demo test setup setup-browser test-rust test-python bench lint fmt clean wheel docs
 
 demo: setup
 	$(PY) examples/demo.py
@@ -26,6 +26,10 @@ test-rust:
 
 test-python:
 	$(PY) -m pytest -q tests
+
+# The docs site (README, docs/, an API reference, search) in site/: open site/index.html.
+docs: setup
+	$(PY) scripts/build-docs.py --out site
 
 # A wheel for the interpreter of .venv (README: "Use it in your project").
 wheel: setup
