@@ -93,6 +93,7 @@ plugins:
         python:
           paths: [{ROOT / "python"}]
           options:
+            extensions: ["{ROOT / "scripts" / "docs_sphinx_roles.py"}:SphinxRoles"]
             show_source: false
             show_root_heading: false
             members_order: source

@@ -53,6 +53,7 @@ def test_the_site_has_every_page_and_an_api_reference(site):
     assert {"index.html", "search.html", "api/tonio.html", "api/tonio.sim.html"} <= names
     api = (site / "api" / "tonio.sim.html").read_text()
     assert "explore" in api and "Failure" in api  # generated from the docstrings
+    assert ":func:" not in api and ":class:" not in api  # Sphinx roles shown as names
 
 
 def test_no_internal_link_is_broken(site):
