@@ -14,6 +14,7 @@ use pyo3::types::{PyBytes, PyString};
 
 use crate::common::base::time::{seconds_from_ticks, Ticks};
 use crate::common::io::disk::{Disk, EntryKind, FileId, Metadata, OpenFlags, SeekFrom};
+use crate::common::io::net_convert::strerror;
 use crate::common::run::current;
 
 /// Runs `op` on the running platform's disk.
@@ -58,8 +59,7 @@ fn os_error(py: Python<'_>, err: io::Error, paths: &[&Bound<'_, PyAny>]) -> PyEr
     let Some(errno) = err.raw_os_error() else {
         return PyOSError::new_err(err.to_string());
     };
-    let message = io::Error::from_raw_os_error(errno).to_string();
-    let message = message.split(" (os error").next().unwrap_or("").to_owned();
+    let message = strerror(errno);
     let made = match paths {
         [] => py.get_type::<PyOSError>().call1((errno, message)),
         [path] => py.get_type::<PyOSError>().call1((errno, message, *path)),

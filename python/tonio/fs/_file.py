@@ -77,17 +77,14 @@ def _sync(file: Any) -> None:
     os.fsync(file.fileno())
 
 
-def _close_on_disk(file: Any, name: str, args: tuple, kwargs: dict) -> Any:
-    return _platform_disk.close_file(file, *args, **kwargs)
-
-
-def _sync_on_disk(file: Any, name: str, args: tuple, kwargs: dict) -> Any:
-    return _platform_disk.sync_file(file, *args, **kwargs)
+def _close(file: Any) -> None:
+    file.close()
 
 
 class _Backend:
-    """Where an open file's calls run: the blocking pool (an OS file) or the platform's disk
-    after its delay (a file of the simulated disk)."""
+    """Where an open file's calls run (``run``: the blocking pool for an OS file, the
+    platform's disk after its delay for a file of the simulated disk), and how it closes and
+    syncs there."""
 
     __slots__ = ("close", "run", "sync")
 
@@ -95,16 +92,8 @@ class _Backend:
         self.run, self.close, self.sync = run, close, sync
 
 
-def _os_close(file: Any, name: str, args: tuple, kwargs: dict) -> Any:
-    return file.close(*args, **kwargs)
-
-
-def _os_sync(file: Any, name: str, args: tuple, kwargs: dict) -> Any:
-    return _sync(file, *args, **kwargs)
-
-
-_OS = _Backend(spawn_blocking, _os_close, _os_sync)
-_DISK = _Backend(_platform_disk.call, _close_on_disk, _sync_on_disk)
+_OS = _Backend(spawn_blocking, _close, _sync)
+_DISK = _Backend(_platform_disk.call, _platform_disk.close_file, _platform_disk.sync_file)
 
 
 def _next_line(file: Any) -> Any:
@@ -160,10 +149,11 @@ class IOWrapper:
         file = object.__getattribute__(self, "_file")
         if name in _ASYNC_METHODS and hasattr(file, name):
             backend = object.__getattribute__(self, "_backend")
-            target = backend.close if name == "close" else _call
 
             def call(*args: Any, **kwargs: Any) -> Any:
-                return backend.run(target, file, name, args, kwargs)
+                if name == "close":  # closing has its backend's rules (a crash-broken file)
+                    return backend.run(backend.close, file)
+                return backend.run(_call, file, name, args, kwargs)
 
             call.__name__ = name
             return call
@@ -173,7 +163,7 @@ class IOWrapper:
 
     def sync(self) -> Suspension[None]:
         """Awaitable: flushes, then ``os.fsync``: the bytes written are on the disk."""
-        return self._backend.run(self._backend.sync, self._file, "sync", (), {})
+        return self._backend.run(self._backend.sync, self._file)
 
     def __aiter__(self) -> IOWrapper:
         return self
@@ -185,16 +175,13 @@ class IOWrapper:
         return _tonio.ready(self)
 
     def __aexit__(self, *exc: object) -> Suspension[None]:
-        return self._backend.run(self._backend.close, self._file, "close", (), {})
+        return self._backend.run(self._backend.close, self._file)
 
     def __enter__(self) -> IOWrapper:
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        if self._backend is _DISK:
-            _platform_disk.close_file(self._file)
-        else:
-            self._file.close()
+        self._backend.close(self._file)
 
     def __repr__(self) -> str:
         return f"<tonio.fs async file {self._file!r}>"

@@ -10,18 +10,21 @@ use pyo3::types::PyBytes;
 
 use crate::common::io::net::Address;
 
+/// The OS's words for `errno` (`os.strerror`), without Rust's " (os error N)".
+pub fn strerror(errno: i32) -> String {
+    let message = io::Error::from_raw_os_error(errno).to_string();
+    match message.split_once(" (os error") {
+        Some((words, _)) => words.to_owned(),
+        None => message,
+    }
+}
+
 /// An `io::Error` as the stdlib's `OSError` subclass for its errno (ConnectionRefusedError, ...).
 pub fn os_error(py: Python<'_>, err: &io::Error) -> PyErr {
     let Some(errno) = err.raw_os_error() else {
         return PyOSError::new_err(err.to_string());
     };
-    let message = io::Error::from_raw_os_error(errno).to_string();
-    let message = message
-        .split(" (os error")
-        .next()
-        .unwrap_or(&message)
-        .to_owned();
-    match py.get_type::<PyOSError>().call1((errno, message)) {
+    match py.get_type::<PyOSError>().call1((errno, strerror(errno))) {
         Ok(exc) => PyErr::from_value(exc),
         Err(err) => err,
     }
